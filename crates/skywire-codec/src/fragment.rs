@@ -1,0 +1,407 @@
+//! Fragmentation: how a whole message becomes frames, exactly as skynet splits it.
+//!
+//! - A request payload of [`MULTI_PART`] bytes or more goes out as a multi-part header and
+//!   then `ceil(n / MULTI_PART)` parts of `MULTI_PART` bytes, the last one shorter or equal
+//!   (payload of exactly `MULTI_PART`: one part, and it is the last).
+//! - An ok response payload of more than `MULTI_PART` bytes goes out as a begin packet and
+//!   parts; exactly `MULTI_PART` still fits one ok packet.
+//! - An error text is cut to `MULTI_PART` bytes and always goes in one packet.
+//!
+//! Frames are built lazily by the iterators here; each data slice is a [`Bytes`] view of
+//! the payload.
+
+use bytes::Bytes;
+
+use crate::message::{Request, Response};
+use crate::out_frame::OutFrame;
+use crate::packet::request::RequestPacket;
+use crate::packet::response::ResponsePacket;
+use crate::session::Session;
+
+/// skynet's `MULTI_PART`: the size of one part of a multi-part message, and the threshold
+/// that sends a message multi-part (requests at `>= MULTI_PART`, ok responses at
+/// `> MULTI_PART`). Also the length an error text is cut to.
+pub const MULTI_PART: usize = 0x8000;
+
+/// True when a request (or push) payload of `len` bytes goes multi-part.
+pub const fn is_multi_part_request(len: usize) -> bool {
+    len >= MULTI_PART
+}
+
+/// True when an ok response payload of `len` bytes goes multi-part.
+pub const fn is_multi_part_response(len: usize) -> bool {
+    len > MULTI_PART
+}
+
+/// How many parts a multi-part payload of `len` bytes is cut into.
+pub const fn part_count(len: usize) -> usize {
+    len.div_ceil(MULTI_PART)
+}
+
+/// The error text as it goes on the wire: at most [`MULTI_PART`] bytes.
+pub fn truncate_error_text(text: &Bytes) -> Bytes {
+    text.slice(..text.len().min(MULTI_PART))
+}
+
+/// Cuts a payload into `MULTI_PART`-byte data slices, flagging the last one.
+#[derive(Clone, Debug)]
+struct Parts {
+    payload: Bytes,
+    pos: usize,
+}
+
+impl Iterator for Parts {
+    /// A slice and whether it is the last.
+    type Item = (Bytes, bool);
+
+    fn next(&mut self) -> Option<(Bytes, bool)> {
+        if self.pos >= self.payload.len() {
+            return None;
+        }
+        let end = (self.pos + MULTI_PART).min(self.payload.len());
+        let slice = self.payload.slice(self.pos..end);
+        self.pos = end;
+        Some((slice, end == self.payload.len()))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = part_count(self.payload.len() - self.pos);
+        (n, Some(n))
+    }
+}
+
+/// The frames of one request, in order: the trace tag (if any), then either the single
+/// request packet or the multi-part header and the parts.
+///
+/// ```
+/// use bytes::Bytes;
+/// use skywire_codec::{Request, Session, Target};
+/// let payload = Bytes::from(vec![0u8; 0x8001]);
+/// let req = Request::call(Target::Address(10), Session::new(3), payload);
+/// let sizes: Vec<usize> = req.frames().unwrap().map(|f| f.wire_len()).collect();
+/// // header (2 + 13), a full part (2 + 5 + 0x8000), the last part (2 + 5 + 1)
+/// assert_eq!(sizes, [15, 0x8007, 8]);
+/// ```
+#[derive(Clone, Debug)]
+pub struct RequestFrames {
+    first: Option<OutFrame>,
+    second: Option<OutFrame>,
+    session: Session,
+    parts: Option<Parts>,
+}
+
+impl RequestFrames {
+    pub(crate) fn new(req: &Request) -> Result<RequestFrames, crate::PacketError> {
+        let trace = match &req.trace {
+            Some(tag) => Some(RequestPacket::Trace { tag: tag.clone() }.to_frame()?),
+            None => None,
+        };
+        let multi = is_multi_part_request(req.payload.len());
+        let head = if multi {
+            RequestPacket::MultiHeader {
+                target: req.target.clone(),
+                session: req.session,
+                size: u32::try_from(req.payload.len()).map_err(|_| {
+                    crate::PacketError::BodyTooLarge {
+                        len: req.payload.len(),
+                    }
+                })?,
+                push: req.push,
+            }
+        } else {
+            RequestPacket::Request {
+                target: req.target.clone(),
+                session: if req.push { Session::PUSH } else { req.session },
+                payload: req.payload.clone(),
+            }
+        }
+        .to_frame()?;
+        let (first, second) = match trace {
+            Some(t) => (Some(t), Some(head)),
+            None => (Some(head), None),
+        };
+        Ok(RequestFrames {
+            first,
+            second,
+            session: req.session,
+            parts: multi.then(|| Parts {
+                payload: req.payload.clone(),
+                pos: 0,
+            }),
+        })
+    }
+}
+
+impl Iterator for RequestFrames {
+    type Item = OutFrame;
+
+    fn next(&mut self) -> Option<OutFrame> {
+        if let Some(f) = self.first.take() {
+            self.first = self.second.take();
+            return Some(f);
+        }
+        let (data, last) = self.parts.as_mut()?.next()?;
+        // A part body is 5 bytes plus at most MULTI_PART: it always fits a frame.
+        RequestPacket::Part {
+            session: self.session,
+            data,
+            last,
+        }
+        .to_frame()
+        .ok()
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = usize::from(self.first.is_some())
+            + usize::from(self.second.is_some())
+            + self.parts.as_ref().map_or(0, |p| p.size_hint().0);
+        (n, Some(n))
+    }
+}
+
+/// The frames of one response, in order: one ok or error packet, or a begin packet and the
+/// parts.
+///
+/// ```
+/// use bytes::Bytes;
+/// use skywire_codec::{Response, Session};
+/// let exactly_one_part = Response::ok(Session::new(1), Bytes::from(vec![0u8; 0x8000]));
+/// assert_eq!(exactly_one_part.frames().unwrap().count(), 1);
+/// let over = Response::ok(Session::new(1), Bytes::from(vec![0u8; 0x8001]));
+/// assert_eq!(over.frames().unwrap().count(), 3); // begin + 2 parts
+/// ```
+#[derive(Clone, Debug)]
+pub struct ResponseFrames {
+    first: Option<OutFrame>,
+    session: Session,
+    parts: Option<Parts>,
+}
+
+impl ResponseFrames {
+    pub(crate) fn new(resp: &Response) -> Result<ResponseFrames, crate::PacketError> {
+        let session = resp.session;
+        let multi = resp.ok && is_multi_part_response(resp.payload.len());
+        let first = if !resp.ok {
+            ResponsePacket::Error {
+                session,
+                text: truncate_error_text(&resp.payload),
+            }
+        } else if multi {
+            ResponsePacket::MultiBegin {
+                session,
+                size: u32::try_from(resp.payload.len()).map_err(|_| {
+                    crate::PacketError::BodyTooLarge {
+                        len: resp.payload.len(),
+                    }
+                })?,
+            }
+        } else {
+            ResponsePacket::Ok {
+                session,
+                payload: resp.payload.clone(),
+            }
+        }
+        .to_frame()?;
+        Ok(ResponseFrames {
+            first: Some(first),
+            session,
+            parts: multi.then(|| Parts {
+                payload: resp.payload.clone(),
+                pos: 0,
+            }),
+        })
+    }
+}
+
+impl Iterator for ResponseFrames {
+    type Item = OutFrame;
+
+    fn next(&mut self) -> Option<OutFrame> {
+        if let Some(f) = self.first.take() {
+            return Some(f);
+        }
+        let (data, last) = self.parts.as_mut()?.next()?;
+        // A part body is 5 bytes plus at most MULTI_PART: it always fits a frame.
+        ResponsePacket::Part {
+            session: self.session,
+            data,
+            last,
+        }
+        .to_frame()
+        .ok()
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n =
+            usize::from(self.first.is_some()) + self.parts.as_ref().map_or(0, |p| p.size_hint().0);
+        (n, Some(n))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::target::Target;
+    use alloc::vec;
+    use alloc::vec::Vec;
+
+    fn payload(n: usize) -> Bytes {
+        Bytes::from((0..n).map(|i| (i % 251) as u8).collect::<Vec<u8>>())
+    }
+
+    /// (type byte, data length) of every frame, computed from skynet's rules by hand below.
+    fn shape_req(req: &Request) -> Vec<(u8, usize)> {
+        req.frames()
+            .unwrap()
+            .map(|f| {
+                let body = f.body_to_vec();
+                (body[0], body.len())
+            })
+            .collect()
+    }
+
+    fn shape_resp(resp: &Response) -> Vec<(u8, usize)> {
+        resp.frames()
+            .unwrap()
+            .map(|f| {
+                let body = f.body_to_vec();
+                (body[4], body.len())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn request_boundaries() {
+        let t = Target::Address(10);
+        let s = Session::new(1);
+        // 0x7fff: one 0x00 packet, 9 + n
+        assert_eq!(
+            shape_req(&Request::call(t.clone(), s, payload(0x7fff))),
+            [(0x00, 9 + 0x7fff)]
+        );
+        // 0x8000: header (13) + one last part (5 + 0x8000)
+        assert_eq!(
+            shape_req(&Request::call(t.clone(), s, payload(0x8000))),
+            [(0x01, 13), (0x03, 5 + 0x8000)]
+        );
+        assert_eq!(
+            shape_req(&Request::call(t.clone(), s, payload(0x8001))),
+            [(0x01, 13), (0x02, 5 + 0x8000), (0x03, 5 + 1)]
+        );
+        assert_eq!(
+            shape_req(&Request::call(t.clone(), s, payload(0x10000))),
+            [(0x01, 13), (0x02, 5 + 0x8000), (0x03, 5 + 0x8000)]
+        );
+        assert_eq!(
+            shape_req(&Request::call(t, s, payload(0x10001))),
+            [
+                (0x01, 13),
+                (0x02, 5 + 0x8000),
+                (0x02, 5 + 0x8000),
+                (0x03, 6)
+            ]
+        );
+        assert_eq!(
+            shape_req(&Request::call(Target::Address(0), s, payload(0))),
+            [(0x00, 9)]
+        );
+    }
+
+    #[test]
+    fn named_and_push_variants() {
+        let name = Target::name("@echo").unwrap();
+        assert_eq!(
+            shape_req(&Request::call(name.clone(), Session::new(1), payload(3))),
+            [(0x80, 6 + 5 + 3)]
+        );
+        assert_eq!(
+            shape_req(&Request::call(
+                name.clone(),
+                Session::new(1),
+                payload(0x8000)
+            )),
+            [(0x81, 10 + 5), (0x03, 5 + 0x8000)]
+        );
+        assert_eq!(
+            shape_req(&Request::push(
+                name.clone(),
+                Session::new(4),
+                payload(0x8000)
+            )),
+            [(0xc1, 10 + 5), (0x03, 5 + 0x8000)]
+        );
+        assert_eq!(
+            shape_req(&Request::push(
+                Target::Address(3),
+                Session::new(4),
+                payload(0x9000)
+            )),
+            [(0x41, 13), (0x02, 5 + 0x8000), (0x03, 5 + 0x1000)]
+        );
+        // a small push carries session 0 whatever the struct says
+        let small = Request::push(name, Session::new(9), payload(1));
+        let body = small.frames().unwrap().next().unwrap().body_to_vec();
+        assert_eq!(&body[7..11], &[0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn trace_tag_goes_first() {
+        let mut req = Request::call(Target::Address(10), Session::new(2), payload(0x8000));
+        req.trace = Some(Bytes::from_static(b"t1"));
+        assert_eq!(shape_req(&req), [(0x04, 3), (0x01, 13), (0x03, 5 + 0x8000)]);
+        let (lo, hi) = req.frames().unwrap().size_hint();
+        assert_eq!((lo, hi), (3, Some(3)));
+    }
+
+    #[test]
+    fn parts_carry_the_payload_in_order_without_copying() {
+        let p = payload(0x10001);
+        let req = Request::call(Target::Address(10), Session::new(77), p.clone());
+        let mut joined = Vec::new();
+        for f in req.frames().unwrap().skip(1) {
+            let body = f.body_to_vec();
+            assert_eq!(&body[1..5], &77u32.to_le_bytes());
+            // the data is a view of the payload's own memory
+            let data = f.data();
+            let off = data.as_ptr() as usize - p.as_ptr() as usize;
+            assert!(off < p.len());
+            joined.extend_from_slice(data);
+        }
+        assert_eq!(joined, p);
+    }
+
+    #[test]
+    fn response_boundaries() {
+        let s = Session::new(5);
+        assert_eq!(shape_resp(&Response::ok(s, payload(0))), [(1, 5)]);
+        assert_eq!(
+            shape_resp(&Response::ok(s, payload(0x8000))),
+            [(1, 5 + 0x8000)]
+        );
+        assert_eq!(
+            shape_resp(&Response::ok(s, payload(0x8001))),
+            [(2, 9), (3, 5 + 0x8000), (4, 6)]
+        );
+        assert_eq!(
+            shape_resp(&Response::ok(s, payload(0x10000))),
+            [(2, 9), (3, 5 + 0x8000), (4, 5 + 0x8000)]
+        );
+        assert_eq!(
+            shape_resp(&Response::ok(s, payload(0x10001))),
+            [(2, 9), (3, 5 + 0x8000), (3, 5 + 0x8000), (4, 6)]
+        );
+        // error text cut to 0x8000 bytes
+        assert_eq!(
+            shape_resp(&Response::error(s, payload(0x9000))),
+            [(0, 5 + 0x8000)]
+        );
+        assert_eq!(shape_resp(&Response::error(s, payload(10))), [(0, 15)]);
+        let begin = Response::ok(s, payload(0x10001))
+            .frames()
+            .unwrap()
+            .next()
+            .unwrap()
+            .body_to_vec();
+        assert_eq!(begin, vec![5, 0, 0, 0, 2, 0x01, 0x00, 0x01, 0x00]);
+    }
+}

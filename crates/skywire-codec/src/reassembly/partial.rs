@@ -1,0 +1,277 @@
+//! The open multi-part messages of one stream, bounded by [`Limits`].
+
+use alloc::collections::BTreeMap;
+use bytes::{Bytes, BytesMut};
+
+use crate::error::ReassemblyError;
+use crate::limits::Limits;
+use crate::session::Session;
+
+/// One open multi-part message.
+#[derive(Debug)]
+struct Partial<H> {
+    head: H,
+    declared: usize,
+    buf: BytesMut,
+}
+
+/// Open multi-part messages keyed by session, each with a caller-defined head `H` (the
+/// target of a request, nothing for a response).
+///
+/// A header is checked against the limits when it opens a message; the message's buffer is
+/// allocated, at its declared size, when its first part arrives, so the memory held is
+/// bounded by [`Limits::max_buffered_bytes`]. A message that goes wrong is dropped at once.
+#[derive(Debug)]
+pub struct PartialSet<H> {
+    open: BTreeMap<Session, Partial<H>>,
+    reserved: usize,
+    limits: Limits,
+}
+
+impl<H> PartialSet<H> {
+    /// An empty set with these limits.
+    pub fn new(limits: Limits) -> Self {
+        PartialSet {
+            open: BTreeMap::new(),
+            reserved: 0,
+            limits,
+        }
+    }
+
+    /// Opens a message of `size` bytes on `session`.
+    pub fn open(&mut self, session: Session, size: u32, head: H) -> Result<(), ReassemblyError> {
+        if self.open.contains_key(&session) {
+            self.close(session);
+            return Err(ReassemblyError::SessionInUse { session });
+        }
+        let size64 = u64::from(size);
+        let declared = match usize::try_from(size) {
+            Ok(d) if d <= self.limits.max_message_size() => d,
+            _ => {
+                return Err(ReassemblyError::MessageTooLarge {
+                    session,
+                    size: size64,
+                    limit: self.limits.max_message_size(),
+                })
+            }
+        };
+        if self.open.len() >= self.limits.max_partial_messages() {
+            return Err(ReassemblyError::TooManyPartial {
+                session,
+                limit: self.limits.max_partial_messages(),
+            });
+        }
+        if declared
+            > self
+                .limits
+                .max_buffered_bytes()
+                .saturating_sub(self.reserved)
+        {
+            return Err(ReassemblyError::BufferLimit {
+                session,
+                size: size64,
+                buffered: self.reserved,
+                limit: self.limits.max_buffered_bytes(),
+            });
+        }
+        self.reserved += declared;
+        self.open.insert(
+            session,
+            Partial {
+                head,
+                declared,
+                buf: BytesMut::new(),
+            },
+        );
+        Ok(())
+    }
+
+    /// True if a message is open on `session`.
+    pub fn is_open(&self, session: Session) -> bool {
+        self.open.contains_key(&session)
+    }
+
+    /// Adds a part to the message open on `session`; on the last part, closes it and
+    /// returns its head and payload.
+    pub fn append(
+        &mut self,
+        session: Session,
+        data: &Bytes,
+        last: bool,
+    ) -> Result<Option<(H, Bytes)>, ReassemblyError> {
+        let Some(p) = self.open.get_mut(&session) else {
+            return Err(ReassemblyError::PartWithoutHeader { session });
+        };
+        let received = p.buf.len() + data.len();
+        if received > p.declared || (last && received != p.declared) {
+            let declared = p.declared as u64;
+            self.close(session);
+            return Err(ReassemblyError::SizeMismatch {
+                session,
+                declared,
+                received: received as u64,
+            });
+        }
+        if p.buf.capacity() == 0 {
+            // First part: the size was checked against the limits when the header came.
+            p.buf.reserve(p.declared);
+        }
+        p.buf.extend_from_slice(data);
+        if !last {
+            return Ok(None);
+        }
+        match self.open.remove(&session) {
+            Some(p) => {
+                self.reserved -= p.declared;
+                Ok(Some((p.head, p.buf.freeze())))
+            }
+            None => Err(ReassemblyError::PartWithoutHeader { session }),
+        }
+    }
+
+    /// Drops the message open on `session`, if any.
+    pub fn close(&mut self, session: Session) {
+        if let Some(p) = self.open.remove(&session) {
+            self.reserved -= p.declared;
+        }
+    }
+
+    /// Number of open messages.
+    pub fn len(&self) -> usize {
+        self.open.len()
+    }
+
+    /// True when no message is open.
+    pub fn is_empty(&self) -> bool {
+        self.open.is_empty()
+    }
+
+    /// The lowest session with an open message.
+    pub fn first_open(&self) -> Option<Session> {
+        self.open.keys().next().copied()
+    }
+
+    /// Bytes reserved by the open messages (the sum of their declared sizes).
+    pub fn reserved(&self) -> usize {
+        self.reserved
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(n: u32) -> Session {
+        Session::new(n)
+    }
+
+    #[test]
+    fn joins_parts_in_order() {
+        let mut set = PartialSet::new(Limits::default());
+        set.open(s(1), 5, "h").unwrap();
+        assert_eq!(
+            set.append(s(1), &Bytes::from_static(b"ab"), false).unwrap(),
+            None
+        );
+        let (h, payload) = set
+            .append(s(1), &Bytes::from_static(b"cde"), true)
+            .unwrap()
+            .unwrap();
+        assert_eq!((h, &payload[..]), ("h", &b"abcde"[..]));
+        assert!(set.is_empty());
+        assert_eq!(set.reserved(), 0);
+    }
+
+    #[test]
+    fn too_many_or_too_few_bytes() {
+        let mut set = PartialSet::new(Limits::default());
+        set.open(s(1), 3, ()).unwrap();
+        assert_eq!(
+            set.append(s(1), &Bytes::from_static(b"abcd"), false),
+            Err(ReassemblyError::SizeMismatch {
+                session: s(1),
+                declared: 3,
+                received: 4
+            })
+        );
+        assert!(set.is_empty());
+        set.open(s(2), 3, ()).unwrap();
+        assert_eq!(
+            set.append(s(2), &Bytes::from_static(b"ab"), true),
+            Err(ReassemblyError::SizeMismatch {
+                session: s(2),
+                declared: 3,
+                received: 2
+            })
+        );
+        assert_eq!(set.reserved(), 0);
+    }
+
+    #[test]
+    fn part_without_header_and_duplicate_header() {
+        let mut set = PartialSet::new(Limits::default());
+        assert_eq!(
+            set.append(s(9), &Bytes::new(), true),
+            Err(ReassemblyError::PartWithoutHeader { session: s(9) })
+        );
+        set.open(s(9), 10, ()).unwrap();
+        assert_eq!(
+            set.open(s(9), 10, ()),
+            Err(ReassemblyError::SessionInUse { session: s(9) })
+        );
+        assert!(!set.is_open(s(9)));
+    }
+
+    #[test]
+    fn limits_are_enforced_before_allocation() {
+        let limits = Limits::default()
+            .with_max_message_size(100)
+            .with_max_partial_messages(2)
+            .with_max_buffered_bytes(150);
+        let mut set = PartialSet::new(limits);
+        assert_eq!(
+            set.open(s(1), 101, ()),
+            Err(ReassemblyError::MessageTooLarge {
+                session: s(1),
+                size: 101,
+                limit: 100
+            })
+        );
+        set.open(s(1), 100, ()).unwrap();
+        assert_eq!(
+            set.open(s(2), 51, ()),
+            Err(ReassemblyError::BufferLimit {
+                session: s(2),
+                size: 51,
+                buffered: 100,
+                limit: 150
+            })
+        );
+        set.open(s(2), 50, ()).unwrap();
+        assert_eq!(
+            set.open(s(3), 0, ()),
+            Err(ReassemblyError::TooManyPartial {
+                session: s(3),
+                limit: 2
+            })
+        );
+        set.close(s(1));
+        set.open(s(3), 100, ()).unwrap();
+        assert_eq!(set.len(), 2);
+        assert_eq!(set.first_open(), Some(s(2)));
+    }
+
+    #[test]
+    fn u32_max_size_is_refused_not_allocated() {
+        let mut set: PartialSet<()> = PartialSet::new(Limits::default());
+        assert!(matches!(
+            set.open(s(1), u32::MAX, ()),
+            Err(ReassemblyError::MessageTooLarge { .. })
+        ));
+    }
+}

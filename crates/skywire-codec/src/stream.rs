@@ -1,0 +1,242 @@
+//! Stream decoders: bytes in, whole messages out (framing, packet parsing and reassembly in
+//! one place, with byte offsets on every error).
+
+use bytes::{Bytes, BytesMut};
+
+use crate::error::{DecodeError, DecodeErrorKind};
+use crate::frame::{Frame, FrameDecoder};
+use crate::limits::Limits;
+use crate::message::{Request, Response};
+use crate::packet::request::RequestPacket;
+use crate::packet::response::ResponsePacket;
+use crate::reassembly::{RequestAssembler, ResponseAssembler};
+use crate::session::Session;
+
+/// One direction's packet parsing and reassembly, as a [`StreamDecoder`] drives it.
+pub trait Assemble {
+    /// What comes out: [`Request`] or [`Response`].
+    type Message;
+    /// A fresh assembler with these limits.
+    fn with_limits(limits: Limits) -> Self;
+    /// Parses one frame body and feeds it to reassembly.
+    fn assemble(&mut self, body: &Bytes) -> Result<Option<Self::Message>, DecodeErrorKind>;
+    /// Number of multi-part messages still open.
+    fn open_messages(&self) -> usize;
+    /// The lowest session with an open multi-part message.
+    fn first_open(&self) -> Option<Session>;
+}
+
+impl Assemble for RequestAssembler {
+    type Message = Request;
+    fn with_limits(limits: Limits) -> Self {
+        RequestAssembler::new(limits)
+    }
+    fn assemble(&mut self, body: &Bytes) -> Result<Option<Request>, DecodeErrorKind> {
+        Ok(self.push(RequestPacket::parse(body)?)?)
+    }
+    fn open_messages(&self) -> usize {
+        RequestAssembler::open_messages(self)
+    }
+    fn first_open(&self) -> Option<Session> {
+        RequestAssembler::first_open(self)
+    }
+}
+
+impl Assemble for ResponseAssembler {
+    type Message = Response;
+    fn with_limits(limits: Limits) -> Self {
+        ResponseAssembler::new(limits)
+    }
+    fn assemble(&mut self, body: &Bytes) -> Result<Option<Response>, DecodeErrorKind> {
+        Ok(self.push(ResponsePacket::parse(body)?)?)
+    }
+    fn open_messages(&self) -> usize {
+        ResponseAssembler::open_messages(self)
+    }
+    fn first_open(&self) -> Option<Session> {
+        ResponseAssembler::first_open(self)
+    }
+}
+
+/// Decodes one direction of a connection: fed arbitrary chunks, yields whole messages.
+///
+/// Use [`RequestDecoder`] on the serving side and [`ResponseDecoder`] on the calling side.
+/// After an error the bad frame has been consumed and decoding may go on with the next call.
+///
+/// ```
+/// use skywire_codec::RequestDecoder;
+/// // Two requests to "@echo" (sessions 1 and 2), fed one byte at a time.
+/// let stream = b"\x00\x10\x80\x05@echo\x01\x00\x00\x00\x24ping\x00\x0b\x80\x05@echo\x02\x00\x00\x00";
+/// let mut dec = RequestDecoder::default();
+/// let mut got = vec![];
+/// for b in stream {
+///     dec.feed(&[*b]);
+///     while let Some(req) = dec.next_message().unwrap() {
+///         got.push((req.session.get(), req.payload.len()));
+///     }
+/// }
+/// dec.finish().unwrap();
+/// assert_eq!(got, [(1, 5), (2, 0)]);
+/// ```
+#[derive(Debug)]
+pub struct StreamDecoder<A> {
+    frames: FrameDecoder,
+    assembler: A,
+}
+
+/// Decodes the request direction (what a serving node reads).
+pub type RequestDecoder = StreamDecoder<RequestAssembler>;
+/// Decodes the response direction (what a calling node reads).
+pub type ResponseDecoder = StreamDecoder<ResponseAssembler>;
+
+impl<A: Assemble> StreamDecoder<A> {
+    /// A decoder at the start of a stream, with these limits.
+    pub fn new(limits: Limits) -> Self {
+        StreamDecoder {
+            frames: FrameDecoder::new(),
+            assembler: A::with_limits(limits),
+        }
+    }
+
+    /// Appends the next chunk of the stream to the decoder's own buffer.
+    pub fn feed(&mut self, chunk: &[u8]) {
+        self.frames.feed(chunk);
+    }
+
+    /// The next whole message from the decoder's own buffer, if one is complete.
+    pub fn next_message(&mut self) -> Result<Option<A::Message>, DecodeError> {
+        while let Some(frame) = self.frames.next_frame() {
+            if let Some(m) = self.take(frame)? {
+                return Ok(Some(m));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The next whole message from a buffer the caller owns (frames are split off `src`).
+    pub fn decode(&mut self, src: &mut BytesMut) -> Result<Option<A::Message>, DecodeError> {
+        while let Some(frame) = self.frames.decode(src) {
+            if let Some(m) = self.take(frame)? {
+                return Ok(Some(m));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Feeds one already-split frame (for callers that do their own framing).
+    pub fn take(&mut self, frame: Frame) -> Result<Option<A::Message>, DecodeError> {
+        self.assembler
+            .assemble(&frame.body)
+            .map_err(|kind| DecodeError::new(frame.offset, kind))
+    }
+
+    /// At the end of the stream: fails if a frame was cut off or a multi-part message is
+    /// still open.
+    pub fn finish(&self) -> Result<(), DecodeError> {
+        self.frames.finish()?;
+        self.check_open()
+    }
+
+    /// Like [`finish`](Self::finish) for a caller-owned buffer holding what is left.
+    pub fn finish_with(&self, rest: &[u8]) -> Result<(), DecodeError> {
+        self.frames.check_end(rest)?;
+        self.check_open()
+    }
+
+    fn check_open(&self) -> Result<(), DecodeError> {
+        match self.assembler.first_open() {
+            None => Ok(()),
+            Some(first) => Err(DecodeError::new(
+                self.frames.offset(),
+                DecodeErrorKind::Unfinished {
+                    open: self.assembler.open_messages(),
+                    first,
+                },
+            )),
+        }
+    }
+
+    /// Stream offset of the next frame.
+    pub fn offset(&self) -> u64 {
+        self.frames.offset()
+    }
+
+    /// Bytes of an incomplete frame held in the decoder's own buffer.
+    pub fn buffered(&self) -> usize {
+        self.frames.buffered()
+    }
+
+    /// The reassembly state.
+    pub fn assembler(&self) -> &A {
+        &self.assembler
+    }
+
+    /// The reassembly state, mutable (e.g. to clear it).
+    pub fn assembler_mut(&mut self) -> &mut A {
+        &mut self.assembler
+    }
+}
+
+impl<A: Assemble> Default for StreamDecoder<A> {
+    fn default() -> Self {
+        Self::new(Limits::default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::{PacketError, ReassemblyError};
+
+    #[test]
+    fn errors_carry_the_frame_offset_and_decoding_goes_on() {
+        let mut d = ResponseDecoder::default();
+        // ok(1) [12 bytes], unknown type 9 at offset 12, ok(2) at offset 19
+        d.feed(b"\x00\x0a\x01\x00\x00\x00\x01\x24ping");
+        d.feed(b"\x00\x05\x01\x00\x00\x00\x09");
+        d.feed(b"\x00\x05\x02\x00\x00\x00\x01");
+        assert_eq!(d.next_message().unwrap().unwrap().session.get(), 1);
+        let e = d.next_message().unwrap_err();
+        assert_eq!(e.offset(), 12);
+        assert_eq!(
+            e.kind(),
+            &DecodeErrorKind::Packet(PacketError::UnknownType { ty: 9 })
+        );
+        assert_eq!(d.next_message().unwrap().unwrap().session.get(), 2);
+        assert!(d.finish().is_ok());
+    }
+
+    #[test]
+    fn finish_reports_open_messages() {
+        let mut d = RequestDecoder::default();
+        d.feed(b"\x00\x0d\x01\x0a\x00\x00\x00\x07\x00\x00\x00\x00\x80\x00\x00");
+        assert!(d.next_message().unwrap().is_none());
+        let e = d.finish().unwrap_err();
+        assert_eq!(e.offset(), 15);
+        assert_eq!(
+            e.kind(),
+            &DecodeErrorKind::Unfinished {
+                open: 1,
+                first: Session::new(7)
+            }
+        );
+        assert_eq!(e.session(), Some(Session::new(7)));
+    }
+
+    #[test]
+    fn reassembly_errors_name_the_session() {
+        let mut d = RequestDecoder::default();
+        d.feed(b"\x00\x06\x03\x05\x00\x00\x00z");
+        let e = d.next_message().unwrap_err();
+        assert_eq!(
+            e.kind(),
+            &DecodeErrorKind::Reassembly(ReassemblyError::PartWithoutHeader {
+                session: Session::new(5)
+            })
+        );
+        assert_eq!(
+            e.to_string(),
+            "at byte 0: session 5: part with no multi-part header"
+        );
+    }
+}
