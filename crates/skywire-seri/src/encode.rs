@@ -1,0 +1,219 @@
+//! Packing values into lua-seri bytes, choosing exactly the encodings skynet's
+//! encoder chooses.
+
+use bytes::{BufMut, Bytes, BytesMut};
+
+use crate::error::EncodeError;
+use crate::value::{Table, Value};
+use crate::wire::{self, type_byte};
+
+/// The deepest nesting skynet's encoder accepts: a value may be enclosed in at
+/// most this many tables (skynet's `MAX_DEPTH` in `lua-seri.c`). Top-level
+/// arguments have depth 0, so 33 nested tables pack if the innermost is empty.
+pub const MAX_PACK_DEPTH: usize = wire::MAX_DEPTH;
+
+/// Packs an argument list into a new buffer, byte-for-byte as
+/// `skynet.pack(...)` would.
+///
+/// ```
+/// use skywire_seri::{pack, Value};
+/// let bytes = pack(&[Value::from(1), Value::from("hi")]).unwrap();
+/// assert_eq!(&bytes[..], &[0x0a, 0x01, 0x14, b'h', b'i']);
+/// ```
+pub fn pack(values: &[Value]) -> Result<Bytes, EncodeError> {
+    let len = packed_len(values)?;
+    let mut out = BytesMut::with_capacity(len);
+    write_values(values, &mut out);
+    Ok(out.freeze())
+}
+
+/// Appends the packed argument list to `out`.
+///
+/// All checks run before anything is written, so on error `out` is left as
+/// it was.
+pub fn pack_into(values: &[Value], out: &mut BytesMut) -> Result<(), EncodeError> {
+    let len = packed_len(values)?;
+    out.reserve(len);
+    write_values(values, out);
+    Ok(())
+}
+
+/// The exact number of bytes [`pack`] would produce, without writing them.
+/// Fails exactly when [`pack`] fails.
+pub fn packed_len(values: &[Value]) -> Result<usize, EncodeError> {
+    values
+        .iter()
+        .try_fold(0usize, |n, v| Ok(n.saturating_add(value_len(v, 0)?)))
+}
+
+/// Cookie and number of following bytes skynet uses for an integer.
+#[inline]
+fn integer_form(i: i64) -> (u8, usize) {
+    if i == 0 {
+        (wire::NUMBER_ZERO, 0)
+    } else if i != i64::from(i as i32) {
+        (wire::NUMBER_QWORD, 8)
+    } else if i < 0 {
+        (wire::NUMBER_DWORD, 4)
+    } else if i < 0x100 {
+        (wire::NUMBER_BYTE, 1)
+    } else if i < 0x1_0000 {
+        (wire::NUMBER_WORD, 2)
+    } else {
+        (wire::NUMBER_DWORD, 4)
+    }
+}
+
+/// Header length (type byte plus length field) of a string of `len` bytes.
+#[inline]
+fn string_header_len(len: usize) -> Result<usize, EncodeError> {
+    if len < wire::MAX_COOKIE {
+        Ok(1)
+    } else if len < 0x1_0000 {
+        Ok(3)
+    } else if u32::try_from(len).is_ok() {
+        Ok(5)
+    } else {
+        Err(EncodeError::StringTooLong { len })
+    }
+}
+
+fn value_len(v: &Value, depth: usize) -> Result<usize, EncodeError> {
+    if depth > MAX_PACK_DEPTH {
+        return Err(EncodeError::TooDeep { depth });
+    }
+    Ok(match v {
+        Value::Nil | Value::Boolean(_) => 1,
+        Value::Integer(i) => 1 + integer_form(*i).1,
+        Value::Real(_) | Value::LightUserdata(_) => 9,
+        Value::String(s) => string_header_len(s.len())? + s.len(),
+        Value::Table(t) => table_len(t, depth)?,
+    })
+}
+
+fn table_len(t: &Table, depth: usize) -> Result<usize, EncodeError> {
+    let mut n = 2; // type byte and hash terminator
+    if t.array.len() >= usize::from(wire::ARRAY_ESCAPE) {
+        n += 1 + integer_form(t.array.len() as i64).1;
+    }
+    for item in &t.array {
+        n = n.saturating_add(value_len(item, depth + 1)?);
+    }
+    for (k, v) in &t.hash {
+        match k {
+            Value::Nil => return Err(EncodeError::NilKey),
+            Value::Real(f) if f.is_nan() => return Err(EncodeError::NanKey),
+            _ => {}
+        }
+        n = n.saturating_add(value_len(k, depth + 1)?);
+        n = n.saturating_add(value_len(v, depth + 1)?);
+    }
+    Ok(n)
+}
+
+// The writers below run only after `packed_len` validated the values, so they
+// cannot fail; they never panic either way.
+
+fn write_values(values: &[Value], out: &mut BytesMut) {
+    for v in values {
+        write_value(v, out);
+    }
+}
+
+#[inline]
+fn write_integer(i: i64, out: &mut BytesMut) {
+    let (cookie, n) = integer_form(i);
+    out.put_u8(type_byte(wire::TYPE_NUMBER, cookie));
+    match n {
+        0 => {}
+        1 => out.put_u8(i as u8),
+        2 => out.put_u16_le(i as u16),
+        4 => out.put_i32_le(i as i32),
+        _ => out.put_i64_le(i),
+    }
+}
+
+fn write_value(v: &Value, out: &mut BytesMut) {
+    match v {
+        Value::Nil => out.put_u8(type_byte(wire::TYPE_NIL, 0)),
+        Value::Boolean(b) => out.put_u8(type_byte(wire::TYPE_BOOLEAN, u8::from(*b))),
+        Value::Integer(i) => write_integer(*i, out),
+        Value::Real(f) => {
+            out.put_u8(type_byte(wire::TYPE_NUMBER, wire::NUMBER_REAL));
+            out.put_u64_le(f.to_bits());
+        }
+        Value::LightUserdata(p) => {
+            out.put_u8(type_byte(wire::TYPE_USERDATA, 0));
+            out.put_u64_le(*p);
+        }
+        Value::String(s) => {
+            let len = s.len();
+            if len < wire::MAX_COOKIE {
+                out.put_u8(type_byte(wire::TYPE_SHORT_STRING, len as u8));
+            } else if len < 0x1_0000 {
+                out.put_u8(type_byte(wire::TYPE_LONG_STRING, wire::LONG_STRING_WORD));
+                out.put_u16_le(len as u16);
+            } else {
+                out.put_u8(type_byte(wire::TYPE_LONG_STRING, wire::LONG_STRING_DWORD));
+                out.put_u32_le(len as u32);
+            }
+            out.extend_from_slice(s);
+        }
+        Value::Table(t) => write_table(t, out),
+    }
+}
+
+fn write_table(t: &Table, out: &mut BytesMut) {
+    let n = t.array.len();
+    if n >= usize::from(wire::ARRAY_ESCAPE) {
+        out.put_u8(type_byte(wire::TYPE_TABLE, wire::ARRAY_ESCAPE));
+        write_integer(n as i64, out);
+    } else {
+        out.put_u8(type_byte(wire::TYPE_TABLE, n as u8));
+    }
+    for item in &t.array {
+        write_value(item, out);
+    }
+    for (k, v) in &t.hash {
+        write_value(k, out);
+        write_value(v, out);
+    }
+    out.put_u8(type_byte(wire::TYPE_NIL, 0));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    #[test]
+    fn integer_forms_follow_skynet() {
+        assert_eq!(integer_form(0), (0, 0));
+        assert_eq!(integer_form(255), (1, 1));
+        assert_eq!(integer_form(256), (2, 2));
+        assert_eq!(integer_form(65_536), (4, 4));
+        assert_eq!(integer_form(-1), (4, 4));
+        assert_eq!(integer_form(i64::from(i32::MIN) - 1), (6, 8));
+        assert_eq!(integer_form(i64::from(i32::MAX) + 1), (6, 8));
+    }
+
+    #[test]
+    fn pack_into_restores_on_error() {
+        let mut out = BytesMut::from(&b"abc"[..]);
+        let mut t = Table::new();
+        t.push_pair(Value::Nil, 1);
+        let r = pack_into(&[Value::from(1), Value::Table(t)], &mut out);
+        assert_eq!(r, Err(EncodeError::NilKey));
+        assert_eq!(&out[..], b"abc");
+        pack_into(&[Value::from(1)], &mut out).unwrap();
+        assert_eq!(&out[..], b"abc\x0a\x01");
+    }
+
+    #[test]
+    fn nan_key_rejected() {
+        let t: Table = vec![(Value::Real(f64::NAN), Value::from(1))]
+            .into_iter()
+            .collect();
+        assert_eq!(pack(&[Value::Table(t)]), Err(EncodeError::NanKey));
+    }
+}

@@ -1,0 +1,78 @@
+//! skynet's Lua value serialization, the bytes `skynet.pack(...)` produces and
+//! `skynet.unpack(msg, sz)` reads (`lualib-src/lua-seri.c`), byte-exact.
+//!
+//! - [`pack`] / [`pack_into`] / [`packed_len`] encode an argument list exactly
+//!   as skynet's encoder does (same integer widths, string forms, table
+//!   layout, nesting limit [`MAX_PACK_DEPTH`]).
+//! - [`unpack`] / [`unpack_with`] decode untrusted bytes: strings are
+//!   zero-copy slices of the input [`Bytes`](bytes::Bytes), every length is
+//!   checked against the bytes actually present before anything is
+//!   allocated, nesting is bounded ([`DecodeLimits`]), and every failure is
+//!   a [`DecodeError`] with the byte offset; nothing panics.
+//! - [`Value`] / [`Table`] model Lua values; a table keeps its array part and
+//!   its hash part in wire order, so decode-then-encode gives back the same
+//!   bytes. `Display` writes a Lua literal; [`Value::content_eq`] compares
+//!   the way an echo test needs (hash parts unordered, reals by bits).
+//! - With the `serde` feature, [`to_value`] / [`from_value`] and
+//!   [`to_values`] / [`from_values`] map Rust types to and from Lua values.
+//! - With the `json` feature, [`to_json`] / [`from_json`] give the JSON form
+//!   used in logs and by the CLI.
+//!
+//! The crate is `no_std` (it needs `alloc`); the `std` feature only enables
+//! `std` support in its dependencies.
+//!
+//! # Example
+//!
+//! ```
+//! use skywire_seri::{pack, unpack, Table, Value};
+//!
+//! let mut t = Table::from_array(vec![Value::from(1), Value::from(2)]);
+//! t.insert("name", "v");
+//! let args = vec![Value::from("ping"), Value::Table(t), Value::Real(0.5)];
+//!
+//! let bytes = pack(&args).unwrap();
+//! assert_eq!(
+//!     &bytes[..],
+//!     &[
+//!         0x24, b'p', b'i', b'n', b'g', // short string, length 4
+//!         0x16, // table, array length 2
+//!         0x0a, 0x01, 0x0a, 0x02, // 1, 2 (u8 integers)
+//!         0x24, b'n', b'a', b'm', b'e', 0x0c, b'v', // name = "v"
+//!         0x00, // end of the hash part
+//!         0x42, 0, 0, 0, 0, 0, 0, 0xe0, 0x3f, // 0.5 as a little-endian double
+//!     ]
+//! );
+//!
+//! let back = unpack(&bytes).unwrap();
+//! assert_eq!(back, args);
+//! assert_eq!(back[1].to_string(), r#"{1, 2, name = "v"}"#);
+//! ```
+#![no_std]
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+mod compare;
+mod decode;
+mod display;
+mod encode;
+mod error;
+#[cfg(feature = "json")]
+mod json;
+#[cfg(feature = "serde")]
+mod serde;
+mod value;
+mod wire;
+
+pub use compare::{values_content_eq, values_exact_eq};
+pub use decode::{unpack, unpack_with, DecodeLimits, DEFAULT_MAX_DEPTH};
+pub use encode::{pack, pack_into, packed_len, MAX_PACK_DEPTH};
+pub use error::{DecodeError, DecodeErrorKind, EncodeError};
+#[cfg(feature = "json")]
+pub use json::{from_json, to_json, values_from_json, values_to_json, JsonError};
+#[cfg(feature = "serde")]
+pub use serde::{from_value, from_values, to_value, to_values, SerdeError};
+pub use value::{IntegerOverflow, Table, Value};
