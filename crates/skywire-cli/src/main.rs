@@ -1,1 +1,53 @@
-fn main() {}
+//! `skywire`: decode, check, serve and call skynet cluster traffic.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod cmd;
+
+/// The skynet cluster protocol, from the command line.
+#[derive(Parser, Debug)]
+#[command(name = "skywire", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Print every message of captured traffic (pcap/pcapng or raw streams).
+    Decode(cmd::decode::Args),
+    /// Verify captured traffic: it decodes, re-encodes byte for byte, agrees with a log.
+    Check(cmd::check::Args),
+    /// Run a node serving the demo services `echo` and `kv`.
+    Node(cmd::node::Args),
+    /// Call a service on a node (`cluster.call`) and print what it returns.
+    Call(cmd::call::CallArgs),
+    /// Push a message to a service on a node (`cluster.send`); no reply.
+    Send(cmd::call::SendArgs),
+    /// Ask a node for the address of a cluster name (`cluster.query`).
+    Query(cmd::call::QueryArgs),
+    /// Load-test a node that serves an echo (a skynet node included).
+    Bench(cmd::bench::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let (name, result) = match cli.command {
+        Command::Decode(a) => ("decode", cmd::decode::run(a)),
+        Command::Check(a) => ("check", cmd::check::run(a)),
+        Command::Node(a) => ("node", cmd::node::run(a)),
+        Command::Call(a) => ("call", cmd::call::run_call(a)),
+        Command::Send(a) => ("send", cmd::call::run_send(a)),
+        Command::Query(a) => ("query", cmd::call::run_query(a)),
+        Command::Bench(a) => ("bench", cmd::bench::run(a)),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("skywire {name}: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! Library side of the `skywire` command: the pieces its subcommands share and that the
+//! conformance suite uses directly.
+#![deny(missing_docs)]
