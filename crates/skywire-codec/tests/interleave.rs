@@ -1,0 +1,255 @@
+//! Property: any set of messages, fragmented as skynet fragments them, interleaved the way
+//! skynet can interleave them, and cut into arbitrary chunks, decodes back to the same
+//! messages in the order their last frames arrived.
+//!
+//! How skynet interleaves (service/clustersender.lua + lualib/skynet/socketchannel.lua,
+//! service/clusteragent.lua): a trace tag and the packet after it are written back to back;
+//! the parts of a multi-part message are queued at low priority, so any other frame may come
+//! between them; the frames of one message keep their order.
+
+use bytes::Bytes;
+use proptest::prelude::*;
+use skywire_codec::{
+    Request, RequestDecoder, Response, ResponseDecoder, Session, SessionAllocator, Target,
+    MULTI_PART,
+};
+
+/// Payload sizes at and around every fragmentation boundary, plus random ones.
+fn payload_len() -> impl Strategy<Value = usize> {
+    prop_oneof![
+        Just(0usize),
+        Just(MULTI_PART - 1),
+        Just(MULTI_PART),
+        Just(MULTI_PART + 1),
+        Just(2 * MULTI_PART),
+        Just(2 * MULTI_PART + 1),
+        0usize..200,
+        0usize..(3 * MULTI_PART + 10),
+    ]
+}
+
+fn payload(len: usize, seed: u8) -> Bytes {
+    Bytes::from(
+        (0..len)
+            .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+            .collect::<Vec<u8>>(),
+    )
+}
+
+fn target() -> impl Strategy<Value = Target> {
+    prop_oneof![
+        any::<u32>().prop_map(Target::Address),
+        Just(Target::QUERY),
+        proptest::collection::vec(any::<u8>(), 1..=255).prop_map(|n| Target::Name(Bytes::from(n))),
+        Just(Target::Name(Bytes::from_static(b"@echo"))),
+    ]
+}
+
+#[derive(Clone, Debug)]
+struct ReqSpec {
+    target: Target,
+    push: bool,
+    len: usize,
+    seed: u8,
+    trace: Option<Vec<u8>>,
+}
+
+fn req_spec() -> impl Strategy<Value = ReqSpec> {
+    (
+        target(),
+        any::<bool>(),
+        payload_len(),
+        any::<u8>(),
+        proptest::option::of(proptest::collection::vec(any::<u8>(), 0..40)),
+    )
+        .prop_map(|(target, push, len, seed, trace)| ReqSpec {
+            target,
+            push,
+            len,
+            seed,
+            trace,
+        })
+}
+
+/// Frames of one message as units that must stay together and in order.
+fn units(frames: Vec<Vec<u8>>, glued_head: usize) -> Vec<Vec<u8>> {
+    // The first `glued_head` frames (trace tag + first packet) go out back to back.
+    let mut out = Vec::new();
+    let mut it = frames.into_iter();
+    let mut head = Vec::new();
+    for f in it.by_ref().take(glued_head) {
+        head.extend_from_slice(&f);
+    }
+    out.push(head);
+    out.extend(it);
+    out
+}
+
+/// Merges per-message unit lists in the order picked by `picks`, keeping each list's order.
+/// Returns the byte stream and, per message, the index of its last unit in merge order.
+fn merge(mut lists: Vec<Vec<Vec<u8>>>, picks: &[usize]) -> (Vec<u8>, Vec<usize>) {
+    let mut stream = Vec::new();
+    let mut finished_at = vec![0; lists.len()];
+    let mut pos = vec![0; lists.len()];
+    let mut step = 0;
+    let mut pick = picks.iter().cycle();
+    loop {
+        let live: Vec<usize> = (0..lists.len())
+            .filter(|&i| pos[i] < lists[i].len())
+            .collect();
+        if live.is_empty() {
+            break;
+        }
+        let i = live[pick.next().copied().unwrap_or(0) % live.len()];
+        stream.extend_from_slice(&std::mem::take(&mut lists[i][pos[i]]));
+        pos[i] += 1;
+        if pos[i] == lists[i].len() {
+            finished_at[i] = step;
+        }
+        step += 1;
+    }
+    (stream, finished_at)
+}
+
+/// Feeds `stream` to a decode function in chunks of the given sizes (cycled).
+fn chunked<M>(stream: &[u8], chunks: &[usize], mut feed: impl FnMut(&[u8]) -> Vec<M>) -> Vec<M> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    let mut sizes = chunks.iter().cycle();
+    while at < stream.len() {
+        let n = (*sizes.next().unwrap_or(&1)).clamp(1, stream.len() - at);
+        out.extend(feed(&stream[at..at + n]));
+        at += n;
+    }
+    out
+}
+
+fn in_finish_order<T: Clone>(items: &[T], finished_at: &[usize]) -> Vec<T> {
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by_key(|&i| finished_at[i]);
+    order.into_iter().map(|i| items[i].clone()).collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    #[test]
+    fn requests_survive_fragmentation_interleaving_and_chunking(
+        specs in proptest::collection::vec(req_spec(), 1..10),
+        picks in proptest::collection::vec(any::<usize>(), 1..64),
+        chunks in proptest::collection::vec(1usize..9000, 1..16),
+        first_session in 1u32..=i32::MAX as u32,
+    ) {
+        let mut sessions = SessionAllocator::starting_at(Session::new(first_session));
+        let mut sent = Vec::new();
+        let mut lists = Vec::new();
+        for s in &specs {
+            let body = payload(s.len, s.seed);
+            let mut req = if s.push {
+                let session = sessions.allocate_push(body.len());
+                Request::push(s.target.clone(), session, body)
+            } else {
+                Request::call(s.target.clone(), sessions.allocate(), body)
+            };
+            req.trace = s.trace.clone().map(Bytes::from);
+            let frames: Vec<Vec<u8>> = req.frames().unwrap().map(|f| f.to_vec()).collect();
+            lists.push(units(frames, 1 + usize::from(req.trace.is_some())));
+            sent.push(req);
+        }
+        let (stream, finished_at) = merge(lists, &picks);
+        let mut dec = RequestDecoder::default();
+        let got = chunked(&stream, &chunks, |c| {
+            dec.feed(c);
+            let mut v = Vec::new();
+            while let Some(r) = dec.next_message().unwrap() {
+                v.push(r);
+            }
+            v
+        });
+        dec.finish().unwrap();
+        prop_assert_eq!(got, in_finish_order(&sent, &finished_at));
+    }
+
+    #[test]
+    fn responses_survive_fragmentation_interleaving_and_chunking(
+        specs in proptest::collection::vec((any::<bool>(), payload_len(), any::<u8>()), 1..10),
+        picks in proptest::collection::vec(any::<usize>(), 1..64),
+        chunks in proptest::collection::vec(1usize..9000, 1..16),
+    ) {
+        let mut sent = Vec::new();
+        let mut lists = Vec::new();
+        for (i, (ok, len, seed)) in specs.iter().enumerate() {
+            let session = Session::new(i as u32 + 1);
+            let resp = if *ok {
+                Response::ok(session, payload(*len, *seed))
+            } else {
+                Response::error(session, payload(*len, *seed))
+            };
+            let frames: Vec<Vec<u8>> = resp.frames().unwrap().map(|f| f.to_vec()).collect();
+            lists.push(units(frames, 1));
+            // what arrives: an error text is cut to MULTI_PART bytes
+            let mut expect = resp.clone();
+            if !resp.ok {
+                expect.payload = resp.payload.slice(..resp.payload.len().min(MULTI_PART));
+            }
+            sent.push(expect);
+        }
+        let (stream, finished_at) = merge(lists, &picks);
+        let mut dec = ResponseDecoder::default();
+        let got = chunked(&stream, &chunks, |c| {
+            dec.feed(c);
+            let mut v = Vec::new();
+            while let Some(r) = dec.next_message().unwrap() {
+                v.push(r);
+            }
+            v
+        });
+        dec.finish().unwrap();
+        prop_assert_eq!(got, in_finish_order(&sent, &finished_at));
+    }
+
+    /// Garbage never panics the decoders, and what they report stays inside the stream.
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2000), chunk in 1usize..64) {
+        let mut req = RequestDecoder::default();
+        let mut resp = ResponseDecoder::default();
+        for c in bytes.chunks(chunk) {
+            req.feed(c);
+            resp.feed(c);
+            loop {
+                match req.next_message() {
+                    Ok(Some(_)) => {}
+                    Ok(None) => break,
+                    Err(e) => prop_assert!(e.offset() < bytes.len() as u64),
+                }
+            }
+            loop {
+                match resp.next_message() {
+                    Ok(Some(_)) => {}
+                    Ok(None) => break,
+                    Err(e) => prop_assert!(e.offset() < bytes.len() as u64),
+                }
+            }
+        }
+        let _ = req.finish();
+        let _ = resp.finish();
+    }
+}
+
+/// One byte at a time, the smallest chunking, over a multi-part call.
+#[test]
+fn one_byte_at_a_time() {
+    let req =
+        Request::call(Target::Address(10), Session::new(9), payload(0x10001, 3)).with_trace("tag");
+    let stream: Vec<u8> = req.frames().unwrap().flat_map(|f| f.to_vec()).collect();
+    let mut dec = RequestDecoder::default();
+    let mut got = Vec::new();
+    for b in &stream {
+        dec.feed(std::slice::from_ref(b));
+        while let Some(r) = dec.next_message().unwrap() {
+            got.push(r);
+        }
+    }
+    dec.finish().unwrap();
+    assert_eq!(got, vec![req]);
+}
