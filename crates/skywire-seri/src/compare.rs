@@ -104,23 +104,38 @@ mod tests {
     fn hash_unordered_array_ordered() {
         let a = t(
             vec![1.into(), 2.into()],
-            vec![("a".into(), 1.into()), ("b".into(), 2.into()), ("a".into(), 1.into())],
+            vec![
+                ("a".into(), 1.into()),
+                ("b".into(), 2.into()),
+                ("a".into(), 1.into()),
+            ],
         );
         let b = t(
             vec![1.into(), 2.into()],
-            vec![("a".into(), 1.into()), ("a".into(), 1.into()), ("b".into(), 2.into())],
+            vec![
+                ("a".into(), 1.into()),
+                ("a".into(), 1.into()),
+                ("b".into(), 2.into()),
+            ],
         );
         assert!(a.content_eq(&b));
         assert!(!a.exact_eq(&b));
         assert!(a.exact_eq(&a.clone()));
         let c = t(
             vec![1.into(), 2.into()],
-            vec![("a".into(), 1.into()), ("b".into(), 2.into()), ("b".into(), 2.into())],
+            vec![
+                ("a".into(), 1.into()),
+                ("b".into(), 2.into()),
+                ("b".into(), 2.into()),
+            ],
         );
         assert!(!a.content_eq(&c));
         let d = t(vec![2.into(), 1.into()], vec![]);
         assert!(!d.content_eq(&t(vec![1.into(), 2.into()], vec![])));
-        assert!(values_content_eq(&[a.clone(), Value::Nil], &[b, Value::Nil]));
+        assert!(values_content_eq(
+            &[a.clone(), Value::Nil],
+            &[b, Value::Nil]
+        ));
         assert!(!values_content_eq(&[a], &[]));
     }
 }

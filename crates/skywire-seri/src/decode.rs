@@ -171,9 +171,9 @@ impl Decoder<'_> {
             },
             wire::TYPE_NUMBER => match self.integer(start, cookie)? {
                 Some(i) => Ok(Value::Integer(i)),
-                None if cookie == wire::NUMBER_REAL => {
-                    Ok(Value::Real(f64::from_bits(u64::from_le_bytes(self.take(start)?))))
-                }
+                None if cookie == wire::NUMBER_REAL => Ok(Value::Real(f64::from_bits(
+                    u64::from_le_bytes(self.take(start)?),
+                ))),
                 None => Err(bad_cookie()),
             },
             wire::TYPE_USERDATA => {
@@ -238,7 +238,10 @@ impl Decoder<'_> {
         let remaining = self.remaining();
         // Every item takes at least one byte: refuse before allocating.
         if len > remaining as u64 {
-            return Err(err(start, DecodeErrorKind::ArrayTooLarge { len, remaining }));
+            return Err(err(
+                start,
+                DecodeErrorKind::ArrayTooLarge { len, remaining },
+            ));
         }
         let mut array = Vec::with_capacity(len as usize);
         for _ in 0..len {

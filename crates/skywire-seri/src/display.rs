@@ -130,9 +130,28 @@ fn write_string(s: &[u8], f: &mut fmt::Formatter<'_>) -> fmt::Result {
 }
 
 const LUA_KEYWORDS: [&[u8]; 22] = [
-    b"and", b"break", b"do", b"else", b"elseif", b"end", b"false", b"for", b"function", b"goto",
-    b"if", b"in", b"local", b"nil", b"not", b"or", b"repeat", b"return", b"then", b"true",
-    b"until", b"while",
+    b"and",
+    b"break",
+    b"do",
+    b"else",
+    b"elseif",
+    b"end",
+    b"false",
+    b"for",
+    b"function",
+    b"goto",
+    b"if",
+    b"in",
+    b"local",
+    b"nil",
+    b"not",
+    b"or",
+    b"repeat",
+    b"return",
+    b"then",
+    b"true",
+    b"until",
+    b"while",
 ];
 
 /// A Lua name that can be a bare table key: `[A-Za-z_][A-Za-z0-9_]*`, not a keyword.
@@ -166,8 +185,14 @@ mod tests {
         assert_eq!(show(-7), "-7");
         assert_eq!(show(i64::MAX), "9223372036854775807");
         assert_eq!(show(i64::MIN), "math.mininteger");
-        assert_eq!(show(Value::LightUserdata(0x0123_4567_89ab_cdef)), "userdata(0x0123456789abcdef)");
-        assert_eq!(show(Value::LightUserdata(1)), "userdata(0x0000000000000001)");
+        assert_eq!(
+            show(Value::LightUserdata(0x0123_4567_89ab_cdef)),
+            "userdata(0x0123456789abcdef)"
+        );
+        assert_eq!(
+            show(Value::LightUserdata(1)),
+            "userdata(0x0000000000000001)"
+        );
     }
 
     #[test]

@@ -124,7 +124,10 @@ mod tests {
         let e = DecodeError::new(17, DecodeErrorKind::UnknownType { byte: 0x3f });
         assert_eq!(e.to_string(), "at byte 17: unknown type 7 (type byte 0x3f)");
         let e = DecodeError::new(0, DecodeErrorKind::BadCookie { ty: 1, cookie: 2 });
-        assert_eq!(e.to_string(), "at byte 0: invalid cookie 2 for type 1 (boolean)");
+        assert_eq!(
+            e.to_string(),
+            "at byte 0: invalid cookie 2 for type 1 (boolean)"
+        );
         let e = DecodeErrorKind::Truncated {
             needed: 9,
             available: 3,

@@ -64,15 +64,21 @@ mod error;
 mod json;
 #[cfg(feature = "serde")]
 mod serde;
+#[cfg(any(feature = "serde", feature = "json"))]
+mod text;
 mod value;
 mod wire;
 
+#[cfg(feature = "json")]
+pub use self::json::{
+    from_json, to_json, values_from_json, values_to_json, JsonError, JsonErrorKind,
+};
+#[cfg(feature = "serde")]
+pub use self::serde::{
+    from_value, from_values, to_value, to_values, SerdeError, SERIALIZE_MAX_DEPTH,
+};
 pub use compare::{values_content_eq, values_exact_eq};
 pub use decode::{unpack, unpack_with, DecodeLimits, DEFAULT_MAX_DEPTH};
 pub use encode::{pack, pack_into, packed_len, MAX_PACK_DEPTH};
 pub use error::{DecodeError, DecodeErrorKind, EncodeError};
-#[cfg(feature = "json")]
-pub use json::{from_json, to_json, values_from_json, values_to_json, JsonError};
-#[cfg(feature = "serde")]
-pub use serde::{from_value, from_values, to_value, to_values, SerdeError};
 pub use value::{IntegerOverflow, Table, Value};

@@ -1,0 +1,213 @@
+//! serde support: Rust types to and from Lua [`Value`]s.
+//!
+//! # Mapping
+//!
+//! | Rust (serde data model) | Lua value |
+//! |---|---|
+//! | `bool` | boolean |
+//! | integers | integer (a `u64`/`u128`/`i128` outside `i64` is an error) |
+//! | `f32`, `f64` | float |
+//! | `char`, `str`, `String`, bytes (`serde_bytes`) | string |
+//! | `None`, `()`, unit struct | nil |
+//! | `Some(x)`, newtype struct | `x` |
+//! | sequence, tuple, tuple struct | table with an array part |
+//! | map | table with a hash part, in iteration order |
+//! | struct | table with a hash part: field names as string keys, in field order |
+//! | unit variant | the variant name as a string |
+//! | newtype / tuple / struct variant | `{ VariantName = inner }` (one hash pair) |
+//!
+//! Lua tables cannot hold `nil`: struct fields and map entries whose value is
+//! nil (`None`) are left out; a nil map key is an error ([`SerdeError::NilKey`]).
+//! Sequence items that are nil stay in the array part (their position matters).
+//!
+//! Deserializing is lenient where Lua is: a struct reads a table's hash part
+//! in any key order (missing `Option` fields are `None`) or, if the table has
+//! only an array part, its items positionally; a map reads the array part as
+//! integer keys `1..=n` followed by the hash part; an integer reads into a
+//! float target (converted like Lua would, possibly rounding); a float reads
+//! into an integer target only if it is integral and in range (`3.0` -> 3,
+//! `3.5` is an error); `Option<T>` reads nil as `None`.
+//!
+//! # `Value` inside serde
+//!
+//! [`Value`] implements `Serialize` and `Deserialize`. Through this crate's
+//! own serializer and deserializer ([`to_value`], [`from_value`], ... ) a
+//! `Value` passes through exactly, even nested in a struct: array/hash split,
+//! hash order, floats versus integers (bit patterns included), binary
+//! strings and light userdata. Other formats see:
+//! - human-readable ones (JSON, YAML, ...): the JSON form of the `json`
+//!   feature (`null`, `true`, `42`, `{"real": 0.5}`, `"text"`,
+//!   `{"bytes": "00ff"}`, `{"array": [...], "hash": [[k, v], ...]}`,
+//!   `{"userdata": "<16 hex digits>"}`);
+//! - compact ones (bincode, postcard, ...): an externally tagged enum
+//!   `Nil | Boolean(bool) | Integer(i64) | Real(f64) | String(bytes) |
+//!   Table(Vec<Value>, Vec<(Value, Value)>) | LightUserdata(i64)` (the pointer
+//!   bits as `i64`).
+//!
+//! This crate's serializer reports itself as not human-readable and
+//! recognizes a private marker newtype name, the way `serde_json::RawValue`
+//! does, to pick the exact path.
+//!
+//! # Argument lists
+//!
+//! [`to_values`] / [`from_values`] treat the top level as a Lua argument
+//! list: a tuple, tuple struct or sequence is that many values, `()` is none,
+//! anything else exactly one value. When reading, missing trailing arguments
+//! read as nil (so trailing `Option`s may be omitted) and leftover arguments
+//! are an error.
+
+mod de;
+mod ser;
+mod value_impl;
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use ::serde::{Deserialize, Serialize};
+
+use crate::value::Value;
+
+/// The private newtype name that marks a [`Value`] passing through serde.
+pub(crate) const VALUE_MARKER: &str = "$skywire_seri::private::Value";
+/// The enum name of the compact (not human-readable) form of a [`Value`].
+pub(crate) const COMPACT_ENUM: &str = "$skywire_seri::private::CompactValue";
+/// Variant names of the compact form, in index order.
+pub(crate) const COMPACT_VARIANTS: &[&str] = &[
+    "Nil",
+    "Boolean",
+    "Integer",
+    "Real",
+    "String",
+    "Table",
+    "LightUserdata",
+];
+
+/// How deep [`to_value`] lets serialized data nest before giving up.
+pub const SERIALIZE_MAX_DEPTH: usize = 256;
+
+/// Why a Rust value could not be converted to or from Lua values.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SerdeError {
+    /// A message from a `Serialize`/`Deserialize` implementation.
+    #[error("{0}")]
+    Custom(String),
+    /// The Lua value has the wrong type for the Rust target.
+    #[error("expected {expected}, found {found}")]
+    TypeMismatch {
+        /// What the target wanted.
+        expected: String,
+        /// What the value was (Lua type name, or a description).
+        found: String,
+    },
+    /// An integer does not fit the target type (or a `u64` does not fit a
+    /// Lua integer).
+    #[error("integer {value} out of range for {target}")]
+    IntegerOutOfRange {
+        /// The integer.
+        value: i128,
+        /// The target type.
+        target: &'static str,
+    },
+    /// A float read into an integer target is not integral or out of range.
+    #[error("float {value} is not exactly representable as {target}")]
+    NotAnInteger {
+        /// The float.
+        value: f64,
+        /// The target type.
+        target: &'static str,
+    },
+    /// A string read into a `str`/`String`/`char` target is not UTF-8.
+    #[error("string is not valid UTF-8")]
+    InvalidUtf8,
+    /// A map key serialized to nil, which a Lua table cannot hold.
+    #[error("table key is nil")]
+    NilKey,
+    /// The data nests deeper than [`SERIALIZE_MAX_DEPTH`].
+    #[error("nested deeper than {limit} levels")]
+    TooDeep {
+        /// The limit.
+        limit: usize,
+    },
+    /// More arguments than the target reads.
+    #[error("{found} arguments where {expected} were expected")]
+    TrailingValues {
+        /// Arguments the target reads.
+        expected: usize,
+        /// Arguments given.
+        found: usize,
+    },
+    /// A serialized `Value` was not in a form this crate understands.
+    #[error("malformed Value representation: {0}")]
+    BadValueForm(String),
+}
+
+impl ::serde::ser::Error for SerdeError {
+    fn custom<T: core::fmt::Display>(msg: T) -> Self {
+        SerdeError::Custom(alloc::format!("{msg}"))
+    }
+}
+
+impl ::serde::de::Error for SerdeError {
+    fn custom<T: core::fmt::Display>(msg: T) -> Self {
+        SerdeError::Custom(alloc::format!("{msg}"))
+    }
+
+    fn invalid_type(unexp: ::serde::de::Unexpected<'_>, exp: &dyn ::serde::de::Expected) -> Self {
+        SerdeError::TypeMismatch {
+            expected: alloc::format!("{exp}"),
+            found: alloc::format!("{unexp}"),
+        }
+    }
+}
+
+/// Converts a Rust value to one Lua value.
+///
+/// ```
+/// use skywire_seri::{to_value, Value};
+/// #[derive(serde::Serialize)]
+/// struct Point { x: i32, y: i32 }
+/// let v = to_value(&Point { x: 1, y: 2 }).unwrap();
+/// assert_eq!(v.to_string(), "{x = 1, y = 2}");
+/// ```
+pub fn to_value<T: Serialize + ?Sized>(value: &T) -> Result<Value, SerdeError> {
+    value.serialize(ser::ValueSerializer::new(0))
+}
+
+/// Converts a Rust value to a Lua argument list: a top-level tuple, tuple
+/// struct or sequence becomes that many values, `()` none, anything else one.
+///
+/// ```
+/// use skywire_seri::{to_values, Value};
+/// let args = to_values(&("get", 42)).unwrap();
+/// assert_eq!(args, vec![Value::from("get"), Value::from(42)]);
+/// ```
+pub fn to_values<T: Serialize + ?Sized>(value: &T) -> Result<Vec<Value>, SerdeError> {
+    value.serialize(ser::ArgsSerializer)
+}
+
+/// Reads a Rust value from one Lua value. Strings may be borrowed from `value`.
+///
+/// ```
+/// use skywire_seri::{from_value, Value};
+/// let n: Option<u8> = from_value(&Value::Integer(7)).unwrap();
+/// assert_eq!(n, Some(7));
+/// ```
+pub fn from_value<'de, T: Deserialize<'de>>(value: &'de Value) -> Result<T, SerdeError> {
+    T::deserialize(de::ValueDeserializer::new(value))
+}
+
+/// Reads a Rust value from a Lua argument list: a tuple, tuple struct or
+/// sequence target reads the arguments in order (missing trailing ones read
+/// as nil, extra ones are an error, a sequence takes all); `()` accepts only
+/// nils; any other target reads the one argument (nil if there is none).
+///
+/// ```
+/// use skywire_seri::{from_values, Value};
+/// let (cmd, n, opt): (String, i64, Option<bool>) =
+///     from_values(&[Value::from("get"), Value::from(42)]).unwrap();
+/// assert_eq!((cmd.as_str(), n, opt), ("get", 42, None));
+/// ```
+pub fn from_values<'de, T: Deserialize<'de>>(values: &'de [Value]) -> Result<T, SerdeError> {
+    T::deserialize(de::ArgsDeserializer::new(values))
+}
