@@ -19,6 +19,8 @@
 //! Lua tables cannot hold `nil`: struct fields and map entries whose value is
 //! nil (`None`) are left out; a nil map key is an error ([`SerdeError::NilKey`]).
 //! Sequence items that are nil stay in the array part (their position matters).
+//! Reading back, a missing `Option` field is `None`; a field of another type
+//! that serializes to nil (such as `()`) needs `#[serde(default)]`.
 //!
 //! Deserializing is lenient where Lua is: a struct reads a table's hash part
 //! in any key order (missing `Option` fields are `None`) or, if the table has

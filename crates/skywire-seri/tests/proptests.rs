@@ -1,0 +1,274 @@
+//! Property tests: round trips, exact lengths, robustness on arbitrary input.
+
+use bytes::Bytes;
+use proptest::prelude::*;
+use skywire_seri::{pack, packed_len, unpack, values_exact_eq, Table, Value};
+
+fn real() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        any::<f64>(),
+        any::<u64>().prop_map(f64::from_bits), // every bit pattern, NaN payloads too
+        Just(f64::NAN),
+        Just(-0.0),
+        Just(0.0),
+        Just(f64::INFINITY),
+        Just(f64::NEG_INFINITY),
+        Just(5e-324),
+        Just(3.0),
+    ]
+}
+
+fn integer() -> impl Strategy<Value = i64> {
+    let i32max = i64::from(i32::MAX);
+    let i32min = i64::from(i32::MIN);
+    prop_oneof![
+        any::<i64>(),
+        -70_000i64..70_000,
+        prop::sample::select(vec![
+            0,
+            1,
+            255,
+            256,
+            65_535,
+            65_536,
+            i32max,
+            i32max + 1,
+            i64::from(u32::MAX),
+            -1,
+            -255,
+            -256,
+            -65_536,
+            i32min,
+            i32min - 1,
+            i64::MAX,
+            i64::MIN,
+        ]),
+    ]
+}
+
+fn bytes() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        prop::collection::vec(any::<u8>(), 0..40),
+        "[a-z_]{0,12}".prop_map(String::into_bytes),
+        prop::collection::vec(any::<u8>(), 0..300),
+    ]
+}
+
+fn scalar() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        Just(Value::Nil),
+        any::<bool>().prop_map(Value::Boolean),
+        integer().prop_map(Value::Integer),
+        real().prop_map(Value::Real),
+        bytes().prop_map(Value::from),
+        any::<u64>().prop_map(Value::LightUserdata),
+    ]
+}
+
+fn valid_key(v: &Value) -> bool {
+    !v.is_nil() && !matches!(v, Value::Real(x) if x.is_nan())
+}
+
+/// Any value tree that skynet can pack (depth well under 32; no nil or NaN keys).
+fn value() -> impl Strategy<Value = Value> {
+    scalar().prop_recursive(5, 160, 36, |inner| {
+        let key = prop_oneof![
+            4 => scalar().prop_filter("valid key", valid_key),
+            1 => inner.clone().prop_filter("valid key", valid_key),
+        ];
+        (
+            prop::collection::vec(inner.clone(), 0..36),
+            prop::collection::vec((key, inner), 0..6),
+        )
+            .prop_map(|(array, hash)| Value::Table(Table { array, hash }))
+    })
+}
+
+fn args() -> impl Strategy<Value = Vec<Value>> {
+    prop::collection::vec(value(), 0..6)
+}
+
+/// Replaces every NaN by the canonical one (the JSON form has one NaN).
+fn canonical_nan(v: &Value) -> Value {
+    match v {
+        Value::Real(x) if x.is_nan() => Value::Real(f64::NAN),
+        Value::Table(t) => Value::Table(Table {
+            array: t.array.iter().map(canonical_nan).collect(),
+            hash: t
+                .hash
+                .iter()
+                .map(|(k, v)| (canonical_nan(k), canonical_nan(v)))
+                .collect(),
+        }),
+        other => other.clone(),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn pack_unpack_round_trip(vs in args()) {
+        let bytes = pack(&vs).unwrap();
+        prop_assert_eq!(packed_len(&vs).unwrap(), bytes.len());
+        let back = unpack(&bytes).unwrap();
+        prop_assert!(values_exact_eq(&back, &vs));
+        prop_assert!(skywire_seri::values_content_eq(&back, &vs));
+        // And re-packing what we decoded gives the same bytes.
+        prop_assert_eq!(pack(&back).unwrap(), bytes);
+    }
+
+    #[test]
+    fn every_strict_prefix_of_one_value_fails(v in value()) {
+        let bytes = pack(std::slice::from_ref(&v)).unwrap();
+        prop_assert!(unpack(&bytes.slice(..0)).unwrap().is_empty());
+        for cut in 1..bytes.len() {
+            let r = unpack(&bytes.slice(..cut));
+            prop_assert!(r.is_err(), "prefix {} of {} decoded", cut, bytes.len());
+        }
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic(data in prop::collection::vec(any::<u8>(), 0..256)) {
+        let payload = Bytes::from(data);
+        if let Ok(vs) = unpack(&payload) {
+            // Whatever decodes either packs or fails cleanly (NaN keys).
+            let _ = pack(&vs);
+        }
+    }
+
+    #[test]
+    fn mutated_encodings_never_panic(vs in args(), flips in prop::collection::vec((any::<usize>(), any::<u8>()), 1..4)) {
+        let mut data = pack(&vs).unwrap().to_vec();
+        if !data.is_empty() {
+            for (at, byte) in flips {
+                let i = at % data.len();
+                data[i] = byte;
+            }
+        }
+        let _ = unpack(&Bytes::from(data));
+    }
+
+    #[test]
+    fn display_never_panics(v in value()) {
+        let _ = v.to_string();
+    }
+}
+
+#[cfg(feature = "json")]
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn json_round_trip(vs in args()) {
+        use skywire_seri::{values_from_json, values_to_json};
+        let canon: Vec<Value> = vs.iter().map(canonical_nan).collect();
+        let j = values_to_json(&vs);
+        let back = values_from_json(&j).unwrap();
+        prop_assert!(values_exact_eq(&back, &canon));
+        // Through text as well (shortest round-trip floats).
+        let text = serde_json::to_string(&j).unwrap();
+        let reparsed: serde_json::Value = serde_json::from_str(&text).unwrap();
+        prop_assert!(values_exact_eq(&values_from_json(&reparsed).unwrap(), &canon));
+        // The serde impl of Value for human-readable formats is the same form.
+        prop_assert_eq!(serde_json::to_value(&vs).unwrap(), j.clone());
+        let via_serde: Vec<Value> = serde_json::from_value(j).unwrap();
+        prop_assert!(values_exact_eq(&via_serde, &canon));
+    }
+}
+
+#[cfg(feature = "serde")]
+mod serde_props {
+    use super::*;
+    use serde::{Deserialize, Serialize};
+    use skywire_seri::{from_value, from_values, to_value, to_values};
+    use std::collections::BTreeMap;
+
+    #[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
+    enum Kind {
+        Unit,
+        New(i64),
+        Pair(String, Option<u8>),
+        Named { flag: bool, list: Vec<i16> },
+    }
+
+    #[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
+    struct Msg {
+        id: u32,
+        name: String,
+        note: Option<String>,
+        ratio: f64,
+        tags: BTreeMap<String, i64>,
+        by_id: BTreeMap<i64, Vec<Option<bool>>>,
+        kinds: Vec<Kind>,
+        nested: Vec<Vec<u64>>,
+        // A nil field is left out of the table, so it needs a default.
+        #[serde(default)]
+        raw: Value,
+    }
+
+    fn kind() -> impl Strategy<Value = Kind> {
+        prop_oneof![
+            Just(Kind::Unit),
+            any::<i64>().prop_map(Kind::New),
+            (".{0,8}", any::<Option<u8>>()).prop_map(|(s, o)| Kind::Pair(s, o)),
+            (any::<bool>(), prop::collection::vec(any::<i16>(), 0..40))
+                .prop_map(|(flag, list)| Kind::Named { flag, list }),
+        ]
+    }
+
+    fn msg() -> impl Strategy<Value = Msg> {
+        (
+            any::<u32>(),
+            ".{0,20}",
+            any::<Option<String>>(),
+            any::<f64>().prop_filter("not NaN", |x| !x.is_nan()),
+            prop::collection::btree_map(".{0,6}", any::<i64>(), 0..5),
+            prop::collection::btree_map(any::<i64>(), prop::collection::vec(any::<Option<bool>>(), 0..5), 0..4),
+            prop::collection::vec(kind(), 0..5),
+            prop::collection::vec(prop::collection::vec(0..=i64::MAX as u64, 0..4), 0..3),
+            value(),
+        )
+            .prop_map(|(id, name, note, ratio, tags, by_id, kinds, nested, raw)| Msg {
+                id,
+                name,
+                note,
+                ratio,
+                tags,
+                by_id,
+                kinds,
+                nested,
+                raw,
+            })
+    }
+
+    fn same(a: &Msg, b: &Msg) -> bool {
+        let mut a2 = a.clone();
+        a2.raw = Value::Nil;
+        let mut b2 = b.clone();
+        b2.raw = Value::Nil;
+        a2 == b2 && a.raw.exact_eq(&b.raw)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn value_through_serde_is_exact(v in value()) {
+            let back: Value = from_value(&to_value(&v).unwrap()).unwrap();
+            prop_assert!(back.exact_eq(&v));
+        }
+
+        #[test]
+        fn derived_types_round_trip_through_the_wire(m in msg()) {
+            let v = to_value(&m).unwrap();
+            let back: Msg = from_value(&v).unwrap();
+            prop_assert!(same(&back, &m));
+            let bytes = pack(&to_values(&(m.id, &m)).unwrap()).unwrap();
+            let vs = unpack(&bytes).unwrap();
+            let (id, back): (u32, Msg) = from_values(&vs).unwrap();
+            prop_assert_eq!(id, m.id);
+            prop_assert!(same(&back, &m));
+        }
+    }
+}
