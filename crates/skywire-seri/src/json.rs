@@ -252,7 +252,7 @@ fn read_object(m: &Map<String, Json>, path: &mut String) -> Result<Value, JsonEr
     Ok(Value::Table(t))
 }
 
-fn read_scalar(key: &str, inner: &Json, path: &mut String) -> Result<Value, JsonError> {
+fn read_scalar(key: &str, inner: &Json, path: &str) -> Result<Value, JsonError> {
     match (key, inner) {
         ("real", Json::Number(n)) => Ok(Value::Real(n.as_f64().unwrap_or(f64::NAN))),
         ("real", Json::String(s)) => match text::parse_special_real(s) {

@@ -118,7 +118,11 @@ fn assert_round_trips(what: &str, payloads: &[Bytes]) {
     for (i, p) in payloads.iter().enumerate() {
         let values = unpack(p).unwrap_or_else(|e| panic!("{what} #{i}: {e}"));
         let again = pack(&values).unwrap_or_else(|e| panic!("{what} #{i}: re-encoding: {e}"));
-        assert!(again == *p, "{what} #{i}: re-encoding differs ({} bytes)", p.len());
+        assert!(
+            again == *p,
+            "{what} #{i}: re-encoding differs ({} bytes)",
+            p.len()
+        );
     }
 }
 
@@ -162,7 +166,8 @@ fn payloads_match_the_call_log() {
         let requests = request_payloads(&std::fs::read(d.join("requests.bin")).unwrap());
         let responses = response_payloads(&std::fs::read(d.join("responses.bin")).unwrap());
         let on_wire: HashSet<&Bytes> = requests.iter().collect();
-        let response_values: Vec<Vec<Value>> = responses.iter().map(|p| unpack(p).unwrap()).collect();
+        let response_values: Vec<Vec<Value>> =
+            responses.iter().map(|p| unpack(p).unwrap()).collect();
 
         let log = std::fs::read_to_string(d.join("calls.jsonl")).unwrap();
         let mut logged: HashSet<Bytes> = HashSet::new();
@@ -201,7 +206,10 @@ fn payloads_match_the_call_log() {
             ops += 1;
         }
         for (i, p) in requests.iter().enumerate() {
-            assert!(logged.contains(p), "{scenario} request #{i} matches no log line");
+            assert!(
+                logged.contains(p),
+                "{scenario} request #{i} matches no log line"
+            );
         }
         eprintln!("{scenario}: {ops} logged operations and {rets} returns match the wire");
     }

@@ -38,7 +38,10 @@ fn non_canonical_but_unambiguous_forms_are_accepted() {
     assert_eq!(one("32 0100000000000000"), vec![Value::Integer(1)]);
     assert_eq!(one("0a 00"), vec![Value::Integer(0)]);
     // The array-size escape with a small size (and a zero).
-    assert_eq!(one("fe 0a02 0a01 0a02 00"), vec![Value::array(vec![1.into(), 2.into()])]);
+    assert_eq!(
+        one("fe 0a02 0a01 0a02 00"),
+        vec![Value::array(vec![1.into(), 2.into()])]
+    );
     assert_eq!(one("fe 02 00"), vec![Value::Table(Table::new())]);
     // A nil value in a hash pair is kept (Lua would just not store it).
     let mut t = Table::new();
@@ -48,7 +51,8 @@ fn non_canonical_but_unambiguous_forms_are_accepted() {
 
 #[test]
 fn strings_are_zero_copy() {
-    let payload = hex("24 70696e67 15 2000 6161616161616161616161616161616161616161616161616161616161616161");
+    let payload =
+        hex("24 70696e67 15 2000 6161616161616161616161616161616161616161616161616161616161616161");
     let values = unpack(&payload).unwrap();
     let range = payload.as_ptr() as usize..payload.as_ptr() as usize + payload.len();
     for v in &values {
@@ -122,11 +126,26 @@ fn array_size_errors() {
         },
     );
     // Cookie-sized arrays are checked too: 30 items, 1 byte left.
-    fails("f6 00", 0, K::ArrayTooLarge { len: 30, remaining: 1 });
+    fails(
+        "f6 00",
+        0,
+        K::ArrayTooLarge {
+            len: 30,
+            remaining: 1,
+        },
+    );
     fails("fe 22ffffffff 00", 0, K::NegativeArraySize { len: -1 });
-    fails("fe 32 0000000000000080 00", 0, K::NegativeArraySize { len: i64::MIN });
+    fails(
+        "fe 32 0000000000000080 00",
+        0,
+        K::NegativeArraySize { len: i64::MIN },
+    );
     // The escape must be followed by an integer number.
-    fails("fe 42 0000000000000840 00", 0, K::BadArraySize { byte: 0x42 });
+    fails(
+        "fe 42 0000000000000840 00",
+        0,
+        K::BadArraySize { byte: 0x42 },
+    );
     fails("fe 04 00", 0, K::BadArraySize { byte: 0x04 });
     fails("fe 1a 00", 0, K::BadArraySize { byte: 0x1a });
     fails("fe 00 00", 0, K::BadArraySize { byte: 0x00 });
@@ -168,7 +187,10 @@ fn error_display_names_the_offset() {
 fn every_truncation_of_a_valid_encoding_errors() {
     let mut t = Table::from_array((0..40).map(Value::Integer).collect());
     t.push_pair("name", "value");
-    t.push_pair(1.5, Value::array(vec![Value::LightUserdata(7), "x".repeat(40).into()]));
+    t.push_pair(
+        1.5,
+        Value::array(vec![Value::LightUserdata(7), "x".repeat(40).into()]),
+    );
     let args = vec![
         Value::Table(t),
         Value::Integer(-70000),

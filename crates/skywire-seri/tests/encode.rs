@@ -3,7 +3,9 @@
 //! from our own encoder's output.
 
 use bytes::{Bytes, BytesMut};
-use skywire_seri::{pack, pack_into, packed_len, unpack, EncodeError, Table, Value, MAX_PACK_DEPTH};
+use skywire_seri::{
+    pack, pack_into, packed_len, unpack, EncodeError, Table, Value, MAX_PACK_DEPTH,
+};
 
 /// Parses hex, ignoring spaces.
 fn hex(s: &str) -> Vec<u8> {
@@ -81,7 +83,10 @@ fn reals() {
     check(&[Value::Real(5e-324)], "42 0100000000000000"); // smallest subnormal
     check(&[Value::Real(f64::NAN)], "42 000000000000f87f");
     // Lua's 0/0 on x86 is the negative quiet NaN; its bits are kept.
-    check(&[Value::Real(f64::from_bits(0xfff8_0000_0000_0000))], "42 000000000000f8ff");
+    check(
+        &[Value::Real(f64::from_bits(0xfff8_0000_0000_0000))],
+        "42 000000000000f8ff",
+    );
 }
 
 #[test]
@@ -91,14 +96,23 @@ fn strings_at_the_form_boundaries() {
     check(&["a".into()], "0c 61");
     let s31 = "x".repeat(31);
     check(&[s31.as_str().into()], &format!("fc{}", "78".repeat(31))); // 4 | 31<<3 = 0xfc
-    // Long string, cookie 2 (5 | 2<<3 = 0x15): u16 length.
+                                                                      // Long string, cookie 2 (5 | 2<<3 = 0x15): u16 length.
     let s32 = "y".repeat(32);
-    check(&[s32.as_str().into()], &format!("15 2000 {}", "79".repeat(32)));
+    check(
+        &[s32.as_str().into()],
+        &format!("15 2000 {}", "79".repeat(32)),
+    );
     let s = vec![0xabu8; 0xffff];
-    check(&[s.clone().into()], &format!("15 ffff {}", "ab".repeat(0xffff)));
+    check(
+        &[s.clone().into()],
+        &format!("15 ffff {}", "ab".repeat(0xffff)),
+    );
     // Long string, cookie 4 (5 | 4<<3 = 0x25): u32 length.
     let s = vec![0u8; 0x10000];
-    check(&[s.into()], &format!("25 00000100 {}", "00".repeat(0x10000)));
+    check(
+        &[s.into()],
+        &format!("25 00000100 {}", "00".repeat(0x10000)),
+    );
     // Binary content is carried as is.
     check(&[Value::from(&b"\x00\x01\x02\xff"[..])], "24 000102ff");
 }
@@ -117,13 +131,25 @@ fn table_array_parts() {
     // Table type 6: cookie = array length up to 30, then items, then a nil.
     check(&[Value::Table(Table::new())], "06 00");
     check(&[Value::array(ints(3))], &format!("1e {} 00", ints_hex(3))); // 6 | 3<<3
-    check(&[Value::array(ints(30))], &format!("f6 {} 00", ints_hex(30))); // 6 | 30<<3
-    // 31 and up: cookie 31 (0xfe) and the length as an integer value.
-    check(&[Value::array(ints(31))], &format!("fe 0a1f {} 00", ints_hex(31)));
-    check(&[Value::array(ints(100))], &format!("fe 0a64 {} 00", ints_hex(100)));
+    check(
+        &[Value::array(ints(30))],
+        &format!("f6 {} 00", ints_hex(30)),
+    ); // 6 | 30<<3
+       // 31 and up: cookie 31 (0xfe) and the length as an integer value.
+    check(
+        &[Value::array(ints(31))],
+        &format!("fe 0a1f {} 00", ints_hex(31)),
+    );
+    check(
+        &[Value::array(ints(100))],
+        &format!("fe 0a64 {} 00", ints_hex(100)),
+    );
     // 300 items: the length needs the u16 form.
     let items = vec![Value::Boolean(true); 300];
-    check(&[Value::array(items)], &format!("fe 122c01 {} 00", "09".repeat(300)));
+    check(
+        &[Value::array(items)],
+        &format!("fe 122c01 {} 00", "09".repeat(300)),
+    );
 }
 
 #[test]
@@ -146,7 +172,10 @@ fn table_hash_parts_keep_order() {
 
 #[test]
 fn light_userdata() {
-    check(&[Value::LightUserdata(0x0123_4567_89ab_cdef)], "03 efcdab8967452301");
+    check(
+        &[Value::LightUserdata(0x0123_4567_89ab_cdef)],
+        "03 efcdab8967452301",
+    );
 }
 
 #[test]
@@ -174,14 +203,20 @@ fn depth_rule() {
     check(&[v], &expected);
     // 34 nested: the innermost table has depth 33.
     let v = nest(34, Table::new());
-    assert_eq!(pack(&[v.clone()]), Err(EncodeError::TooDeep { depth: 33 }));
+    assert_eq!(
+        pack(std::slice::from_ref(&v)),
+        Err(EncodeError::TooDeep { depth: 33 })
+    );
     assert_eq!(packed_len(&[v]), Err(EncodeError::TooDeep { depth: 33 }));
     // 33 nested with anything inside the innermost: depth 33.
     let v = nest(33, Table::from_array(vec![1.into()]));
     assert_eq!(pack(&[v]), Err(EncodeError::TooDeep { depth: 33 }));
     let mut t = Table::new();
     t.push_pair("k", 1);
-    assert_eq!(pack(&[nest(33, t)]), Err(EncodeError::TooDeep { depth: 33 }));
+    assert_eq!(
+        pack(&[nest(33, t)]),
+        Err(EncodeError::TooDeep { depth: 33 })
+    );
     // A huge nesting fails without recursing all the way down.
     let v = nest(100_000, Table::new());
     assert_eq!(

@@ -224,22 +224,28 @@ mod serde_props {
             any::<Option<String>>(),
             any::<f64>().prop_filter("not NaN", |x| !x.is_nan()),
             prop::collection::btree_map(".{0,6}", any::<i64>(), 0..5),
-            prop::collection::btree_map(any::<i64>(), prop::collection::vec(any::<Option<bool>>(), 0..5), 0..4),
+            prop::collection::btree_map(
+                any::<i64>(),
+                prop::collection::vec(any::<Option<bool>>(), 0..5),
+                0..4,
+            ),
             prop::collection::vec(kind(), 0..5),
             prop::collection::vec(prop::collection::vec(0..=i64::MAX as u64, 0..4), 0..3),
             value(),
         )
-            .prop_map(|(id, name, note, ratio, tags, by_id, kinds, nested, raw)| Msg {
-                id,
-                name,
-                note,
-                ratio,
-                tags,
-                by_id,
-                kinds,
-                nested,
-                raw,
-            })
+            .prop_map(
+                |(id, name, note, ratio, tags, by_id, kinds, nested, raw)| Msg {
+                    id,
+                    name,
+                    note,
+                    ratio,
+                    tags,
+                    by_id,
+                    kinds,
+                    nested,
+                    raw,
+                },
+            )
     }
 
     fn same(a: &Msg, b: &Msg) -> bool {

@@ -68,7 +68,9 @@ fn record() -> Record {
         name: "héllo".into(),
         tags: vec!["a".into(), "b".into()],
         nick: None,
-        scores: [("x".to_string(), 1), ("y".to_string(), -2)].into_iter().collect(),
+        scores: [("x".to_string(), 1), ("y".to_string(), -2)]
+            .into_iter()
+            .collect(),
         shapes: vec![
             Shape::Empty,
             Shape::Circle(1.5),
@@ -110,18 +112,27 @@ fn struct_reads_any_key_order_and_array_form() {
     t.push_pair(5, "ignored non-string key");
     t.push_pair("x", 1.0); // an integral float reads into an integer
     t.push_pair("extra", true);
-    assert_eq!(from_value::<Point>(&Value::Table(t)).unwrap(), Point { x: 1, y: 2 });
+    assert_eq!(
+        from_value::<Point>(&Value::Table(t)).unwrap(),
+        Point { x: 1, y: 2 }
+    );
     let arr = Value::array(vec![3.into(), 4.into()]);
     assert_eq!(from_value::<Point>(&arr).unwrap(), Point { x: 3, y: 4 });
 }
 
 #[test]
 fn numbers() {
-    assert_eq!(to_value(&u64::MAX), Err(SerdeError::IntegerOutOfRange {
-        value: i128::from(u64::MAX),
-        target: "a Lua integer (i64)",
-    }));
-    assert_eq!(to_value(&(i64::MAX as u64)).unwrap(), Value::Integer(i64::MAX));
+    assert_eq!(
+        to_value(&u64::MAX),
+        Err(SerdeError::IntegerOutOfRange {
+            value: i128::from(u64::MAX),
+            target: "a Lua integer (i64)",
+        })
+    );
+    assert_eq!(
+        to_value(&(i64::MAX as u64)).unwrap(),
+        Value::Integer(i64::MAX)
+    );
     assert_eq!(to_value(&2.0f64).unwrap(), Value::Real(2.0));
     assert_eq!(from_value::<f64>(&Value::Integer(3)).unwrap(), 3.0);
     assert_eq!(from_value::<i64>(&Value::Real(3.0)).unwrap(), 3);
@@ -159,12 +170,21 @@ fn maps_read_array_part_as_integer_keys() {
     let mut t = Table::from_array(vec!["a".into(), "b".into()]);
     t.push_pair(10, "c");
     let m: BTreeMap<i64, String> = from_value(&Value::Table(t)).unwrap();
-    assert_eq!(m, [(1, "a".into()), (2, "b".into()), (10, "c".into())].into_iter().collect());
-    let hm: HashMap<String, Option<i32>> =
-        [("a".to_string(), Some(1)), ("b".to_string(), None)].into_iter().collect();
+    assert_eq!(
+        m,
+        [(1, "a".into()), (2, "b".into()), (10, "c".into())]
+            .into_iter()
+            .collect()
+    );
+    let hm: HashMap<String, Option<i32>> = [("a".to_string(), Some(1)), ("b".to_string(), None)]
+        .into_iter()
+        .collect();
     let v = to_value(&hm).unwrap();
     // The None entry is left out: a Lua table cannot hold nil.
-    assert_eq!(v.as_table().unwrap().hash, vec![(Value::from("a"), Value::from(1))]);
+    assert_eq!(
+        v.as_table().unwrap().hash,
+        vec![(Value::from("a"), Value::from(1))]
+    );
     let back: HashMap<String, Option<i32>> = from_value(&v).unwrap();
     assert_eq!(back.get("a"), Some(&Some(1)));
     let nil_key: BTreeMap<Option<i32>, i32> = [(None, 1)].into_iter().collect();
@@ -175,7 +195,10 @@ fn maps_read_array_part_as_integer_keys() {
 fn sequences_keep_nil_items() {
     let v = to_value(&vec![Some(1), None, Some(3)]).unwrap();
     assert_eq!(v, Value::array(vec![1.into(), Value::Nil, 3.into()]));
-    assert_eq!(from_value::<Vec<Option<i32>>>(&v).unwrap(), vec![Some(1), None, Some(3)]);
+    assert_eq!(
+        from_value::<Vec<Option<i32>>>(&v).unwrap(),
+        vec![Some(1), None, Some(3)]
+    );
     let mut t = Table::from_array(vec![1.into()]);
     t.push_pair("k", 1);
     assert!(matches!(
@@ -191,7 +214,10 @@ fn sequences_keep_nil_items() {
 #[test]
 fn enums() {
     assert_eq!(to_value(&Shape::Empty).unwrap(), Value::from("Empty"));
-    assert_eq!(from_value::<Shape>(&Value::from("Empty")).unwrap(), Shape::Empty);
+    assert_eq!(
+        from_value::<Shape>(&Value::from("Empty")).unwrap(),
+        Shape::Empty
+    );
     let c = to_value(&Shape::Circle(2.0)).unwrap();
     assert_eq!(c.to_string(), "{Circle = 2.0}");
     assert_eq!(from_value::<Shape>(&c).unwrap(), Shape::Circle(2.0));
@@ -207,7 +233,10 @@ fn argument_lists() {
         to_values(&("get", 1, None::<i32>)).unwrap(),
         vec![Value::from("get"), Value::from(1), Value::Nil]
     );
-    assert_eq!(to_values(&vec![1, 2]).unwrap(), vec![Value::from(1), Value::from(2)]);
+    assert_eq!(
+        to_values(&vec![1, 2]).unwrap(),
+        vec![Value::from(1), Value::from(2)]
+    );
     assert_eq!(
         to_values(&Point { x: 1, y: 2 }).unwrap(),
         vec![to_value(&Point { x: 1, y: 2 }).unwrap()]
@@ -224,7 +253,10 @@ fn argument_lists() {
     assert_eq!((a.as_str(), b, c), ("get", 1, None));
     assert_eq!(
         from_values::<(String,)>(&args),
-        Err(SerdeError::TrailingValues { expected: 1, found: 2 })
+        Err(SerdeError::TrailingValues {
+            expected: 1,
+            found: 2
+        })
     );
     assert_eq!(from_values::<Vec<Value>>(&args).unwrap(), args.to_vec());
     assert_eq!(from_values::<Option<i32>>(&[]).unwrap(), None);
@@ -276,7 +308,10 @@ fn value_passes_through_exactly() {
     let hv = to_value(&h).unwrap();
     let back: Holder = from_value(&hv).unwrap();
     assert!(back.payload.exact_eq(&v));
-    assert!(skywire_seri::values_exact_eq(&back.more, &[Value::Nil, Value::Real(1.0)]));
+    assert!(skywire_seri::values_exact_eq(
+        &back.more,
+        &[Value::Nil, Value::Real(1.0)]
+    ));
 
     // As whole argument lists.
     let args = vec![v.clone(), Value::Nil, Value::from(1)];
