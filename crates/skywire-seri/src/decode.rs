@@ -81,7 +81,7 @@ pub fn unpack_with(payload: &Bytes, limits: &DecodeLimits) -> Result<Vec<Value>,
     };
     let mut values = Vec::new();
     while d.pos < d.buf.len() {
-        values.push(d.value(0)?);
+        d.push_value(0, &mut values)?;
     }
     Ok(values)
 }
@@ -148,7 +148,12 @@ impl Decoder<'_> {
         }))
     }
 
-    fn value(&mut self, depth: usize) -> Result<Value, DecodeError> {
+    // Writes the decoded value into `slot` (which holds `Nil`) rather than
+    // returning it: a returned 56-byte value goes through a stack temporary
+    // and costs a store-forwarding stall per value. Inlined into its callers;
+    // `table` is the only recursion and stays out of line.
+    #[inline(always)]
+    fn value_to(&mut self, depth: usize, slot: &mut Value) -> Result<(), DecodeError> {
         let start = self.pos;
         let Some(&byte) = self.buf.get(start) else {
             return Err(self.truncated(start, 1));
@@ -162,37 +167,49 @@ impl Decoder<'_> {
                 if cookie != 0 {
                     return Err(bad_cookie());
                 }
-                Ok(Value::Nil)
+                *slot = Value::Nil;
             }
             wire::TYPE_BOOLEAN => match cookie {
-                0 => Ok(Value::Boolean(false)),
-                1 => Ok(Value::Boolean(true)),
-                _ => Err(bad_cookie()),
+                0 => *slot = Value::Boolean(false),
+                1 => *slot = Value::Boolean(true),
+                _ => return Err(bad_cookie()),
             },
             wire::TYPE_NUMBER => match self.integer(start, cookie)? {
-                Some(i) => Ok(Value::Integer(i)),
-                None if cookie == wire::NUMBER_REAL => Ok(Value::Real(f64::from_bits(
-                    u64::from_le_bytes(self.take(start)?),
-                ))),
-                None => Err(bad_cookie()),
+                Some(i) => *slot = Value::Integer(i),
+                None if cookie == wire::NUMBER_REAL => {
+                    let bits = u64::from_le_bytes(self.take(start)?);
+                    *slot = Value::Real(f64::from_bits(bits));
+                }
+                None => return Err(bad_cookie()),
             },
             wire::TYPE_USERDATA => {
                 if cookie != 0 {
                     return Err(bad_cookie());
                 }
-                Ok(Value::LightUserdata(u64::from_le_bytes(self.take(start)?)))
+                *slot = Value::LightUserdata(u64::from_le_bytes(self.take(start)?));
             }
-            wire::TYPE_SHORT_STRING => self.string(start, usize::from(cookie)),
+            wire::TYPE_SHORT_STRING => *slot = self.string(start, usize::from(cookie))?,
             wire::TYPE_LONG_STRING => {
                 let len = match cookie {
                     wire::LONG_STRING_WORD => usize::from(u16::from_le_bytes(self.take(start)?)),
                     wire::LONG_STRING_DWORD => u32::from_le_bytes(self.take(start)?) as usize,
                     _ => return Err(bad_cookie()),
                 };
-                self.string(start, len)
+                *slot = self.string(start, len)?;
             }
-            wire::TYPE_TABLE => self.table(start, cookie, depth),
-            _ => Err(err(start, DecodeErrorKind::UnknownType { byte })),
+            wire::TYPE_TABLE => self.table(start, cookie, depth, slot)?,
+            _ => return Err(err(start, DecodeErrorKind::UnknownType { byte })),
+        }
+        Ok(())
+    }
+
+    /// Decodes one value and appends it to `out`.
+    #[inline(always)]
+    fn push_value(&mut self, depth: usize, out: &mut Vec<Value>) -> Result<(), DecodeError> {
+        out.push(Value::Nil);
+        match out.last_mut() {
+            Some(slot) => self.value_to(depth, slot),
+            None => Ok(()),
         }
     }
 
@@ -206,7 +223,15 @@ impl Decoder<'_> {
         Ok(Value::String(s))
     }
 
-    fn table(&mut self, start: usize, cookie: u8, depth: usize) -> Result<Value, DecodeError> {
+    // Kept out of line so that `value`, hot for scalars, stays small.
+    #[inline(never)]
+    fn table(
+        &mut self,
+        start: usize,
+        cookie: u8,
+        depth: usize,
+        slot: &mut Value,
+    ) -> Result<(), DecodeError> {
         let len = if cookie == wire::ARRAY_ESCAPE {
             let size_at = self.pos;
             let Some(&byte) = self.buf.get(size_at) else {
@@ -245,7 +270,7 @@ impl Decoder<'_> {
         }
         let mut array = Vec::with_capacity(len as usize);
         for _ in 0..len {
-            array.push(self.value(depth + 1)?);
+            self.push_value(depth + 1, &mut array)?;
         }
         let mut hash = Vec::new();
         loop {
@@ -256,12 +281,15 @@ impl Decoder<'_> {
                     break;
                 }
                 Some(_) => {
-                    let k = self.value(depth + 1)?;
-                    let v = self.value(depth + 1)?;
-                    hash.push((k, v));
+                    hash.push((Value::Nil, Value::Nil));
+                    if let Some((k, v)) = hash.last_mut() {
+                        self.value_to(depth + 1, k)?;
+                        self.value_to(depth + 1, v)?;
+                    }
                 }
             }
         }
-        Ok(Value::Table(Table { array, hash }))
+        *slot = Value::Table(Table { array, hash });
+        Ok(())
     }
 }

@@ -1,6 +1,7 @@
 //! Packing values into lua-seri bytes, choosing exactly the encodings skynet's
 //! encoder chooses.
 
+use alloc::vec::Vec;
 use bytes::{BufMut, Bytes, BytesMut};
 
 use crate::error::EncodeError;
@@ -22,9 +23,10 @@ pub const MAX_PACK_DEPTH: usize = wire::MAX_DEPTH;
 /// ```
 pub fn pack(values: &[Value]) -> Result<Bytes, EncodeError> {
     let len = packed_len(values)?;
-    let mut out = BytesMut::with_capacity(len);
+    let mut out = Vec::with_capacity(len);
     write_values(values, &mut out);
-    Ok(out.freeze())
+    // Exactly `len` bytes in a `len`-capacity Vec: converts without copying.
+    Ok(Bytes::from(out))
 }
 
 /// Appends the packed argument list to `out`.
@@ -78,6 +80,7 @@ fn string_header_len(len: usize) -> Result<usize, EncodeError> {
     }
 }
 
+#[inline(always)]
 fn value_len(v: &Value, depth: usize) -> Result<usize, EncodeError> {
     if depth > MAX_PACK_DEPTH {
         return Err(EncodeError::TooDeep { depth });
@@ -91,6 +94,8 @@ fn value_len(v: &Value, depth: usize) -> Result<usize, EncodeError> {
     })
 }
 
+// Out of line: the only recursion, so `value_len` can be inlined.
+#[inline(never)]
 fn table_len(t: &Table, depth: usize) -> Result<usize, EncodeError> {
     let mut n = 2; // type byte and hash terminator
     if t.array.len() >= usize::from(wire::ARRAY_ESCAPE) {
@@ -114,14 +119,14 @@ fn table_len(t: &Table, depth: usize) -> Result<usize, EncodeError> {
 // The writers below run only after `packed_len` validated the values, so they
 // cannot fail; they never panic either way.
 
-fn write_values(values: &[Value], out: &mut BytesMut) {
+fn write_values<B: BufMut>(values: &[Value], out: &mut B) {
     for v in values {
         write_value(v, out);
     }
 }
 
 #[inline]
-fn write_integer(i: i64, out: &mut BytesMut) {
+fn write_integer<B: BufMut>(i: i64, out: &mut B) {
     let (cookie, n) = integer_form(i);
     out.put_u8(type_byte(wire::TYPE_NUMBER, cookie));
     match n {
@@ -133,7 +138,8 @@ fn write_integer(i: i64, out: &mut BytesMut) {
     }
 }
 
-fn write_value(v: &Value, out: &mut BytesMut) {
+#[inline(always)]
+fn write_value<B: BufMut>(v: &Value, out: &mut B) {
     match v {
         Value::Nil => out.put_u8(type_byte(wire::TYPE_NIL, 0)),
         Value::Boolean(b) => out.put_u8(type_byte(wire::TYPE_BOOLEAN, u8::from(*b))),
@@ -157,13 +163,14 @@ fn write_value(v: &Value, out: &mut BytesMut) {
                 out.put_u8(type_byte(wire::TYPE_LONG_STRING, wire::LONG_STRING_DWORD));
                 out.put_u32_le(len as u32);
             }
-            out.extend_from_slice(s);
+            out.put_slice(s);
         }
         Value::Table(t) => write_table(t, out),
     }
 }
 
-fn write_table(t: &Table, out: &mut BytesMut) {
+#[inline(never)]
+fn write_table<B: BufMut>(t: &Table, out: &mut B) {
     let n = t.array.len();
     if n >= usize::from(wire::ARRAY_ESCAPE) {
         out.put_u8(type_byte(wire::TYPE_TABLE, wire::ARRAY_ESCAPE));
