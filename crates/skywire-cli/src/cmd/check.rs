@@ -1,12 +1,97 @@
-//! `skywire check` (not implemented yet).
+//! `skywire check`: verify captured traffic against skynet's encoding and logs.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use skywire_cli::check::{check, CheckOptions};
+use skywire_cli::input::Input;
 
 use super::CmdResult;
 
 /// Arguments of `skywire check`.
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+#[command(
+    after_help = "Checks: every stream decodes; every message re-encodes to exactly its frames and every payload re-packs to exactly its bytes; every response answers a request; with --log, requests and responses agree with the calling node's log (and with --pushes, pushes with the serving node's). Exits 1 on any mismatch.\n\nExamples:\n  skywire check --log calls.jsonl --pushes pushes.jsonl capture.pcapng\n  skywire check --requests requests.bin --responses responses.bin --log calls.jsonl"
+)]
+pub struct Args {
+    /// pcap or pcapng files.
+    #[arg(value_name = "CAPTURE")]
+    pub captures: Vec<PathBuf>,
+    /// A raw byte stream client -> server (requests).
+    #[arg(long, value_name = "FILE")]
+    pub requests: Option<PathBuf>,
+    /// A raw byte stream server -> client (responses).
+    #[arg(long, value_name = "FILE")]
+    pub responses: Option<PathBuf>,
+    /// The calling node's log of finished operations (`calls.jsonl` of a capture folder),
+    /// for all the traffic given.
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+    /// The serving node's log of received pushes (`pushes.jsonl`).
+    #[arg(long, value_name = "FILE")]
+    pub pushes: Option<PathBuf>,
+    /// Capture files: only connections with this TCP port on either side.
+    #[arg(long, value_name = "PORT")]
+    pub port: Option<u16>,
+}
 
 /// Runs `skywire check`.
-pub fn run(_args: Args) -> CmdResult {
-    Err("not implemented yet".into())
+pub fn run(args: Args) -> CmdResult {
+    let mut inputs: Vec<Input> = args.captures.iter().cloned().map(Input::Capture).collect();
+    if args.requests.is_some() || args.responses.is_some() {
+        inputs.push(Input::Streams {
+            requests: args.requests.clone(),
+            responses: args.responses.clone(),
+        });
+    }
+    if inputs.is_empty() {
+        return Err("nothing to check: name a capture file, or --requests / --responses".into());
+    }
+    let report = check(
+        &inputs,
+        &CheckOptions {
+            calls: args.log.clone(),
+            pushes: args.pushes.clone(),
+            port: args.port,
+        },
+    )?;
+    for r in &report.inputs {
+        println!(
+            "{}: {} messages ({} requests, {} responses), {} frames, {} bytes",
+            r.name, r.totals.messages, r.requests, r.responses, r.totals.frames, r.totals.bytes
+        );
+    }
+    if report.unanswered > 0 {
+        println!(
+            "{} call(s) or query(ies) got no response",
+            report.unanswered
+        );
+    }
+    if let (Some(log), Some((ops, pushes))) = (&args.log, report.log_lines) {
+        print!("log {}: {ops} operations", log.display());
+        match (&args.pushes, pushes) {
+            (Some(p), Some(n)) => println!("; push log {}: {n} pushes", p.display()),
+            _ => println!(),
+        }
+    }
+    for m in &report.mismatches {
+        println!("mismatch: {}: {}", m.place, m.what);
+    }
+    let t = report.totals();
+    if report.passed() {
+        println!(
+            "check passed: {} messages, {} frames, {} bytes, 0 mismatches",
+            t.messages, t.frames, t.bytes
+        );
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!(
+            "check FAILED: {} messages, {} frames, {} bytes, {} mismatch(es)",
+            t.messages,
+            t.frames,
+            t.bytes,
+            report.mismatches.len()
+        );
+        Ok(ExitCode::FAILURE)
+    }
 }
