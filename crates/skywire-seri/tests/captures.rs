@@ -6,7 +6,7 @@
 //! The frame walker here is a minimal test-local one (the codec crate owns
 //! the real one). Skips with a note if the captures are not present.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
@@ -159,6 +159,7 @@ fn first_request_of_basic_is_ping() {
 #[test]
 fn payloads_match_the_call_log() {
     use skywire_seri::{values_content_eq, values_from_json};
+    use std::collections::HashSet;
 
     let Some(dir) = captures_dir() else { return };
     for scenario in SCENARIOS {
