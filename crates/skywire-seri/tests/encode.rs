@@ -255,3 +255,23 @@ fn pack_into_appends_and_restores() {
     assert_eq!(err, Err(EncodeError::TooDeep { depth: 33 }));
     assert_eq!(&out[..], &hex("686472 0a01")[..]);
 }
+
+#[test]
+fn spec_worked_examples() {
+    // spec/lua-seri.md §6.
+    check(
+        &["ping".into(), Value::Nil, (-1).into()],
+        "24 70696e67 00 22ffffffff",
+    );
+    let mut t = Table::from_array(vec![10.into(), 20.into()]);
+    t.push_pair("name", "v");
+    t.push_pair(1.5, true);
+    check(
+        &[Value::Table(t)],
+        "16 0a0a 0a14 246e616d65 0c76 42000000000000f83f 09 00",
+    );
+    check(
+        &["x".repeat(40).into()],
+        &format!("15 2800 {}", "78".repeat(40)),
+    );
+}
