@@ -1,21 +1,4 @@
-//! The JSON form of Lua values (feature `json`), as used in capture logs and
-//! by the CLI's `--json` output.
-//!
-//! | Lua value | JSON |
-//! |---|---|
-//! | nil | `null` |
-//! | boolean | `true` / `false` |
-//! | integer | JSON integer (full `i64` range) |
-//! | float | `{"real": 0.5}`; `{"real": "nan"}`, `"inf"`, `"-inf"`, `"-0"` |
-//! | string: UTF-8 without control characters other than tab, CR, LF | JSON string |
-//! | any other string | `{"bytes": "<lowercase hex>"}` |
-//! | table | `{"array": [V...], "hash": [[K, V]...]}` |
-//! | light userdata | `{"userdata": "<16 lowercase hex digits>"}` |
-//!
-//! Writing always emits both `array` and `hash`; reading accepts either
-//! missing. `{"real": 3}` (an integer inside `real`) is the float 3.0. When
-//! reading, a bare JSON float (`1.5`, not in an object) is accepted as a
-//! float too; hex may be upper or lower case.
+//! The JSON form of Lua values (feature `json`), documented on `to_json`.
 
 use alloc::borrow::ToOwned;
 use alloc::format;
@@ -29,6 +12,22 @@ use crate::text;
 use crate::value::{Table, Value};
 
 /// Converts a value to its JSON form.
+///
+/// | Lua value | JSON |
+/// |---|---|
+/// | nil | `null` |
+/// | boolean | `true` / `false` |
+/// | integer | JSON integer (full `i64` range) |
+/// | float | `{"real": 0.5}`; `{"real": "nan"}`, `"inf"`, `"-inf"`, `"-0"` |
+/// | string: UTF-8 without control characters other than tab, CR, LF | JSON string |
+/// | any other string | `{"bytes": "<lowercase hex>"}` |
+/// | table | `{"array": [V...], "hash": [[K, V]...]}` |
+/// | light userdata | `{"userdata": "<16 lowercase hex digits>"}` |
+///
+/// Writing always emits both `array` and `hash`; reading accepts either
+/// missing. `{"real": 3}` (an integer inside `real`) is the float 3.0. When
+/// reading, a bare JSON float (`1.5`, not in an object) is accepted as a
+/// float too; hex may be upper or lower case.
 ///
 /// ```
 /// use skywire_seri::{to_json, Value};

@@ -13,9 +13,11 @@
 //!   its hash part in wire order, so decode-then-encode gives back the same
 //!   bytes. `Display` writes a Lua literal; [`Value::content_eq`] compares
 //!   the way an echo test needs (hash parts unordered, reals by bits).
-//! - With the `serde` feature, [`to_value`] / [`from_value`] and
-//!   [`to_values`] / [`from_values`] map Rust types to and from Lua values.
-//! - With the `json` feature, [`to_json`] / [`from_json`] give the JSON form
+//! - With the `serde` feature, `to_value` / `from_value` and `to_values` /
+//!   `from_values` map Rust types to and from Lua values (see the docs of
+//!   `to_value` for the mapping), and `Value` implements `Serialize` /
+//!   `Deserialize`.
+//! - With the `json` feature, `to_json` / `from_json` give the JSON form
 //!   used in logs and by the CLI.
 //!
 //! The crate is `no_std` (it needs `alloc`); the `std` feature only enables

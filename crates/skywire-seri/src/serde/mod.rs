@@ -1,62 +1,4 @@
-//! serde support: Rust types to and from Lua [`Value`]s.
-//!
-//! # Mapping
-//!
-//! | Rust (serde data model) | Lua value |
-//! |---|---|
-//! | `bool` | boolean |
-//! | integers | integer (a `u64`/`u128`/`i128` outside `i64` is an error) |
-//! | `f32`, `f64` | float |
-//! | `char`, `str`, `String`, bytes (`serde_bytes`) | string |
-//! | `None`, `()`, unit struct | nil |
-//! | `Some(x)`, newtype struct | `x` |
-//! | sequence, tuple, tuple struct | table with an array part |
-//! | map | table with a hash part, in iteration order |
-//! | struct | table with a hash part: field names as string keys, in field order |
-//! | unit variant | the variant name as a string |
-//! | newtype / tuple / struct variant | `{ VariantName = inner }` (one hash pair) |
-//!
-//! Lua tables cannot hold `nil`: struct fields and map entries whose value is
-//! nil (`None`) are left out; a nil map key is an error ([`SerdeError::NilKey`]).
-//! Sequence items that are nil stay in the array part (their position matters).
-//! Reading back, a missing `Option` field is `None`; a field of another type
-//! that serializes to nil (such as `()`) needs `#[serde(default)]`.
-//!
-//! Deserializing is lenient where Lua is: a struct reads a table's hash part
-//! in any key order (missing `Option` fields are `None`) or, if the table has
-//! only an array part, its items positionally; a map reads the array part as
-//! integer keys `1..=n` followed by the hash part; an integer reads into a
-//! float target (converted like Lua would, possibly rounding); a float reads
-//! into an integer target only if it is integral and in range (`3.0` -> 3,
-//! `3.5` is an error); `Option<T>` reads nil as `None`.
-//!
-//! # `Value` inside serde
-//!
-//! [`Value`] implements `Serialize` and `Deserialize`. Through this crate's
-//! own serializer and deserializer ([`to_value`], [`from_value`], ... ) a
-//! `Value` passes through exactly, even nested in a struct: array/hash split,
-//! hash order, floats versus integers (bit patterns included), binary
-//! strings and light userdata. Other formats see:
-//! - human-readable ones (JSON, YAML, ...): the JSON form of the `json`
-//!   feature (`null`, `true`, `42`, `{"real": 0.5}`, `"text"`,
-//!   `{"bytes": "00ff"}`, `{"array": [...], "hash": [[k, v], ...]}`,
-//!   `{"userdata": "<16 hex digits>"}`);
-//! - compact ones (bincode, postcard, ...): an externally tagged enum
-//!   `Nil | Boolean(bool) | Integer(i64) | Real(f64) | String(bytes) |
-//!   Table(Vec<Value>, Vec<(Value, Value)>) | LightUserdata(i64)` (the pointer
-//!   bits as `i64`).
-//!
-//! This crate's serializer reports itself as not human-readable and
-//! recognizes a private marker newtype name, the way `serde_json::RawValue`
-//! does, to pick the exact path.
-//!
-//! # Argument lists
-//!
-//! [`to_values`] / [`from_values`] treat the top level as a Lua argument
-//! list: a tuple, tuple struct or sequence is that many values, `()` is none,
-//! anything else exactly one value. When reading, missing trailing arguments
-//! read as nil (so trailing `Option`s may be omitted) and leftover arguments
-//! are an error.
+//! serde support: Rust types to and from Lua values (mapping documented on `to_value`).
 
 mod de;
 mod ser;
@@ -164,6 +106,64 @@ impl ::serde::de::Error for SerdeError {
 }
 
 /// Converts a Rust value to one Lua value.
+///
+/// # Mapping
+///
+/// | Rust (serde data model) | Lua value |
+/// |---|---|
+/// | `bool` | boolean |
+/// | integers | integer (a `u64`/`u128`/`i128` outside `i64` is an error) |
+/// | `f32`, `f64` | float |
+/// | `char`, `str`, `String`, bytes (`serde_bytes`) | string |
+/// | `None`, `()`, unit struct | nil |
+/// | `Some(x)`, newtype struct | `x` |
+/// | sequence, tuple, tuple struct | table with an array part |
+/// | map | table with a hash part, in iteration order |
+/// | struct | table with a hash part: field names as string keys, in field order |
+/// | unit variant | the variant name as a string |
+/// | newtype / tuple / struct variant | `{ VariantName = inner }` (one hash pair) |
+///
+/// Lua tables cannot hold `nil`: struct fields and map entries whose value is
+/// nil (`None`) are left out; a nil map key is an error ([`SerdeError::NilKey`]).
+/// Sequence items that are nil stay in the array part (their position matters).
+/// Reading back, a missing `Option` field is `None`; a field of another type
+/// that serializes to nil (such as `()`) needs `#[serde(default)]`.
+///
+/// Deserializing is lenient where Lua is: a struct reads a table's hash part
+/// in any key order (missing `Option` fields are `None`) or, if the table has
+/// only an array part, its items positionally; a map reads the array part as
+/// integer keys `1..=n` followed by the hash part; an integer reads into a
+/// float target (converted like Lua would, possibly rounding); a float reads
+/// into an integer target only if it is integral and in range (`3.0` -> 3,
+/// `3.5` is an error); `Option<T>` reads nil as `None`.
+///
+/// # `Value` inside serde
+///
+/// [`Value`] implements `Serialize` and `Deserialize`. Through this crate's
+/// own serializer and deserializer ([`to_value`], [`from_value`], ... ) a
+/// `Value` passes through exactly, even nested in a struct: array/hash split,
+/// hash order, floats versus integers (bit patterns included), binary
+/// strings and light userdata. Other formats see:
+/// - human-readable ones (JSON, YAML, ...): the JSON form of the `json`
+///   feature (`null`, `true`, `42`, `{"real": 0.5}`, `"text"`,
+///   `{"bytes": "00ff"}`, `{"array": [...], "hash": [[k, v], ...]}`,
+///   `{"userdata": "<16 hex digits>"}`);
+/// - compact ones (bincode, postcard, ...): an externally tagged enum
+///   `Nil | Boolean(bool) | Integer(i64) | Real(f64) | String(bytes) |
+///   Table(Vec<Value>, Vec<(Value, Value)>) | LightUserdata(i64)` (the pointer
+///   bits as `i64`).
+///
+/// This crate's serializer reports itself as not human-readable and
+/// recognizes a private marker newtype name, the way `serde_json::RawValue`
+/// does, to pick the exact path.
+///
+/// # Argument lists
+///
+/// [`to_values`] / [`from_values`] treat the top level as a Lua argument
+/// list: a tuple, tuple struct or sequence is that many values, `()` is none,
+/// anything else exactly one value. When reading, missing trailing arguments
+/// read as nil (so trailing `Option`s may be omitted) and leftover arguments
+/// are an error.
 ///
 /// ```
 /// use skywire_seri::{to_value, Value};
