@@ -1,1 +1,87 @@
-//! placeholder
+//! # skywire-node
+//!
+//! A node of a skynet cluster, in Rust: it serves services to skynet nodes (they reach it
+//! with `cluster.call`, `cluster.send` and `cluster.query`) and calls theirs, speaking the
+//! wire protocol of skynet's `clusteragent` / `clustersender` byte for byte (through the
+//! `skywire-codec` crate).
+//!
+//! ```no_run
+//! use skywire_node::{service_fn, sync_service_fn, Node, NodeAddress, ServiceError};
+//!
+//! # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+//! let node = Node::new();
+//! // Reachable from skynet as cluster.call("rust", "@echo", ...), ".echo", or its number.
+//! let echo = node.register("echo", sync_service_fn(|req| Ok(req.args)))?;
+//! node.register("slow", service_fn(|req| async move {
+//!     tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+//!     if req.args.is_empty() {
+//!         return Err(ServiceError::from("no arguments"));
+//!     }
+//!     Ok(req.args)
+//! }))?;
+//! let listener = node.listen("0.0.0.0:2528").await?;
+//! println!("echo is at {echo}, listening on {}", listener.local_addr());
+//!
+//! // Calling skynet: the node table is skynet's clustername file.
+//! node.load_cluster_file("clustername")?;
+//! let ret = node.call("db", "@echo", &["ping".into(), 42.into()]).await?;
+//! let addr = node.query("db", "echo").await?;
+//! node.set_node("db", NodeAddress::Down); // calls to db now fail at once
+//! # Ok(()) }
+//! ```
+//!
+//! ## Behaviour
+//!
+//! - Serving: a service registered as `echo` answers `@echo`, `.echo`, its number and
+//!   `:0000000a` (skynet's hex handle form). Address 0 answers name queries like skynet
+//!   (the packed address, or the error `name not found`). An unknown `@name` gets
+//!   `Invalid name`, an unknown `.name` or address `call to invalid address`. A service's
+//!   error text goes back cut to 32 KiB. A push never gets a response. Trace tags reach
+//!   the service in [`ServiceRequest::trace`]. Responses go out as they complete and the
+//!   parts of a large response interleave with other responses.
+//! - Calling: one connection per remote node, opened on first use, reopened by the next
+//!   call after it drops; sessions allocated as skynet does (from 1, wrapping after
+//!   `i32::MAX`). When a connection drops, all its pending calls fail at once with
+//!   [`CallError::ConnectionLost`]. A node marked down fails at once. A call can have a
+//!   deadline ([`CallOptions::timeout`], [`NodeBuilder::call_timeout`]).
+//! - Bounds: reassembly [`Limits`](skywire_codec::Limits), in-flight requests per accepted
+//!   connection, in-flight calls per outgoing connection, bytes queued per connection
+//!   (see [`NodeBuilder`]); past a bound the producer waits, nothing is dropped.
+//! - Logging with `tracing`; [`NodeBuilder::trace`] sees every message.
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod builder;
+mod call_options;
+mod cluster;
+pub mod clustername;
+mod conn;
+mod error;
+mod listener;
+pub mod lua_literal;
+mod node;
+mod outbox;
+mod proxy;
+mod registry;
+mod remote;
+mod serve;
+mod service;
+mod trace;
+
+pub use builder::NodeBuilder;
+pub use call_options::{CallOptions, IntoTarget};
+pub use clustername::{
+    ClusterConfig, ClusterFileError, ClusterFileErrorKind, InvalidAddress, NodeAddress,
+};
+pub use error::{CallError, RegisterError};
+pub use listener::Listener;
+pub use node::Node;
+pub use proxy::{InvalidProxyName, Proxy};
+pub use registry::ServiceInfo;
+pub use remote::Remote;
+pub use service::{
+    service_fn, sync_service_fn, typed, Service, ServiceError, ServiceFn, ServiceFuture,
+    ServiceRequest, ServiceResult, SyncServiceFn, Typed,
+};
+pub use skywire_codec::{Session, Target};
+pub use trace::{Direction, Role, TraceEvent, TraceHook, TracedMessage};

@@ -1,0 +1,147 @@
+//! Node settings: [`NodeBuilder`].
+
+use std::time::Duration;
+
+use skywire_codec::{Limits, Session};
+
+use crate::node::Node;
+use crate::trace::{TraceEvent, TraceHook};
+
+/// Settings shared by everything a node runs.
+#[derive(Clone, Debug)]
+pub(crate) struct Config {
+    pub(crate) limits: Limits,
+    pub(crate) max_in_flight_requests: usize,
+    pub(crate) max_in_flight_calls: usize,
+    pub(crate) max_buffered_bytes: usize,
+    pub(crate) call_timeout: Option<Duration>,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) drain_timeout: Duration,
+    pub(crate) first_session: Session,
+    pub(crate) wait_for_nodes: bool,
+    pub(crate) trace: Option<TraceHook>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            limits: Limits::DEFAULT,
+            max_in_flight_requests: NodeBuilder::DEFAULT_MAX_IN_FLIGHT_REQUESTS,
+            max_in_flight_calls: NodeBuilder::DEFAULT_MAX_IN_FLIGHT_CALLS,
+            max_buffered_bytes: NodeBuilder::DEFAULT_MAX_BUFFERED_BYTES,
+            call_timeout: None,
+            connect_timeout: NodeBuilder::DEFAULT_CONNECT_TIMEOUT,
+            drain_timeout: NodeBuilder::DEFAULT_DRAIN_TIMEOUT,
+            first_session: Session::FIRST,
+            wait_for_nodes: false,
+            trace: None,
+        }
+    }
+}
+
+/// Builds a [`Node`]. Every setting has a default; [`Node::new`] takes them all.
+///
+/// ```
+/// use std::time::Duration;
+/// use skywire_node::Node;
+/// let node = Node::builder()
+///     .call_timeout(Duration::from_secs(5))
+///     .max_in_flight_calls(256)
+///     .build();
+/// # let _ = node;
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct NodeBuilder {
+    config: Config,
+}
+
+impl NodeBuilder {
+    /// Default of [`max_in_flight_requests`](Self::max_in_flight_requests).
+    pub const DEFAULT_MAX_IN_FLIGHT_REQUESTS: usize = 4096;
+    /// Default of [`max_in_flight_calls`](Self::max_in_flight_calls).
+    pub const DEFAULT_MAX_IN_FLIGHT_CALLS: usize = 4096;
+    /// Default of [`max_buffered_bytes`](Self::max_buffered_bytes): 16 MiB.
+    pub const DEFAULT_MAX_BUFFERED_BYTES: usize = 16 << 20;
+    /// Default of [`connect_timeout`](Self::connect_timeout).
+    pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+    /// Default of [`drain_timeout`](Self::drain_timeout).
+    pub const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
+    /// Reassembly limits for every connection (per direction): largest multi-part message,
+    /// most open at once, most bytes they may declare together. Default: the codec's
+    /// [`Limits::DEFAULT`]. A peer exceeding them is disconnected.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.config.limits = limits;
+        self
+    }
+
+    /// Most requests of one accepted connection whose service is still running. When it is
+    /// reached the node stops reading that connection until one finishes (backpressure on
+    /// the peer through TCP). Services that answer at once do not count.
+    pub fn max_in_flight_requests(mut self, n: usize) -> Self {
+        self.config.max_in_flight_requests = n.max(1);
+        self
+    }
+
+    /// Most calls waiting for their response on one outgoing connection; further callers
+    /// wait for a slot.
+    pub fn max_in_flight_calls(mut self, n: usize) -> Self {
+        self.config.max_in_flight_calls = n.max(1);
+        self
+    }
+
+    /// Most bytes queued for writing on one connection (either side); further senders wait
+    /// for room. A single message larger than this waits until the queue is empty.
+    pub fn max_buffered_bytes(mut self, n: usize) -> Self {
+        self.config.max_buffered_bytes = n.max(1);
+        self
+    }
+
+    /// A deadline for every call, push and query that does not set its own
+    /// ([`CallOptions`](crate::CallOptions)). Default: none (skynet has none either).
+    pub fn call_timeout(mut self, after: Duration) -> Self {
+        self.config.call_timeout = Some(after);
+        self
+    }
+
+    /// How long opening a connection to a node may take.
+    pub fn connect_timeout(mut self, after: Duration) -> Self {
+        self.config.connect_timeout = after;
+        self
+    }
+
+    /// How long a connection being closed (address change, shutdown) may take to write what
+    /// is already queued (pushes, mostly) before it is cut.
+    pub fn drain_timeout(mut self, after: Duration) -> Self {
+        self.config.drain_timeout = after;
+        self
+    }
+
+    /// The first session of every outgoing connection (skynet starts at 1). Sessions count
+    /// up and wrap from `i32::MAX` to 1; this is for testing the wrap.
+    pub fn first_session(mut self, session: Session) -> Self {
+        self.config.first_session = skywire_codec::SessionAllocator::starting_at(session).peek();
+        self
+    }
+
+    /// What a call to a node that is not in the node table does: fail at once with
+    /// [`CallError::UnknownNode`](crate::CallError::UnknownNode) (`false`, the default, like
+    /// skynet with `__nowaiting = true`), or wait until the node is added (`true`, like
+    /// skynet without `__nowaiting`), bounded by the call's deadline. A node table with
+    /// `__nowaiting = true` turns waiting off.
+    pub fn wait_for_unknown_nodes(mut self, wait: bool) -> Self {
+        self.config.wait_for_nodes = wait;
+        self
+    }
+
+    /// Calls `hook` for every message the node receives and sends (see [`TraceHook`]).
+    pub fn trace(mut self, hook: impl Fn(&TraceEvent<'_>) + Send + Sync + 'static) -> Self {
+        self.config.trace = Some(TraceHook::new(hook));
+        self
+    }
+
+    /// The node.
+    pub fn build(self) -> Node {
+        Node::from_config(self.config)
+    }
+}

@@ -1,0 +1,123 @@
+//! Errors of the node: what a call can fail with, what registering a service can fail with.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+
+/// Why a call, push or query to a remote node failed.
+///
+/// Every variant says what went wrong and, where there is one, on which node (the node's
+/// name in the node table, or `host:port` for a direct connection).
+#[derive(Clone, Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CallError {
+    /// The remote node answered with an error response. `text` is the error text as sent
+    /// (skynet nodes send e.g. `Invalid name`, or `./lualib/skynet.lua:720: call failed`
+    /// when the service raised an error).
+    #[error("node {node}: error response: {}", String::from_utf8_lossy(text))]
+    Remote {
+        /// The node that answered.
+        node: String,
+        /// The error text of the response (bytes; usually UTF-8).
+        text: Bytes,
+    },
+    /// The node name is not in the node table.
+    #[error("cluster node [{node}] is absent")]
+    UnknownNode {
+        /// The name asked for.
+        node: String,
+    },
+    /// The node is marked down (`false` in the node table).
+    #[error("cluster node [{node}] is down")]
+    NodeDown {
+        /// The node.
+        node: String,
+    },
+    /// Opening the connection to the node failed.
+    #[error("node {node}: cannot connect to {addr}: {reason}")]
+    Connect {
+        /// The node.
+        node: String,
+        /// The address tried.
+        addr: String,
+        /// What the operating system said.
+        reason: String,
+    },
+    /// The connection the call was sent on closed before the response came.
+    #[error("node {node}: connection lost: {reason}")]
+    ConnectionLost {
+        /// The node.
+        node: String,
+        /// Why the connection closed.
+        reason: String,
+    },
+    /// The call's deadline passed before the response came.
+    #[error("node {node}: no response within {after:?}")]
+    Timeout {
+        /// The node.
+        node: String,
+        /// The deadline that passed.
+        after: Duration,
+    },
+    /// The arguments cannot be packed (lua-seri).
+    #[error("cannot pack the arguments: {0}")]
+    Encode(#[from] skywire_seri::EncodeError),
+    /// The response payload is not valid lua-seri.
+    #[error("node {node}: undecodable response: {source}")]
+    Decode {
+        /// The node.
+        node: String,
+        /// What was wrong with the payload.
+        source: skywire_seri::DecodeError,
+    },
+    /// The target cannot be sent (an empty name, or a name over 255 bytes), or a packet
+    /// could not be built.
+    #[error("cannot build the request: {0}")]
+    Packet(#[from] skywire_codec::PacketError),
+    /// A query was answered with something other than an address.
+    #[error("node {node}: query answer is not an address: {answer}")]
+    BadQueryAnswer {
+        /// The node.
+        node: String,
+        /// The answer, as a Lua literal.
+        answer: String,
+    },
+    /// Converting arguments or results to or from Rust types failed (the typed helpers).
+    #[error("argument conversion: {0}")]
+    Serde(String),
+    /// The node was shut down.
+    #[error("the node is shut down")]
+    Shutdown,
+}
+
+impl CallError {
+    /// The error text of an error response, if this is one.
+    pub fn remote_text(&self) -> Option<&Bytes> {
+        match self {
+            CallError::Remote { text, .. } => Some(text),
+            _ => None,
+        }
+    }
+}
+
+/// Why a service cannot be registered.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RegisterError {
+    /// Another service already has this name.
+    #[error("a service named {0:?} is already registered")]
+    NameTaken(String),
+    /// Another service already has this address.
+    #[error("address {0} (0x{0:08x}) is already in use")]
+    AddressTaken(u32),
+    /// Address 0 is the name-query service.
+    #[error("address 0 is reserved for name queries")]
+    AddressZero,
+    /// The name is empty, starts with `@`, `.` or `:`, or is over 254 bytes (`@name` must
+    /// fit the 255 bytes a by-name packet carries).
+    #[error("invalid service name {0:?}: 1..=254 bytes, not starting with '@', '.' or ':'")]
+    InvalidName(String),
+    /// All addresses are taken.
+    #[error("no free service address left")]
+    NoFreeAddress,
+}

@@ -1,0 +1,319 @@
+//! [`Node`]: services, listeners, the node table, calls.
+
+use std::path::Path;
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::Instant;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use skywire_seri::Value;
+use tokio::net::{TcpListener, ToSocketAddrs};
+use tokio_util::sync::CancellationToken;
+
+use crate::builder::{Config, NodeBuilder};
+use crate::call_options::{CallOptions, IntoTarget};
+use crate::cluster::NodeTable;
+use crate::clustername::{ClusterConfig, ClusterFileError, NodeAddress};
+use crate::conn::ConnSettings;
+use crate::error::{CallError, RegisterError};
+use crate::listener::Listener;
+use crate::proxy::{InvalidProxyName, Proxy};
+use crate::registry::{Registry, ServiceInfo};
+use crate::remote::{Remote, RemoteSettings};
+use crate::service::Service;
+
+/// What every part of a node shares.
+pub(crate) struct Shared {
+    pub(crate) config: Config,
+    pub(crate) registry: RwLock<Registry>,
+    pub(crate) table: NodeTable,
+    pub(crate) shutdown: CancellationToken,
+}
+
+/// A node of a skynet cluster: it serves its services to other nodes and calls theirs.
+/// Cheap to clone (a handle); everything here may be called from any task.
+///
+/// ```no_run
+/// use skywire_node::{sync_service_fn, Node, NodeAddress};
+/// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+/// let node = Node::new();
+/// node.register("echo", sync_service_fn(|req| Ok(req.args)))?;
+/// let listener = node.listen("0.0.0.0:2528").await?;
+///
+/// node.set_node("db", NodeAddress::at("127.0.0.1:2529")?);
+/// let ret = node.call("db", "@echo", &["ping".into()]).await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Node {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for Node {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Node")
+            .field("services", &self.services())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Node {
+    fn default() -> Self {
+        Node::new()
+    }
+}
+
+impl Node {
+    /// A node with the default settings.
+    pub fn new() -> Node {
+        NodeBuilder::default().build()
+    }
+
+    /// Settings for a node.
+    pub fn builder() -> NodeBuilder {
+        NodeBuilder::default()
+    }
+
+    pub(crate) fn from_config(config: Config) -> Node {
+        let shutdown = CancellationToken::new();
+        let remote = RemoteSettings {
+            conn: ConnSettings {
+                limits: config.limits,
+                max_in_flight_calls: config.max_in_flight_calls,
+                max_buffered_bytes: config.max_buffered_bytes,
+                drain_timeout: config.drain_timeout,
+                trace: config.trace.clone(),
+            },
+            call_timeout: config.call_timeout,
+            connect_timeout: config.connect_timeout,
+            first_session: config.first_session,
+            shutdown: shutdown.clone(),
+        };
+        let table = NodeTable::new(remote, config.wait_for_nodes);
+        Node {
+            shared: Arc::new(Shared {
+                config,
+                registry: RwLock::new(Registry::default()),
+                table,
+                shutdown,
+            }),
+        }
+    }
+
+    // ---- services ----
+
+    /// Registers `service` as `name` at the next free address (counting up from 1) and
+    /// returns the address. It is then reachable as `@name`, `.name` and by the address.
+    pub fn register(&self, name: &str, service: impl Service) -> Result<u32, RegisterError> {
+        self.registry().register(name, None, Arc::new(service))
+    }
+
+    /// Registers `service` as `name` at a chosen address (not 0, not taken).
+    pub fn register_at(
+        &self,
+        name: &str,
+        address: u32,
+        service: impl Service,
+    ) -> Result<u32, RegisterError> {
+        self.registry()
+            .register(name, Some(address), Arc::new(service))
+    }
+
+    /// Removes a service; returns its address if it was registered. Requests already
+    /// dispatched to it finish.
+    pub fn unregister(&self, name: &str) -> Option<u32> {
+        self.registry().unregister(name)
+    }
+
+    /// The registered services, by address.
+    pub fn services(&self) -> Vec<ServiceInfo> {
+        self.shared
+            .registry
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .list()
+    }
+
+    fn registry(&self) -> std::sync::RwLockWriteGuard<'_, Registry> {
+        self.shared
+            .registry
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    // ---- serving ----
+
+    /// Listens on `addr` and serves the registered services to every node that connects.
+    pub async fn listen(&self, addr: impl ToSocketAddrs) -> std::io::Result<Listener> {
+        let listener = TcpListener::bind(addr).await?;
+        self.serve(listener)
+    }
+
+    /// Serves on a socket already bound.
+    pub fn serve(&self, listener: TcpListener) -> std::io::Result<Listener> {
+        Listener::start(listener, self.shared.clone())
+    }
+
+    // ---- the node table ----
+
+    /// Applies a node table as skynet's `cluster.reload` does: each node it names gets the
+    /// given address or is marked down (when a node's address changes, its connection is
+    /// closed and its pending calls fail with [`CallError::ConnectionLost`]; the next call
+    /// connects to the new address); nodes it does not name are kept; `__nowaiting` is
+    /// taken.
+    pub fn reload(&self, config: &ClusterConfig) {
+        self.shared.table.reload(config);
+    }
+
+    /// Reads a skynet `clustername` file and applies it ([`reload`](Self::reload)).
+    pub fn load_cluster_file(&self, path: impl AsRef<Path>) -> Result<(), ClusterFileError> {
+        let config = ClusterConfig::load(path)?;
+        self.reload(&config);
+        Ok(())
+    }
+
+    /// Sets one node's address (or marks it down).
+    pub fn set_node(&self, name: &str, address: NodeAddress) {
+        self.reload(&ClusterConfig::new().with_node(name, address));
+    }
+
+    /// Takes a node out of the table (skynet has no way to do this); returns whether it was
+    /// there.
+    pub fn remove_node(&self, name: &str) -> bool {
+        self.shared.table.remove(name)
+    }
+
+    /// The node table as it is now.
+    pub fn cluster(&self) -> ClusterConfig {
+        self.shared.table.snapshot()
+    }
+
+    // ---- calling ----
+
+    /// The handle for a node in the table. Fails at once for a node that is not there
+    /// (waiting, if enabled, happens in [`call`](Self::call) and friends).
+    pub fn remote(&self, node: &str) -> Result<Remote, CallError> {
+        self.shared
+            .table
+            .get(node)
+            .ok_or_else(|| CallError::UnknownNode { node: node.into() })
+    }
+
+    /// The handle for a node at `host:port`, outside the node table (what
+    /// `skywire call HOST:PORT` uses). One connection per address, shared by all handles.
+    pub fn remote_at(&self, addr: &str) -> Remote {
+        self.shared.table.direct(addr)
+    }
+
+    /// A handle for one remote service, `"node@name"` or `"node.name"` (skynet's
+    /// `cluster.proxy`).
+    pub fn proxy(&self, full_name: &str) -> Result<Proxy, InvalidProxyName> {
+        let (node, target) = Proxy::split(full_name)?;
+        Ok(Proxy::new(self.clone(), node, target))
+    }
+
+    /// Calls `target` on node `node` (`cluster.call`).
+    ///
+    /// `target` is `"@name"`, `".name"` or a `u32` address. Fails with the remote error
+    /// text, [`CallError::UnknownNode`], [`CallError::NodeDown`],
+    /// [`CallError::ConnectionLost`], [`CallError::Timeout`], ...
+    pub async fn call(
+        &self,
+        node: &str,
+        target: impl IntoTarget,
+        args: &[Value],
+    ) -> Result<Vec<Value>, CallError> {
+        self.call_with(node, target, args, &CallOptions::new())
+            .await
+    }
+
+    /// [`call`](Self::call) with a deadline and/or a trace tag.
+    pub async fn call_with(
+        &self,
+        node: &str,
+        target: impl IntoTarget,
+        args: &[Value],
+        opts: &CallOptions,
+    ) -> Result<Vec<Value>, CallError> {
+        let (remote, opts) = self.resolve(node, opts).await?;
+        remote.call_with(target, args, &opts).await
+    }
+
+    /// Calls with Rust types (see [`Remote::call_typed`]).
+    pub async fn call_typed<A: Serialize + ?Sized, R: DeserializeOwned>(
+        &self,
+        node: &str,
+        target: impl IntoTarget,
+        args: &A,
+    ) -> Result<R, CallError> {
+        let (remote, _) = self.resolve(node, &CallOptions::new()).await?;
+        remote.call_typed(target, args).await
+    }
+
+    /// Pushes to `target` on node `node` (`cluster.send`): no response.
+    pub async fn send(
+        &self,
+        node: &str,
+        target: impl IntoTarget,
+        args: &[Value],
+    ) -> Result<(), CallError> {
+        self.send_with(node, target, args, &CallOptions::new())
+            .await
+    }
+
+    /// [`send`](Self::send) with a deadline and/or a trace tag.
+    pub async fn send_with(
+        &self,
+        node: &str,
+        target: impl IntoTarget,
+        args: &[Value],
+        opts: &CallOptions,
+    ) -> Result<(), CallError> {
+        let (remote, opts) = self.resolve(node, opts).await?;
+        remote.send_with(target, args, &opts).await
+    }
+
+    /// Asks node `node` for the address of its cluster name `name` (`cluster.query`).
+    pub async fn query(&self, node: &str, name: &str) -> Result<u32, CallError> {
+        let (remote, opts) = self.resolve(node, &CallOptions::new()).await?;
+        remote.query_with(name, &opts).await
+    }
+
+    /// The remote for `node` (waiting for it if so configured) and the options for what is
+    /// left of the deadline.
+    async fn resolve(
+        &self,
+        node: &str,
+        opts: &CallOptions,
+    ) -> Result<(Remote, CallOptions), CallError> {
+        if self.shared.shutdown.is_cancelled() {
+            return Err(CallError::Shutdown);
+        }
+        if let Some(r) = self.shared.table.get(node) {
+            return Ok((r, opts.clone()));
+        }
+        let timeout = opts.effective_timeout(self.shared.config.call_timeout);
+        let start = Instant::now();
+        let remote = self.shared.table.resolve(node, timeout).await?;
+        let mut opts = opts.clone();
+        if let Some(t) = timeout {
+            opts = opts.timeout(t.saturating_sub(start.elapsed()));
+        }
+        Ok((remote, opts))
+    }
+
+    // ---- lifetime ----
+
+    /// Shuts the node down: every listener stops and closes its connections, every
+    /// outgoing connection closes (pending calls fail), and later calls fail with
+    /// [`CallError::Shutdown`].
+    pub fn shutdown(&self) {
+        self.shared.shutdown.cancel();
+        self.shared.table.shut();
+    }
+
+    /// True once [`shutdown`](Self::shutdown) was called.
+    pub fn is_shut_down(&self) -> bool {
+        self.shared.shutdown.is_cancelled()
+    }
+}

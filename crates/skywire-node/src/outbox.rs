@@ -1,0 +1,364 @@
+//! The outgoing side of one connection: a queue of messages and the task that writes them.
+//!
+//! Producers (callers on a calling connection, services on a serving one) put whole
+//! messages in; the writer task takes everything that is ready and writes it with vectored
+//! writes, many frames per system call, payloads never copied. A message's first frames (the
+//! trace tag and the request or the multi-part header/begin packet) are queued at once, so a
+//! trace tag is always directly followed by its request; the parts of multi-part messages are
+//! then interleaved one frame at a time with everything else, so a big message never holds
+//! back small ones by more than one batch.
+//!
+//! Bytes queued are bounded: a producer first reserves its message's size from a byte budget
+//! and waits while the budget is used up; the writer gives the bytes back as it takes frames.
+
+use std::collections::VecDeque;
+use std::io::IoSlice;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use bytes::Buf;
+use skywire_codec::{FrameQueue, OutFrame, RequestFrames, ResponseFrames};
+use tokio::io::{AsyncWrite, AsyncWriteExt};
+use tokio::sync::{Notify, Semaphore};
+use tokio::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
+
+/// How many bytes of frames the writer gathers before writing (parts of multi-part
+/// messages are added only up to this; ready single frames always go in).
+const BATCH_BYTES: usize = 64 * 1024;
+/// Most I/O slices per write.
+const MAX_IO_SLICES: usize = 64;
+
+/// The frames of one message, still to be taken.
+pub(crate) enum Frames {
+    /// A request's frames.
+    Request(RequestFrames),
+    /// A response's frames.
+    Response(ResponseFrames),
+}
+
+impl Iterator for Frames {
+    type Item = OutFrame;
+    fn next(&mut self) -> Option<OutFrame> {
+        match self {
+            Frames::Request(f) => f.next(),
+            Frames::Response(f) => f.next(),
+        }
+    }
+}
+
+/// One message whose frames are being interleaved.
+struct Stream {
+    next: OutFrame,
+    rest: Frames,
+    charge: usize,
+}
+
+#[derive(Default)]
+struct State {
+    ready: VecDeque<OutFrame>,
+    ready_charge: usize,
+    streams: VecDeque<Stream>,
+    closed: bool,
+}
+
+/// The outbox is closed: the connection is gone or going.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Closed;
+
+/// Bytes reserved from an outbox's budget, to be spent on one [`Outbox::push`].
+#[derive(Debug)]
+#[must_use]
+pub(crate) struct Charge(usize);
+
+/// The outgoing queue of one connection.
+pub(crate) struct Outbox {
+    state: Mutex<State>,
+    wake: Notify,
+    budget: Semaphore,
+    capacity: usize,
+}
+
+impl Outbox {
+    /// An outbox holding at most `capacity` bytes (at least one byte).
+    pub(crate) fn new(capacity: usize) -> Outbox {
+        let capacity = capacity.clamp(1, u32::MAX as usize);
+        Outbox {
+            state: Mutex::new(State::default()),
+            wake: Notify::new(),
+            budget: Semaphore::new(capacity),
+            capacity,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Reserves room for a message of about `bytes` bytes, waiting while the budget is used
+    /// up. A message larger than the whole budget reserves the whole budget.
+    pub(crate) async fn reserve(&self, bytes: usize) -> Result<Charge, Closed> {
+        let n = bytes.clamp(1, self.capacity);
+        // `n` fits u32: capacity is clamped to u32::MAX.
+        let permits = self
+            .budget
+            .acquire_many(n as u32)
+            .await
+            .map_err(|_| Closed)?;
+        permits.forget();
+        Ok(Charge(n))
+    }
+
+    /// Reserves room without waiting, if there is enough.
+    pub(crate) fn try_reserve(&self, bytes: usize) -> Option<Charge> {
+        let n = bytes.clamp(1, self.capacity);
+        let permits = self.budget.try_acquire_many(n as u32).ok()?;
+        permits.forget();
+        Some(Charge(n))
+    }
+
+    /// Gives back a reservation that was not used.
+    pub(crate) fn release(&self, charge: Charge) {
+        self.budget.add_permits(charge.0);
+    }
+
+    /// Queues a message: its first `lead` frames go out in order before anything queued
+    /// later, the rest are interleaved with other messages.
+    pub(crate) fn push(&self, charge: Charge, frames: Frames, lead: usize) -> Result<(), Closed> {
+        let mut st = self.lock();
+        let res = push_locked(&mut st, charge, frames, lead);
+        drop(st);
+        match res {
+            Ok(()) => {
+                self.wake.notify_one();
+                Ok(())
+            }
+            Err(charge) => {
+                self.budget.add_permits(charge);
+                Err(Closed)
+            }
+        }
+    }
+
+    /// Queues several messages at once (one lock, one wake-up).
+    pub(crate) fn push_many(
+        &self,
+        messages: impl IntoIterator<Item = (Charge, Frames, usize)>,
+    ) -> Result<(), Closed> {
+        let mut st = self.lock();
+        let mut refused = 0;
+        for (charge, frames, lead) in messages {
+            if let Err(c) = push_locked(&mut st, charge, frames, lead) {
+                refused += c;
+            }
+        }
+        drop(st);
+        if refused > 0 {
+            self.budget.add_permits(refused);
+            return Err(Closed);
+        }
+        self.wake.notify_one();
+        Ok(())
+    }
+
+    /// No more messages: the writer writes what is queued, then ends. Producers waiting for
+    /// room fail.
+    pub(crate) fn close(&self) {
+        self.lock().closed = true;
+        self.budget.close();
+        self.wake.notify_one();
+    }
+
+    /// Moves frames into `batch`: all ready frames, then parts of the open streams in turn
+    /// until the batch holds [`BATCH_BYTES`]. Returns the budget released, whether the
+    /// outbox is closed, and whether it is closed with nothing left to take.
+    fn fill(&self, batch: &mut FrameQueue) -> (usize, bool, bool) {
+        let mut st = self.lock();
+        let mut released = std::mem::take(&mut st.ready_charge);
+        batch.extend(st.ready.drain(..));
+        while batch.remaining() < BATCH_BYTES {
+            let Some(mut s) = st.streams.pop_front() else {
+                break;
+            };
+            match s.rest.next() {
+                Some(next) => {
+                    batch.push(std::mem::replace(&mut s.next, next));
+                    st.streams.push_back(s);
+                }
+                None => {
+                    batch.push(s.next);
+                    released += s.charge;
+                }
+            }
+        }
+        let finished = st.closed && st.streams.is_empty();
+        (released, st.closed, finished)
+    }
+
+    /// The writer: writes whatever is queued until the outbox is closed and drained (then
+    /// shuts the write side down), `cancel` fires, or a write fails. Once the outbox is
+    /// closed, what is left must be written within `drain`, or the writer gives up.
+    pub(crate) async fn run_writer<W: AsyncWrite + Unpin>(
+        &self,
+        mut io: W,
+        cancel: &CancellationToken,
+        drain: Duration,
+    ) -> std::io::Result<()> {
+        let mut batch = FrameQueue::new();
+        let mut deadline: Option<Instant> = None;
+        loop {
+            let (released, closed, finished) = self.fill(&mut batch);
+            if released > 0 {
+                self.budget.add_permits(released);
+            }
+            if closed && deadline.is_none() {
+                deadline = Some(Instant::now() + drain);
+            }
+            if batch.is_empty() {
+                if finished {
+                    // Best effort: the peer may already be gone.
+                    let _ = io.shutdown().await;
+                    return Ok(());
+                }
+                tokio::select! {
+                    biased;
+                    _ = cancel.cancelled() => return Ok(()),
+                    _ = self.wake.notified() => continue,
+                }
+            }
+            let mut slices = [IoSlice::new(&[]); MAX_IO_SLICES];
+            let n = batch.chunks_vectored(&mut slices);
+            let written = tokio::select! {
+                biased;
+                _ = cancel.cancelled() => return Ok(()),
+                _ = sleep_until_opt(deadline) => {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        "queued frames not written within the drain timeout",
+                    ))
+                }
+                r = io.write_vectored(&slices[..n]) => r?,
+            };
+            if written == 0 {
+                return Err(std::io::ErrorKind::WriteZero.into());
+            }
+            batch.advance(written);
+        }
+    }
+}
+
+/// Sleeps until `deadline`, or forever without one.
+async fn sleep_until_opt(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// About how many bytes a message with a payload of `len` bytes takes on the wire (payload
+/// plus the headers of its frames), for reserving room in an outbox.
+pub(crate) fn wire_estimate(len: usize) -> usize {
+    // Headers are at most 2 + 1 + 1 + 255 + 8 bytes for the first frame and 7 per part.
+    len.saturating_add(skywire_codec::fragment::part_count(len).saturating_mul(8) + 272)
+}
+
+/// Queues one message; on a closed outbox gives the charge back for release.
+fn push_locked(
+    st: &mut State,
+    charge: Charge,
+    mut frames: Frames,
+    lead: usize,
+) -> Result<(), usize> {
+    if st.closed {
+        return Err(charge.0);
+    }
+    for _ in 0..lead.max(1) {
+        match frames.next() {
+            Some(f) => st.ready.push_back(f),
+            None => break,
+        }
+    }
+    match frames.next() {
+        Some(next) => st.streams.push_back(Stream {
+            next,
+            rest: frames,
+            charge: charge.0,
+        }),
+        None => st.ready_charge += charge.0,
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+    use skywire_codec::{Response, ResponseDecoder, Session};
+
+    fn response(session: u32, len: usize) -> (Response, Frames) {
+        let r = Response::ok(Session::new(session), Bytes::from(vec![b'x'; len]));
+        let f = Frames::Response(r.frames().unwrap());
+        (r, f)
+    }
+
+    #[tokio::test]
+    async fn small_responses_overtake_the_parts_of_a_big_one() {
+        let out = Outbox::new(1 << 24);
+        let (_, big) = response(1, 40 * skywire_codec::MULTI_PART);
+        let c = out.reserve(40 * skywire_codec::MULTI_PART).await.unwrap();
+        out.push(c, big, 1).unwrap();
+        let (_, small) = response(2, 10);
+        let c = out.reserve(10).await.unwrap();
+        out.push(c, small, 1).unwrap();
+        out.close();
+        let (mut client, server) = tokio::io::duplex(1 << 16);
+        let cancel = CancellationToken::new();
+        let writer = async {
+            out.run_writer(server, &cancel, Duration::from_secs(5))
+                .await
+                .unwrap();
+        };
+        let reader = async {
+            let mut buf = Vec::new();
+            tokio::io::AsyncReadExt::read_to_end(&mut client, &mut buf)
+                .await
+                .unwrap();
+            buf
+        };
+        let ((), wire) = tokio::join!(writer, reader);
+        let mut dec = ResponseDecoder::default();
+        dec.feed(&wire);
+        let first = dec.next_message().unwrap().unwrap();
+        let second = dec.next_message().unwrap().unwrap();
+        dec.finish().unwrap();
+        assert_eq!(first.session, Session::new(2));
+        assert_eq!(second.session, Session::new(1));
+        assert_eq!(second.payload.len(), 40 * skywire_codec::MULTI_PART);
+    }
+
+    #[tokio::test]
+    async fn budget_makes_producers_wait_and_close_fails_them() {
+        let out = Outbox::new(100);
+        let c = out.reserve(80).await.unwrap();
+        let (_, f) = response(1, 70);
+        out.push(c, f, 1).unwrap();
+        // Only 20 bytes left: a 50-byte reservation waits.
+        let wait = out.reserve(50);
+        tokio::pin!(wait);
+        assert!(futures_poll_once(wait.as_mut()).await.is_none());
+        out.close();
+        assert!(matches!(wait.await, Err(Closed)));
+        let (_, f) = response(2, 1);
+        assert_eq!(out.push(Charge(1), f, 1), Err(Closed));
+    }
+
+    async fn futures_poll_once<F: std::future::Future + Unpin>(f: F) -> Option<F::Output> {
+        let mut f = f;
+        std::future::poll_fn(|cx| {
+            std::task::Poll::Ready(match std::pin::Pin::new(&mut f).poll(cx) {
+                std::task::Poll::Ready(v) => Some(v),
+                std::task::Poll::Pending => None,
+            })
+        })
+        .await
+    }
+}

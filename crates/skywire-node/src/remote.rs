@@ -1,0 +1,393 @@
+//! A remote node as the calling side sees it: where it is, and the one connection to it.
+
+use std::future::Future;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use skywire_codec::{Response, Session, Target};
+use skywire_seri::Value;
+use tokio::net::TcpStream;
+use tokio_util::sync::CancellationToken;
+
+use crate::call_options::{CallOptions, IntoTarget};
+use crate::conn::{Conn, ConnSettings};
+use crate::error::CallError;
+
+/// Where a remote node is, as far as the node table says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Place {
+    /// `host:port`.
+    At(String),
+    /// Marked down.
+    Down,
+    /// Taken out of the node table.
+    Removed,
+}
+
+struct State {
+    place: Place,
+    conn: Option<Arc<Conn>>,
+    next_session: Session,
+    generation: u64,
+}
+
+pub(crate) struct RemoteInner {
+    name: String,
+    settings: ConnSettings,
+    call_timeout: Option<Duration>,
+    connect_timeout: Duration,
+    shutdown: CancellationToken,
+    state: Mutex<State>,
+    connecting: tokio::sync::Mutex<()>,
+}
+
+impl Drop for RemoteInner {
+    fn drop(&mut self) {
+        let st = self.state.get_mut().unwrap_or_else(PoisonError::into_inner);
+        if let Some(c) = st.conn.take() {
+            c.close("the node handle was dropped");
+        }
+    }
+}
+
+/// Everything a [`Remote`] is made from.
+pub(crate) struct RemoteSettings {
+    pub(crate) conn: ConnSettings,
+    pub(crate) call_timeout: Option<Duration>,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) first_session: Session,
+    pub(crate) shutdown: CancellationToken,
+}
+
+/// A handle to one remote node: its calls share one connection, opened on first use and
+/// reopened on the next call after it drops. Cheap to clone.
+///
+/// Get one from the node table with [`Node::remote`](crate::Node::remote), or for a
+/// `host:port` outside any table with [`Node::remote_at`](crate::Node::remote_at).
+#[derive(Clone)]
+pub struct Remote {
+    inner: Arc<RemoteInner>,
+}
+
+impl std::fmt::Debug for Remote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Remote")
+            .field("name", &self.inner.name)
+            .field("place", &self.inner.lock().place)
+            .finish()
+    }
+}
+
+impl Remote {
+    pub(crate) fn new(name: String, place: Place, s: &RemoteSettings) -> Remote {
+        Remote {
+            inner: Arc::new(RemoteInner {
+                name,
+                settings: s.conn.clone(),
+                call_timeout: s.call_timeout,
+                connect_timeout: s.connect_timeout,
+                shutdown: s.shutdown.clone(),
+                state: Mutex::new(State {
+                    place,
+                    conn: None,
+                    next_session: s.first_session,
+                    generation: 0,
+                }),
+                connecting: tokio::sync::Mutex::new(()),
+            }),
+        }
+    }
+
+    /// The node's name (its key in the node table, or `host:port` for a direct remote).
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// Calls `target` with `args` and returns what it returned.
+    ///
+    /// ```no_run
+    /// # async fn f(node: skywire_node::Node) -> Result<(), skywire_node::CallError> {
+    /// let db = node.remote("db")?;
+    /// let ret = db.call("@echo", &["ping".into()]).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn call(
+        &self,
+        target: impl IntoTarget,
+        args: &[Value],
+    ) -> Result<Vec<Value>, CallError> {
+        self.call_with(target, args, &CallOptions::new()).await
+    }
+
+    /// [`call`](Self::call) with a deadline and/or a trace tag.
+    pub async fn call_with(
+        &self,
+        target: impl IntoTarget,
+        args: &[Value],
+        opts: &CallOptions,
+    ) -> Result<Vec<Value>, CallError> {
+        let payload = skywire_seri::pack(args)?;
+        let reply = self.call_raw(target, payload, opts).await?;
+        self.unpack(&reply)
+    }
+
+    /// Calls with Rust types: `args` is written as an argument list (a tuple gives one
+    /// argument per field) and the results are read into `R` the same way.
+    ///
+    /// ```no_run
+    /// # async fn f(db: skywire_node::Remote) -> Result<(), skywire_node::CallError> {
+    /// let sum: i64 = db.call_typed("@add", &(2, 3)).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn call_typed<A: Serialize + ?Sized, R: DeserializeOwned>(
+        &self,
+        target: impl IntoTarget,
+        args: &A,
+    ) -> Result<R, CallError> {
+        let args = skywire_seri::to_values(args).map_err(|e| CallError::Serde(e.to_string()))?;
+        let ret = self.call(target, &args).await?;
+        skywire_seri::from_values(&ret).map_err(|e| CallError::Serde(e.to_string()))
+    }
+
+    /// Calls with an already packed payload; returns the packed results.
+    pub async fn call_raw(
+        &self,
+        target: impl IntoTarget,
+        payload: Bytes,
+        opts: &CallOptions,
+    ) -> Result<Bytes, CallError> {
+        let target = target.into_target()?;
+        let trace = opts.trace.clone();
+        let response = self
+            .bounded(opts, async {
+                let conn = self.connection().await?;
+                conn.call(target, payload, trace).await
+            })
+            .await?;
+        self.check(response)
+    }
+
+    /// Pushes `args` to `target` (`cluster.send`): no response. Returns once the message is
+    /// queued on the connection; an unknown or down node, a failed connection or an
+    /// unpackable argument is still an error.
+    pub async fn send(&self, target: impl IntoTarget, args: &[Value]) -> Result<(), CallError> {
+        self.send_with(target, args, &CallOptions::new()).await
+    }
+
+    /// [`send`](Self::send) with a deadline (for connecting and queueing) and/or a trace tag.
+    pub async fn send_with(
+        &self,
+        target: impl IntoTarget,
+        args: &[Value],
+        opts: &CallOptions,
+    ) -> Result<(), CallError> {
+        let payload = skywire_seri::pack(args)?;
+        self.send_raw(target, payload, opts).await
+    }
+
+    /// Pushes an already packed payload.
+    pub async fn send_raw(
+        &self,
+        target: impl IntoTarget,
+        payload: Bytes,
+        opts: &CallOptions,
+    ) -> Result<(), CallError> {
+        let target = target.into_target()?;
+        let trace = opts.trace.clone();
+        self.bounded(opts, async {
+            let conn = self.connection().await?;
+            conn.push(target, payload, trace).await
+        })
+        .await
+    }
+
+    /// Asks the node for the address of its cluster name `name` (`cluster.query`): the
+    /// address, or [`CallError::Remote`] with `name not found`.
+    pub async fn query(&self, name: &str) -> Result<u32, CallError> {
+        self.query_with(name, &CallOptions::new()).await
+    }
+
+    /// [`query`](Self::query) with a deadline.
+    pub async fn query_with(&self, name: &str, opts: &CallOptions) -> Result<u32, CallError> {
+        let ret = self
+            .call_with(Target::QUERY, &[Value::string(name.to_owned())], opts)
+            .await?;
+        match ret.first() {
+            Some(Value::Integer(a)) if u32::try_from(*a).is_ok() => Ok(*a as u32),
+            other => Err(CallError::BadQueryAnswer {
+                node: self.inner.name.clone(),
+                answer: other.map_or_else(|| "nothing".into(), Value::to_string),
+            }),
+        }
+    }
+
+    /// Closes the current connection, if any: its pending calls fail with
+    /// [`CallError::ConnectionLost`]; the next call opens a new one.
+    pub fn disconnect(&self) {
+        let conn = self.inner.lock().conn.take();
+        if let Some(c) = conn {
+            c.close("disconnected by the caller");
+        }
+    }
+
+    /// Applies the call's deadline (or the node's default) to `fut`.
+    async fn bounded<T>(
+        &self,
+        opts: &CallOptions,
+        fut: impl Future<Output = Result<T, CallError>>,
+    ) -> Result<T, CallError> {
+        match opts.effective_timeout(self.inner.call_timeout) {
+            None => fut.await,
+            Some(after) => match tokio::time::timeout(after, fut).await {
+                Ok(r) => r,
+                Err(_) => Err(CallError::Timeout {
+                    node: self.inner.name.clone(),
+                    after,
+                }),
+            },
+        }
+    }
+
+    fn check(&self, response: Response) -> Result<Bytes, CallError> {
+        if response.ok {
+            Ok(response.payload)
+        } else {
+            Err(CallError::Remote {
+                node: self.inner.name.clone(),
+                text: response.payload,
+            })
+        }
+    }
+
+    fn unpack(&self, payload: &Bytes) -> Result<Vec<Value>, CallError> {
+        skywire_seri::unpack(payload).map_err(|source| CallError::Decode {
+            node: self.inner.name.clone(),
+            source,
+        })
+    }
+
+    /// Moves the node (or marks it down, or removed): the current connection is closed and
+    /// its pending calls fail; the next call connects to the new place.
+    pub(crate) fn set_place(&self, place: Place) {
+        let old = {
+            let mut st = self.inner.lock();
+            if st.place == place {
+                return;
+            }
+            st.place = place.clone();
+            st.generation += 1;
+            let old = st.conn.take();
+            if let Some(c) = &old {
+                st.next_session = c.next_session();
+            }
+            old
+        };
+        if let Some(c) = old {
+            let reason = match place {
+                Place::At(a) => format!("node moved to {a}"),
+                Place::Down => "node marked down".to_owned(),
+                Place::Removed => "node removed from the node table".to_owned(),
+            };
+            c.close(&reason);
+        }
+    }
+
+    /// Closes the connection for good (node shutdown).
+    pub(crate) fn shut(&self) {
+        let conn = self.inner.lock().conn.take();
+        if let Some(c) = conn {
+            c.close("the node is shutting down");
+        }
+    }
+
+    /// The live connection, opening one if needed.
+    async fn connection(&self) -> Result<Arc<Conn>, CallError> {
+        if let Some(c) = self.live()? {
+            return Ok(c);
+        }
+        let _one_at_a_time = self.inner.connecting.lock().await;
+        loop {
+            if let Some(c) = self.live()? {
+                return Ok(c);
+            }
+            let (addr, generation, first_session) = {
+                let st = self.inner.lock();
+                match &st.place {
+                    Place::At(a) => (a.clone(), st.generation, st.next_session),
+                    // live() has checked the other places.
+                    _ => return Err(self.place_error(&st.place)),
+                }
+            };
+            let connect = TcpStream::connect(addr.as_str());
+            let stream = match tokio::time::timeout(self.inner.connect_timeout, connect).await {
+                Ok(Ok(s)) => s,
+                Ok(Err(e)) => return Err(self.connect_error(&addr, e.to_string())),
+                Err(_) => {
+                    let after = self.inner.connect_timeout;
+                    return Err(self.connect_error(&addr, format!("timed out after {after:?}")));
+                }
+            };
+            if let Err(e) = stream.set_nodelay(true) {
+                tracing::debug!(node = %self.inner.name, "set_nodelay: {e}");
+            }
+            let conn = Conn::start(
+                stream,
+                &self.inner.name,
+                &self.inner.settings,
+                first_session,
+            );
+            let mut st = self.inner.lock();
+            if st.generation != generation || self.inner.shutdown.is_cancelled() {
+                drop(st);
+                conn.close("the node moved while connecting");
+                continue;
+            }
+            st.conn = Some(conn.clone());
+            return Ok(conn);
+        }
+    }
+
+    /// The current connection if it is open; an error if the node is down or gone.
+    fn live(&self) -> Result<Option<Arc<Conn>>, CallError> {
+        if self.inner.shutdown.is_cancelled() {
+            return Err(CallError::Shutdown);
+        }
+        let mut st = self.inner.lock();
+        if st.place != Place::Down && st.place != Place::Removed {
+            if let Some(c) = &st.conn {
+                if !c.is_closed() {
+                    return Ok(Some(c.clone()));
+                }
+                st.next_session = c.next_session();
+                st.conn = None;
+            }
+            return Ok(None);
+        }
+        Err(self.place_error(&st.place))
+    }
+
+    fn place_error(&self, place: &Place) -> CallError {
+        let node = self.inner.name.clone();
+        match place {
+            Place::Down => CallError::NodeDown { node },
+            _ => CallError::UnknownNode { node },
+        }
+    }
+
+    fn connect_error(&self, addr: &str, reason: String) -> CallError {
+        CallError::Connect {
+            node: self.inner.name.clone(),
+            addr: addr.to_owned(),
+            reason,
+        }
+    }
+}
+
+impl RemoteInner {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
