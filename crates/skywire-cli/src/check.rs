@@ -1,7 +1,8 @@
 //! Conformance checks over captured traffic (`skywire check`):
 //!
-//! 1. everything decodes: every stream frames, parses and reassembles to the end, and
-//!    every request payload and ok response payload is valid lua-seri;
+//! 1. everything decodes: every stream frames, parses and reassembles to the end (or the
+//!    check stops with a [`CheckError`] naming the file and the offset), and every request
+//!    payload and ok response payload is valid lua-seri;
 //! 2. re-encoding reproduces the wire: each message cut into frames by
 //!    [`Request::frames`] / [`Response::frames`] gives back exactly the bytes of the frames
 //!    that carried it (trace tag included), and each payload re-packed from its values gives
@@ -88,9 +89,16 @@ pub struct CheckOptions {
     pub port: Option<u16>,
 }
 
-/// A log file that cannot be used.
+/// Why a check could not be done: traffic that does not decode (bad input gets an error,
+/// not a report), or a log that cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum CheckError {
+    /// An input does not decode to the end (or holds no message at all).
+    #[error(transparent)]
+    Input {
+        /// What went wrong, naming the file and the byte offset.
+        source: crate::input::InputError,
+    },
     /// It cannot be read.
     #[error("{}: {source}", file.display())]
     Io {
@@ -117,8 +125,8 @@ fn read_log(path: &Path) -> Result<String, CheckError> {
 }
 
 /// Checks `inputs` (see the [module docs](self)). The logs, when given, are for all the
-/// inputs together. Fails only when a log cannot be read; everything about the traffic is
-/// in the [`Report`].
+/// inputs together. Fails when an input does not decode to the end or a log cannot be
+/// read; every other finding is in the [`Report`].
 pub fn check(inputs: &[Input], options: &CheckOptions) -> Result<Report, CheckError> {
     let calls = match &options.calls {
         Some(p) => Some(
@@ -140,7 +148,6 @@ pub fn check(inputs: &[Input], options: &CheckOptions) -> Result<Report, CheckEr
     };
     let mut report = Report::default();
     let mut exchanges = Vec::new();
-    let mut all_decoded = true;
     for input in inputs {
         let mut checker = Checker::new(input);
         let run = input::run(
@@ -152,16 +159,9 @@ pub fn check(inputs: &[Input], options: &CheckOptions) -> Result<Report, CheckEr
             &mut checker,
         );
         let mut totals = checker.totals;
-        match run {
-            Ok(t) => totals.connections = t.connections,
-            Err(e) => {
-                all_decoded = false;
-                report.mismatches.push(Mismatch {
-                    place: input.describe(),
-                    what: format!("does not decode: {e}"),
-                });
-            }
-        }
+        totals.connections = run
+            .map_err(|source| CheckError::Input { source })?
+            .connections;
         checker.finish();
         report.inputs.push(InputReport {
             name: input.describe(),
@@ -175,23 +175,16 @@ pub fn check(inputs: &[Input], options: &CheckOptions) -> Result<Report, CheckEr
     }
     if let Some(calls) = &calls {
         report.log_lines = Some((calls.len(), pushes.as_ref().map(Vec::len)));
-        if all_decoded {
-            report
-                .mismatches
-                .extend(
-                    agree(&exchanges, calls, pushes.as_deref())
-                        .into_iter()
-                        .map(|d| Mismatch {
-                            place: d.place,
-                            what: d.what,
-                        }),
-                );
-        } else {
-            report.mismatches.push(Mismatch {
-                place: "log".into(),
-                what: "not compared: the traffic does not decode".into(),
-            });
-        }
+        report
+            .mismatches
+            .extend(
+                agree(&exchanges, calls, pushes.as_deref())
+                    .into_iter()
+                    .map(|d| Mismatch {
+                        place: d.place,
+                        what: d.what,
+                    }),
+            );
     }
     Ok(report)
 }

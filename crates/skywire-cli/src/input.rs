@@ -125,9 +125,11 @@ pub struct StreamPlace {
     pub origin: Option<Origin>,
     /// Byte offset in the stream (for raw streams, also the offset in the file).
     pub offset: u64,
-    /// For a capture file: offset in the file of the packet being read (or of the end of
-    /// the file).
+    /// For a capture file: offset in the file of the packet being read, or of the end of
+    /// the file.
     pub file_offset: Option<u64>,
+    /// True when the problem showed at the end of the input (a stream cut short).
+    pub at_end: bool,
 }
 
 impl fmt::Display for StreamPlace {
@@ -258,6 +260,7 @@ fn run_stream(
             origin: None,
             offset: e.offset(),
             file_offset: None,
+            at_end: false,
         },
         kind: e.kind().clone(),
     };
@@ -349,8 +352,9 @@ fn run_capture(
                 };
                 totals.bytes += chunk.data.len() as u64;
                 d.feed(&chunk.data);
-                drain(d, origin, visitor, &mut totals)
-                    .map_err(|e| e.into_input(|e| stream_error(path, origin, &e, chunk.offset)))?;
+                drain(d, origin, visitor, &mut totals).map_err(|e| {
+                    e.into_input(|e| stream_error(path, origin, &e, chunk.offset, false))
+                })?;
             }
         }
     }
@@ -363,7 +367,7 @@ fn run_capture(
             };
             pair[side_index(side)]
                 .finish()
-                .map_err(|e| stream_error(path, origin, &e, end))?;
+                .map_err(|e| stream_error(path, origin, &e, end, true))?;
         }
     }
     if totals.messages == 0 {
@@ -389,13 +393,20 @@ fn side_index(side: Side) -> usize {
     }
 }
 
-fn stream_error(path: &Path, origin: Origin, e: &DecodeError, file_offset: u64) -> InputError {
+fn stream_error(
+    path: &Path,
+    origin: Origin,
+    e: &DecodeError,
+    file_offset: u64,
+    at_end: bool,
+) -> InputError {
     InputError::Stream {
         place: StreamPlace {
             file: path.to_owned(),
             origin: Some(origin),
             offset: e.offset(),
             file_offset: Some(file_offset),
+            at_end,
         },
         kind: e.kind().clone(),
     }

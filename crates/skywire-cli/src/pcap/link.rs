@@ -10,6 +10,8 @@ use super::file::LinkPacket;
 
 /// Bytes of a BSD loopback (`NULL` / `LOOP`) header: the address family.
 const LOOPBACK_HEADER_LEN: usize = 4;
+/// Bytes of a Linux cooked (`LINUX_SLL`) header; its last two bytes are the protocol.
+const SLL_HEADER_LEN: usize = 16;
 /// Bytes of a Linux cooked v2 (`LINUX_SLL2`) header; its first two bytes are the protocol.
 const SLL2_HEADER_LEN: usize = 20;
 
@@ -34,6 +36,11 @@ pub struct TcpSegment<'a> {
     pub payload: &'a [u8],
 }
 
+/// A big-endian ethertype.
+fn be16(b: &[u8]) -> Option<EtherType> {
+    Some(EtherType(u16::from_be_bytes(b.try_into().ok()?)))
+}
+
 /// The TCP segment a packet carries; `None` for anything else (other protocols, IP
 /// fragments, unsupported link types, packets too short for the headers they announce).
 pub fn tcp_segment<'a>(packet: &LinkPacket<'a>) -> Option<TcpSegment<'a>> {
@@ -42,9 +49,15 @@ pub fn tcp_segment<'a>(packet: &LinkPacket<'a>) -> Option<TcpSegment<'a>> {
         Linktype::ETHERNET => SlicedPacket::from_ethernet(data),
         Linktype::RAW | Linktype::IPV4 | Linktype::IPV6 => SlicedPacket::from_ip(data),
         Linktype::NULL | Linktype::LOOP => SlicedPacket::from_ip(data.get(LOOPBACK_HEADER_LEN..)?),
-        Linktype::LINUX_SLL => SlicedPacket::from_linux_sll(data),
+        // Cooked headers are read here rather than by etherparse, which refuses the
+        // hardware type of the loopback interface (ARPHRD_LOOPBACK), the very interface
+        // `tcpdump -i any` shows local cluster traffic on.
+        Linktype::LINUX_SLL => {
+            let proto = be16(data.get(SLL_HEADER_LEN - 2..SLL_HEADER_LEN)?)?;
+            SlicedPacket::from_ether_type(proto, data.get(SLL_HEADER_LEN..)?)
+        }
         Linktype::LINUX_SLL2 => {
-            let proto = EtherType(u16::from_be_bytes(data.get(..2)?.try_into().ok()?));
+            let proto = be16(data.get(..2)?)?;
             SlicedPacket::from_ether_type(proto, data.get(SLL2_HEADER_LEN..)?)
         }
         _ => return None,

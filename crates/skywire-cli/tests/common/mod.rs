@@ -1,0 +1,403 @@
+//! Test helpers: building TCP packets (with `etherparse`) and writing them as pcap / pcapng
+//! files (by hand, from the formats' specifications), and reading the shared captures.
+#![allow(dead_code)]
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+use etherparse::PacketBuilder;
+
+/// The shared capture folders (`tests/captures/*/` of the root package), sorted.
+pub fn capture_dirs() -> Vec<PathBuf> {
+    let root = captures_root();
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("calls.jsonl").is_file())
+        .collect();
+    dirs.sort();
+    assert!(
+        dirs.len() >= 5,
+        "capture folders missing under {}",
+        root.display()
+    );
+    dirs
+}
+
+/// `tests/captures` of the root package.
+pub fn captures_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/captures")
+}
+
+/// One capture folder by name.
+pub fn capture(name: &str) -> PathBuf {
+    captures_root().join(name)
+}
+
+/// The first `n` frames of a stream (or all of it), found by walking the 2-byte
+/// big-endian length headers.
+pub fn frame_prefix(stream: &[u8], n: usize) -> &[u8] {
+    let mut at = 0;
+    for _ in 0..n {
+        if at + 2 > stream.len() {
+            break;
+        }
+        at += 2 + usize::from(u16::from_be_bytes([stream[at], stream[at + 1]]));
+    }
+    &stream[..at.min(stream.len())]
+}
+
+/// Number of frames in a whole stream, by walking its length headers.
+pub fn frame_count(stream: &[u8]) -> usize {
+    let (mut at, mut n) = (0, 0);
+    while at + 2 <= stream.len() {
+        at += 2 + usize::from(u16::from_be_bytes([stream[at], stream[at + 1]]));
+        n += 1;
+    }
+    assert_eq!(at, stream.len(), "stream does not end on a frame boundary");
+    n
+}
+
+/// Link types (numbers from the tcpdump link-type registry).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Link {
+    /// 1
+    Ethernet,
+    /// 101
+    RawIp,
+    /// 0: 4-byte address family in host byte order, then IP.
+    Null,
+    /// 113
+    Sll,
+    /// 276
+    Sll2,
+}
+
+impl Link {
+    pub fn number(self) -> u32 {
+        match self {
+            Link::Ethernet => 1,
+            Link::RawIp => 101,
+            Link::Null => 0,
+            Link::Sll => 113,
+            Link::Sll2 => 276,
+        }
+    }
+}
+
+/// TCP flags a test packet carries.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Flags {
+    pub syn: bool,
+    pub ack: Option<u32>,
+    pub fin: bool,
+    pub rst: bool,
+}
+
+/// A TCP packet on `link`.
+pub fn tcp_packet(
+    link: Link,
+    src: SocketAddr,
+    dst: SocketAddr,
+    seq: u32,
+    flags: Flags,
+    payload: &[u8],
+) -> Vec<u8> {
+    // The IP packet itself, built by etherparse.
+    let ip_step = |eth: bool| -> Vec<u8> {
+        let _ = eth;
+        let step = match (src.ip(), dst.ip()) {
+            (IpAddr::V4(s), IpAddr::V4(d)) => PacketBuilder::ipv4(s.octets(), d.octets(), 64),
+            (IpAddr::V6(s), IpAddr::V6(d)) => PacketBuilder::ipv6(s.octets(), d.octets(), 64),
+            _ => panic!("mixed address families"),
+        };
+        let mut tcp = step.tcp(src.port(), dst.port(), seq, 65535);
+        if flags.syn {
+            tcp = tcp.syn();
+        }
+        if let Some(a) = flags.ack {
+            tcp = tcp.ack(a);
+        }
+        if flags.fin {
+            tcp = tcp.fin();
+        }
+        if flags.rst {
+            tcp = tcp.rst();
+        }
+        let mut out = Vec::new();
+        tcp.write_to_vec(&mut out, payload).unwrap();
+        out
+    };
+    let v6 = src.is_ipv6();
+    let ethertype: u16 = if v6 { 0x86dd } else { 0x0800 };
+    let ip = ip_step(false);
+    let mut out = Vec::new();
+    match link {
+        Link::RawIp => return ip,
+        Link::Ethernet => {
+            out.extend_from_slice(&[2, 0, 0, 0, 0, 2]); // destination MAC
+            out.extend_from_slice(&[2, 0, 0, 0, 0, 1]); // source MAC
+            out.extend_from_slice(&ethertype.to_be_bytes());
+        }
+        Link::Null => {
+            let family: u32 = if v6 { 10 } else { 2 };
+            out.extend_from_slice(&family.to_le_bytes());
+        }
+        Link::Sll => {
+            out.extend_from_slice(&0u16.to_be_bytes()); // packet type: to us
+            out.extend_from_slice(&772u16.to_be_bytes()); // ARPHRD_LOOPBACK
+            out.extend_from_slice(&6u16.to_be_bytes()); // address length
+            out.extend_from_slice(&[0; 8]); // address
+            out.extend_from_slice(&ethertype.to_be_bytes());
+        }
+        Link::Sll2 => {
+            out.extend_from_slice(&ethertype.to_be_bytes());
+            out.extend_from_slice(&0u16.to_be_bytes()); // reserved
+            out.extend_from_slice(&1u32.to_be_bytes()); // interface index
+            out.extend_from_slice(&772u16.to_be_bytes()); // ARPHRD_LOOPBACK
+            out.push(0); // packet type
+            out.push(6); // address length
+            out.extend_from_slice(&[0; 8]);
+        }
+    }
+    out.extend_from_slice(&ip);
+    out
+}
+
+/// A UDP packet on Ethernet (something a capture of cluster traffic should skip).
+pub fn udp_packet(src: SocketAddr, dst: SocketAddr, payload: &[u8]) -> Vec<u8> {
+    let (IpAddr::V4(s), IpAddr::V4(d)) = (src.ip(), dst.ip()) else {
+        panic!("IPv4 only")
+    };
+    let b = PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2])
+        .ipv4(s.octets(), d.octets(), 64)
+        .udp(src.port(), dst.port());
+    let mut out = Vec::new();
+    b.write_to_vec(&mut out, payload).unwrap();
+    out
+}
+
+/// A legacy pcap file (microsecond timestamps), little- or big-endian.
+pub fn pcap(link: Link, packets: &[Vec<u8>], big_endian: bool) -> Vec<u8> {
+    let u32b = |v: u32| {
+        if big_endian {
+            v.to_be_bytes()
+        } else {
+            v.to_le_bytes()
+        }
+    };
+    let u16b = |v: u16| {
+        if big_endian {
+            v.to_be_bytes()
+        } else {
+            v.to_le_bytes()
+        }
+    };
+    let mut out = Vec::new();
+    out.extend_from_slice(&u32b(0xa1b2_c3d4));
+    out.extend_from_slice(&u16b(2));
+    out.extend_from_slice(&u16b(4));
+    out.extend_from_slice(&u32b(0)); // thiszone
+    out.extend_from_slice(&u32b(0)); // sigfigs
+    out.extend_from_slice(&u32b(262_144)); // snaplen
+    out.extend_from_slice(&u32b(link.number()));
+    for (i, p) in packets.iter().enumerate() {
+        out.extend_from_slice(&u32b(1_700_000_000 + i as u32));
+        out.extend_from_slice(&u32b(0));
+        out.extend_from_slice(&u32b(p.len() as u32));
+        out.extend_from_slice(&u32b(p.len() as u32));
+        out.extend_from_slice(p);
+    }
+    out
+}
+
+/// A pcapng file: one section (little-endian), one interface, enhanced packet blocks.
+pub fn pcapng(link: Link, packets: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    // Section header block: type, length, byte-order magic, version 1.0, section length -1.
+    out.extend_from_slice(&0x0a0d_0d0au32.to_le_bytes());
+    out.extend_from_slice(&28u32.to_le_bytes());
+    out.extend_from_slice(&0x1a2b_3c4du32.to_le_bytes());
+    out.extend_from_slice(&1u16.to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    out.extend_from_slice(&(-1i64).to_le_bytes());
+    out.extend_from_slice(&28u32.to_le_bytes());
+    // Interface description block: link type, reserved, snap length.
+    out.extend_from_slice(&1u32.to_le_bytes());
+    out.extend_from_slice(&20u32.to_le_bytes());
+    out.extend_from_slice(&(link.number() as u16).to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    out.extend_from_slice(&262_144u32.to_le_bytes());
+    out.extend_from_slice(&20u32.to_le_bytes());
+    for p in packets {
+        let padded = p.len().div_ceil(4) * 4;
+        let len = (32 + padded) as u32;
+        out.extend_from_slice(&6u32.to_le_bytes());
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&0u32.to_le_bytes()); // interface 0
+        out.extend_from_slice(&0u32.to_le_bytes()); // timestamp high
+        out.extend_from_slice(&0u32.to_le_bytes()); // timestamp low
+        out.extend_from_slice(&(p.len() as u32).to_le_bytes());
+        out.extend_from_slice(&(p.len() as u32).to_le_bytes());
+        out.extend_from_slice(p);
+        out.resize(out.len() + padded - p.len(), 0);
+        out.extend_from_slice(&len.to_le_bytes());
+    }
+    out
+}
+
+/// A TCP connection being written packet by packet.
+pub struct Conversation {
+    pub link: Link,
+    pub client: SocketAddr,
+    pub server: SocketAddr,
+    /// Next sequence number of each side.
+    pub client_seq: u32,
+    pub server_seq: u32,
+    pub packets: Vec<Vec<u8>>,
+}
+
+impl Conversation {
+    pub fn new(
+        link: Link,
+        client: SocketAddr,
+        server: SocketAddr,
+        client_isn: u32,
+        server_isn: u32,
+    ) -> Self {
+        Conversation {
+            link,
+            client,
+            server,
+            client_seq: client_isn,
+            server_seq: server_isn,
+            packets: Vec::new(),
+        }
+    }
+
+    /// SYN, SYN-ACK, ACK.
+    pub fn handshake(&mut self) {
+        let syn = Flags {
+            syn: true,
+            ..Flags::default()
+        };
+        self.packets.push(tcp_packet(
+            self.link,
+            self.client,
+            self.server,
+            self.client_seq,
+            syn,
+            &[],
+        ));
+        self.client_seq = self.client_seq.wrapping_add(1);
+        let synack = Flags {
+            syn: true,
+            ack: Some(self.client_seq),
+            ..Flags::default()
+        };
+        self.packets.push(tcp_packet(
+            self.link,
+            self.server,
+            self.client,
+            self.server_seq,
+            synack,
+            &[],
+        ));
+        self.server_seq = self.server_seq.wrapping_add(1);
+        let ack = Flags {
+            ack: Some(self.server_seq),
+            ..Flags::default()
+        };
+        self.packets.push(tcp_packet(
+            self.link,
+            self.client,
+            self.server,
+            self.client_seq,
+            ack,
+            &[],
+        ));
+    }
+
+    /// The segments (seq, bytes) carrying `data` from one side, `mss` bytes each, and the
+    /// side's sequence number moved past them.
+    pub fn segments(&mut self, from_client: bool, data: &[u8], mss: usize) -> Vec<(u32, Vec<u8>)> {
+        let seq = if from_client {
+            &mut self.client_seq
+        } else {
+            &mut self.server_seq
+        };
+        let mut out = Vec::new();
+        for chunk in data.chunks(mss) {
+            out.push((*seq, chunk.to_vec()));
+            *seq = seq.wrapping_add(chunk.len() as u32);
+        }
+        out
+    }
+
+    /// Writes segments as packets from one side (in the order given).
+    pub fn send_segments(&mut self, from_client: bool, segments: &[(u32, Vec<u8>)]) {
+        let (src, dst, ack) = if from_client {
+            (self.client, self.server, self.server_seq)
+        } else {
+            (self.server, self.client, self.client_seq)
+        };
+        for (seq, bytes) in segments {
+            let flags = Flags {
+                ack: Some(ack),
+                ..Flags::default()
+            };
+            self.packets
+                .push(tcp_packet(self.link, src, dst, *seq, flags, bytes));
+        }
+    }
+
+    /// Sends `data` in order.
+    pub fn send(&mut self, from_client: bool, data: &[u8], mss: usize) {
+        let segs = self.segments(from_client, data, mss);
+        self.send_segments(from_client, &segs);
+    }
+}
+
+/// Scrambles segments the way a lossy network and a capture can show them: neighbours
+/// swapped, some segments sent twice, some re-sent merged with the next one (overlap).
+/// Deterministic.
+pub fn scramble(segments: &[(u32, Vec<u8>)]) -> Vec<(u32, Vec<u8>)> {
+    let mut out: Vec<(u32, Vec<u8>)> = Vec::new();
+    let mut i = 0;
+    while i < segments.len() {
+        if i % 6 == 0 && i + 1 < segments.len() {
+            // next one first, then this one
+            out.push(segments[i + 1].clone());
+            out.push(segments[i].clone());
+            i += 2;
+            continue;
+        }
+        out.push(segments[i].clone());
+        if i % 5 == 0 {
+            out.push(segments[i].clone()); // retransmission
+        }
+        if i % 7 == 0 && i + 1 < segments.len() {
+            // re-sent together with the first half of the next segment (overlap)
+            let mut merged = segments[i].1.clone();
+            let next = &segments[i + 1].1;
+            merged.extend_from_slice(&next[..next.len() / 2]);
+            out.push((segments[i].0, merged));
+        }
+        i += 1;
+    }
+    // A late duplicate of an early segment, long after it was delivered.
+    if let Some(first) = segments.first() {
+        out.push(first.clone());
+    }
+    out
+}
+
+/// `127.0.0.1:port`.
+pub fn v4(port: u16) -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], port))
+}
+
+/// `[::1]:port`.
+pub fn v6(port: u16) -> SocketAddr {
+    SocketAddr::from(([0, 0, 0, 0, 0, 0, 0, 1], port))
+}

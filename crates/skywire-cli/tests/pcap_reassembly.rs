@@ -1,0 +1,317 @@
+//! The pcap reader against streams whose bytes are known: skynet's own recorded streams
+//! (`tests/captures/basic/requests.bin` / `responses.bin`) cut into TCP segments, written
+//! as capture files with reordering, retransmissions, overlaps, sequence numbers that
+//! wrap, several link types and both file formats. What comes out must be those bytes
+//! exactly, and must check clean against skynet's log of that run.
+
+mod common;
+
+use std::collections::HashMap;
+
+use common::*;
+use skywire_cli::check::{check, CheckOptions};
+use skywire_cli::input::Input;
+use skywire_cli::pcap::{CaptureErrorKind, CaptureOptions, CaptureReader, Event, Side};
+
+/// Every stream of a capture, reassembled: (conn, side) -> bytes; checks that chunks
+/// come contiguous and that Open comes before a connection's data.
+fn streams(file: &[u8], options: CaptureOptions) -> HashMap<(usize, Side), Vec<u8>> {
+    let mut r = CaptureReader::with_options(file, options).unwrap();
+    let mut out: HashMap<(usize, Side), Vec<u8>> = HashMap::new();
+    let mut opened = 0;
+    while let Some(e) = r.next_event().unwrap() {
+        match e {
+            Event::Open(info) => {
+                assert_eq!(info.conn, opened, "connections numbered in order");
+                opened += 1;
+            }
+            Event::Data(c) => {
+                assert!(c.conn < opened, "data before its connection was announced");
+                let s = out.entry((c.conn, c.side)).or_default();
+                assert_eq!(c.stream_offset, s.len() as u64, "chunks are contiguous");
+                s.extend_from_slice(&c.data);
+            }
+        }
+    }
+    out
+}
+
+fn basic() -> (Vec<u8>, Vec<u8>) {
+    let dir = capture("basic");
+    (
+        std::fs::read(dir.join("requests.bin")).unwrap(),
+        std::fs::read(dir.join("responses.bin")).unwrap(),
+    )
+}
+
+fn write_file(name: &str, bytes: &[u8]) -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("pcap_reassembly");
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+#[test]
+fn scrambled_segments_with_wrapping_sequence_numbers_give_back_skynets_bytes() {
+    let (req, resp) = basic();
+    // Both initial sequence numbers close to 2^32: both streams wrap.
+    let mut c = Conversation::new(
+        Link::Ethernet,
+        v4(40534),
+        v4(27538),
+        u32::MAX - 100_000,
+        u32::MAX - 5,
+    );
+    c.handshake();
+    let req_segs = c.segments(true, &req, 1448);
+    let resp_segs = c.segments(false, &resp, 1200);
+    c.send_segments(true, &scramble(&req_segs));
+    c.send_segments(false, &scramble(&resp_segs));
+    let file = pcap(Link::Ethernet, &c.packets, false);
+
+    let got = streams(&file, CaptureOptions::default());
+    assert_eq!(got.len(), 2);
+    assert!(got[&(0, Side::Requests)] == req, "request stream differs");
+    assert!(
+        got[&(0, Side::Responses)] == resp,
+        "response stream differs"
+    );
+
+    // And the whole thing agrees with skynet's log of the run.
+    let path = write_file("scrambled.pcap", &file);
+    let dir = capture("basic");
+    let report = check(
+        &[Input::Capture(path)],
+        &CheckOptions {
+            calls: Some(dir.join("calls.jsonl")),
+            pushes: Some(dir.join("pushes.jsonl")),
+            port: None,
+        },
+    )
+    .unwrap();
+    assert!(report.passed(), "{:#?}", report.mismatches);
+    assert_eq!(report.totals().bytes, (req.len() + resp.len()) as u64);
+}
+
+#[test]
+fn every_link_type_and_file_format_reads_the_same() {
+    let (req, resp) = basic();
+    let (req, resp) = (frame_prefix(&req, 40), frame_prefix(&resp, 30));
+    for link in [
+        Link::Ethernet,
+        Link::RawIp,
+        Link::Null,
+        Link::Sll,
+        Link::Sll2,
+    ] {
+        for (client, server) in [(v4(5000), v4(27538)), (v6(5000), v6(27538))] {
+            let mut c = Conversation::new(link, client, server, 1000, 9000);
+            c.handshake();
+            c.send(true, req, 700);
+            c.send(false, resp, 900);
+            let files = [
+                ("pcap", pcap(link, &c.packets, false)),
+                ("big-endian pcap", pcap(link, &c.packets, true)),
+                ("pcapng", pcapng(link, &c.packets)),
+            ];
+            for (what, file) in files {
+                let got = streams(&file, CaptureOptions::default());
+                let ctx = format!("{link:?} {client} {what}");
+                assert_eq!(got.len(), 2, "{ctx}");
+                assert!(got[&(0, Side::Requests)] == req, "{ctx}: requests");
+                assert!(got[&(0, Side::Responses)] == resp, "{ctx}: responses");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_client_is_who_sent_the_syn_or_else_who_spoke_first() {
+    let (req, resp) = basic();
+    let (req, resp) = (frame_prefix(&req, 3), frame_prefix(&resp, 3));
+    // No handshake captured: the first packet (from the client) decides.
+    let mut c = Conversation::new(Link::Ethernet, v4(41000), v4(27538), 7, 70);
+    c.send(true, req, 1000);
+    c.send(false, resp, 1000);
+    let got = streams(
+        &pcap(Link::Ethernet, &c.packets, false),
+        CaptureOptions::default(),
+    );
+    assert!(got[&(0, Side::Requests)] == req);
+
+    // The capture starts with the server's SYN-ACK: its receiver is the client, even though
+    // the server's packet comes first.
+    let mut c = Conversation::new(Link::Ethernet, v4(41001), v4(27538), 7, 70);
+    c.handshake();
+    c.packets.remove(0); // lose the SYN
+    c.send(false, resp, 1000); // (responses first, to be sure the order does not decide)
+    c.send(true, req, 1000);
+    let file = pcap(Link::Ethernet, &c.packets, false);
+    let mut r = CaptureReader::new(&file).unwrap();
+    let Some(Event::Open(info)) = r.next_event().unwrap() else {
+        panic!("no connection")
+    };
+    assert_eq!((info.client, info.server), (v4(41001), v4(27538)));
+    let got = streams(&file, CaptureOptions::default());
+    assert!(got[&(0, Side::Requests)] == req);
+    assert!(got[&(0, Side::Responses)] == resp);
+}
+
+#[test]
+fn connections_are_numbered_in_order_of_appearance_and_filtered_by_port() {
+    let (req, _) = basic();
+    let req = frame_prefix(&req, 2);
+    let mut a = Conversation::new(Link::Ethernet, v4(50001), v4(27538), 1, 1);
+    let mut b = Conversation::new(Link::Ethernet, v4(50002), v4(27539), 1, 1);
+    a.handshake();
+    b.handshake();
+    a.send(true, req, 100);
+    b.send(true, &req[..10], 100);
+    // b appears first in the file, a second; a UDP packet in between is skipped.
+    let mut packets = vec![b.packets[0].clone(), udp_packet(v4(53), v4(54), b"dns?")];
+    packets.extend(a.packets.iter().cloned());
+    packets.extend(b.packets[1..].iter().cloned());
+    let file = pcap(Link::Ethernet, &packets, false);
+    let got = streams(&file, CaptureOptions::default());
+    assert_eq!(got[&(0, Side::Requests)], &req[..10]); // b
+    assert!(got[&(1, Side::Requests)] == req); // a
+    let only_a = streams(
+        &file,
+        CaptureOptions {
+            port: Some(27538),
+            ..CaptureOptions::default()
+        },
+    );
+    assert_eq!(only_a.len(), 1);
+    assert!(only_a[&(0, Side::Requests)] == req);
+}
+
+#[test]
+fn a_gap_that_never_fills_is_an_error_at_the_end_of_the_file() {
+    let (req, _) = basic();
+    let req = frame_prefix(&req, 20);
+    let mut c = Conversation::new(Link::Ethernet, v4(40000), v4(27538), 100, 200);
+    c.handshake();
+    let mut segs = c.segments(true, req, 100);
+    let lost = segs.remove(3); // stream bytes 300..400
+    assert_eq!(lost.1.len(), 100);
+    c.send_segments(true, &segs);
+    let file = pcap(Link::Ethernet, &c.packets, false);
+    let mut r = CaptureReader::new(&file).unwrap();
+    let err = loop {
+        match r.next_event() {
+            Ok(Some(_)) => {}
+            Ok(None) => panic!("no error"),
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(err.offset(), file.len() as u64);
+    match err.kind() {
+        CaptureErrorKind::Gap {
+            conn,
+            side,
+            from,
+            to,
+            waiting,
+            ..
+        } => {
+            assert_eq!((*conn, *side, *from, *to), (0, Side::Requests, 300, 400));
+            assert_eq!(*waiting, req.len() - 400);
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // With a small limit on what may wait, the error comes at the packet that exceeds it.
+    let mut r = CaptureReader::with_options(
+        &file,
+        CaptureOptions {
+            max_waiting: 250,
+            ..CaptureOptions::default()
+        },
+    )
+    .unwrap();
+    let err = loop {
+        match r.next_event() {
+            Ok(Some(_)) => {}
+            Ok(None) => panic!("no error"),
+            Err(e) => break e,
+        }
+    };
+    assert!(err.offset() < file.len() as u64);
+    assert!(
+        matches!(
+            err.kind(),
+            CaptureErrorKind::GapTooLarge {
+                from: 300,
+                limit: 250,
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_closed_connection_reopened_on_the_same_ports_is_a_new_connection() {
+    let (req, _) = basic();
+    let req = frame_prefix(&req, 2);
+    let mut c = Conversation::new(Link::Ethernet, v4(40000), v4(27538), 100, 200);
+    c.handshake();
+    c.send(true, req, 1000);
+    let fin = Flags {
+        fin: true,
+        ack: Some(c.server_seq),
+        ..Flags::default()
+    };
+    c.packets.push(tcp_packet(
+        Link::Ethernet,
+        c.client,
+        c.server,
+        c.client_seq,
+        fin,
+        &[],
+    ));
+    let mut again = Conversation::new(Link::Ethernet, v4(40000), v4(27538), 5_000_000, 1);
+    again.handshake();
+    again.send(true, req, 1000);
+    c.packets.extend(again.packets);
+    let got = streams(
+        &pcap(Link::Ethernet, &c.packets, false),
+        CaptureOptions::default(),
+    );
+    assert!(got[&(0, Side::Requests)] == req);
+    assert!(got[&(1, Side::Requests)] == req);
+}
+
+#[test]
+fn arbitrary_and_cut_files_fail_cleanly() {
+    let pcapng_file = std::fs::read(capture("pcap-basic").join("capture.pcapng")).unwrap();
+    // Every cut of the file's first 2 KiB, and some later ones, is read without panicking;
+    // a cut inside a block is an error naming an offset inside the file.
+    let cuts = (0..2048).chain((2048..pcapng_file.len()).step_by(49_999));
+    for cut in cuts {
+        let part = &pcapng_file[..cut];
+        let result = CaptureReader::new(part).and_then(|mut r| {
+            while r.next_event()?.is_some() {}
+            Ok(())
+        });
+        if let Err(e) = result {
+            assert!(e.offset() <= cut as u64, "cut {cut}: {e}");
+        }
+    }
+    // Pseudo-random bytes after a valid pcap header.
+    let mut x: u32 = 12345;
+    for round in 0..200 {
+        let mut file = pcap(Link::Ethernet, &[], false);
+        for _ in 0..(round * 7) {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            file.push((x >> 16) as u8);
+        }
+        let result = CaptureReader::new(&file).and_then(|mut r| {
+            while r.next_event()?.is_some() {}
+            Ok(())
+        });
+        assert!(result.is_err(), "round {round}: garbage accepted");
+    }
+}
