@@ -72,7 +72,7 @@ fn decode(input: &Input, keep_frames: bool) -> Vec<(Origin, Decoded)> {
         input,
         RunOptions {
             keep_frames,
-            port: None,
+            ..RunOptions::default()
         },
         &mut c,
     )

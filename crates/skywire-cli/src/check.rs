@@ -155,6 +155,7 @@ pub fn check(inputs: &[Input], options: &CheckOptions) -> Result<Report, CheckEr
             RunOptions {
                 keep_frames: true,
                 port: options.port,
+                ..RunOptions::default()
             },
             &mut checker,
         );

@@ -103,6 +103,8 @@ struct Group {
     offset: u64,
     count: usize,
     frames: Vec<Frame>,
+    /// The size a multi-part header declared (0 for other messages).
+    declared: u64,
 }
 
 impl Group {
@@ -115,6 +117,7 @@ impl Group {
             } else {
                 Vec::new()
             },
+            declared: 0,
         }
     }
 
@@ -152,6 +155,8 @@ struct Grouping {
     /// Offsets of trace tags that no request used (a later tag replaced them).
     unused_traces: Vec<u64>,
     keep: bool,
+    /// Sum of the sizes the open multi-part messages declared.
+    reserved: u64,
 }
 
 impl Grouping {
@@ -165,9 +170,9 @@ impl Grouping {
                 None
             }
             RequestPacket::Request { .. } => Some(self.with_trace(frame)),
-            RequestPacket::MultiHeader { session, .. } => {
+            RequestPacket::MultiHeader { session, size, .. } => {
                 let g = self.with_trace(frame);
-                self.open.insert(*session, g);
+                self.open_group(*session, g, *size);
                 None
             }
             RequestPacket::Part { session, last, .. } => self.part(*session, *last, frame),
@@ -180,11 +185,19 @@ impl Grouping {
             ResponsePacket::Ok { .. } | ResponsePacket::Error { .. } => {
                 Some(Group::start(frame, self.keep))
             }
-            ResponsePacket::MultiBegin { session, .. } => {
-                self.open.insert(*session, Group::start(frame, self.keep));
+            ResponsePacket::MultiBegin { session, size } => {
+                self.open_group(*session, Group::start(frame, self.keep), *size);
                 None
             }
             ResponsePacket::Part { session, last, .. } => self.part(*session, *last, frame),
+        }
+    }
+
+    fn open_group(&mut self, session: Session, mut g: Group, size: u32) {
+        g.declared = u64::from(size);
+        self.reserved += g.declared;
+        if let Some(old) = self.open.insert(session, g) {
+            self.reserved -= old.declared;
         }
     }
 
@@ -192,11 +205,12 @@ impl Grouping {
         if let Some(g) = self.open.get_mut(&session) {
             g.add(frame, self.keep);
         }
-        if last {
-            self.open.remove(&session)
-        } else {
-            None
+        if !last {
+            return None;
         }
+        let g = self.open.remove(&session)?;
+        self.reserved -= g.declared;
+        Some(g)
     }
 
     /// The group a request or multi-part header starts: the trace tag frame waiting (if
@@ -250,6 +264,7 @@ impl StreamDissector {
                 trace: None,
                 unused_traces: Vec::new(),
                 keep,
+                reserved: 0,
             },
             frame_count: 0,
         }
@@ -325,6 +340,12 @@ impl StreamDissector {
     /// Stream offset of the next frame (= bytes consumed in whole frames).
     pub fn offset(&self) -> u64 {
         self.frames.offset()
+    }
+
+    /// Bytes the multi-part messages open in this stream declared: what reassembling them
+    /// will hold.
+    pub fn reserved(&self) -> u64 {
+        self.groups.reserved
     }
 
     /// Frames read so far.

@@ -114,7 +114,14 @@ pub struct RunOptions {
     pub keep_frames: bool,
     /// Capture files: only connections with this port on either side.
     pub port: Option<u16>,
+    /// Capture files: most bytes the multi-part messages open at once in all connections
+    /// together may declare, on top of the file's length (0: the default, 256 MiB). Each
+    /// stream also has the codec's own [`Limits`](skywire_codec::Limits).
+    pub max_open_bytes: u64,
 }
+
+/// [`RunOptions::max_open_bytes`] when 0 is given.
+pub const DEFAULT_MAX_OPEN_BYTES: u64 = 256 << 20;
 
 /// Where in a stream a problem was found.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -188,6 +195,17 @@ pub enum InputError {
         offset: u64,
         /// What was found instead.
         what: String,
+    },
+    /// The multi-part messages open at once, over all connections of a capture, declare
+    /// more bytes than may be held.
+    #[error("{place}: multi-part messages open in all connections declare {reserved} bytes, more than the limit of {limit}")]
+    TooMuchOpen {
+        /// Where the limit was passed.
+        place: StreamPlace,
+        /// What they declare.
+        reserved: u64,
+        /// The limit ([`RunOptions::max_open_bytes`], plus the file's length).
+        limit: u64,
     },
     /// The visitor stopped the run.
     #[error("{0}")]
@@ -327,6 +345,16 @@ fn run_capture(
     )
     .map_err(capture_error)?;
     let mut totals = Totals::default();
+    // What open multi-part messages declare, over all connections: a capture's messages
+    // are in the file, so more than the file's length (and some slack for messages the
+    // capture cut off) means a hostile file.
+    let mut open_bytes: u64 = 0;
+    let open_limit = data.len() as u64
+        + if options.max_open_bytes == 0 {
+            DEFAULT_MAX_OPEN_BYTES
+        } else {
+            options.max_open_bytes
+        };
     // Per connection: the request and response dissectors.
     let mut conns: Vec<[StreamDissector; 2]> = Vec::new();
     while let Some(event) = reader.next_event().map_err(capture_error)? {
@@ -352,7 +380,23 @@ fn run_capture(
                 };
                 totals.bytes += chunk.data.len() as u64;
                 d.feed(&chunk.data);
-                drain(d, origin, visitor, &mut totals).map_err(|e| {
+                let before = d.reserved();
+                let drained = drain(d, origin, visitor, &mut totals);
+                open_bytes = open_bytes - before + d.reserved();
+                if open_bytes > open_limit {
+                    return Err(InputError::TooMuchOpen {
+                        place: StreamPlace {
+                            file: path.to_owned(),
+                            origin: Some(origin),
+                            offset: d.offset(),
+                            file_offset: Some(chunk.offset),
+                            at_end: false,
+                        },
+                        reserved: open_bytes,
+                        limit: open_limit,
+                    });
+                }
+                drained.map_err(|e| {
                     e.into_input(|e| stream_error(path, origin, &e, chunk.offset, false))
                 })?;
             }

@@ -315,3 +315,68 @@ fn arbitrary_and_cut_files_fail_cleanly() {
         assert!(result.is_err(), "round {round}: garbage accepted");
     }
 }
+
+/// A request stream that opens a multi-part call of `size` bytes on `session` and sends its
+/// first 10 bytes.
+fn open_multi_part(session: u32, size: u32) -> Vec<u8> {
+    let mut s = Vec::new();
+    let header = [
+        &[0x01][..],
+        &10u32.to_le_bytes(),
+        &session.to_le_bytes(),
+        &size.to_le_bytes(),
+    ]
+    .concat();
+    s.extend_from_slice(&(header.len() as u16).to_be_bytes());
+    s.extend_from_slice(&header);
+    let part = [&[0x02][..], &session.to_le_bytes(), &[0x24; 10]].concat();
+    s.extend_from_slice(&(part.len() as u16).to_be_bytes());
+    s.extend_from_slice(&part);
+    s
+}
+
+#[test]
+fn open_multi_part_messages_are_bounded_over_all_connections() {
+    use skywire_cli::input::{run, InputError, Origin, RunOptions, VisitError, Visitor};
+    struct Nothing;
+    impl Visitor for Nothing {
+        fn step(&mut self, _: Origin, _: skywire_cli::dissect::Step) -> Result<(), VisitError> {
+            Ok(())
+        }
+    }
+    // Each connection opens one message of 600 000 bytes and never finishes it: one is
+    // within a budget of 1 MiB (plus the file's length), the second is not.
+    let mut packets = Vec::new();
+    for port in [50001, 50002, 50003] {
+        let mut c = Conversation::new(Link::Ethernet, v4(port), v4(27538), 1, 1);
+        c.handshake();
+        c.send(true, &open_multi_part(1, 600_000), 1400);
+        packets.extend(c.packets);
+    }
+    let path = write_file(
+        "open-multi-part.pcap",
+        &pcap(Link::Ethernet, &packets, false),
+    );
+    let options = RunOptions {
+        max_open_bytes: 1 << 20,
+        ..RunOptions::default()
+    };
+    match run(&Input::Capture(path.clone()), options, &mut Nothing) {
+        Err(e @ InputError::TooMuchOpen { .. }) => {
+            let InputError::TooMuchOpen {
+                place, reserved, ..
+            } = &e
+            else {
+                unreachable!()
+            };
+            assert_eq!(place.origin.and_then(|o| o.conn), Some(1), "{e}");
+            assert_eq!(*reserved, 1_200_000);
+            assert!(e.to_string().contains("connection 1 requests"), "{e}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // With the default budget the same file decodes as far as it goes: its streams end
+    // with the messages unfinished.
+    let err = run(&Input::Capture(path), RunOptions::default(), &mut Nothing).unwrap_err();
+    assert!(err.to_string().contains("unfinished"), "{err}");
+}

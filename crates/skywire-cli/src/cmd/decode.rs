@@ -126,6 +126,7 @@ pub fn run(args: Args) -> CmdResult {
     let options = RunOptions {
         keep_frames: false,
         port: args.port,
+        ..RunOptions::default()
     };
     for input in &inputs {
         match input::run(input, options, &mut printer) {
