@@ -1,0 +1,268 @@
+//! Codec speed: frames of a small request, streaming decode and reassembly of 1 MiB
+//! messages beside a plain memcpy of the same bytes, and our framing beside
+//! `tokio_util::codec::LengthDelimitedCodec` set up for the same 2-byte big-endian header.
+//!
+//! Run: `cargo bench --bench codec`.
+
+mod common;
+
+use std::hint::black_box;
+
+use bytes::{Bytes, BytesMut};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use skywire::codec::{
+    FrameDecoder, Request, RequestDecoder, Response, ResponseDecoder, Session, Target,
+};
+use skywire::seri;
+use tokio_util::codec::{Decoder, Encoder, LengthDelimitedCodec};
+
+/// How a socket read hands bytes over: 64 KiB at a time.
+const READ_CHUNK: usize = 64 * 1024;
+
+/// `cluster.call(node, "@echo", "ping", 1)`.
+fn small_request(session: u32) -> Request {
+    let payload = seri::pack(&common::ping()).expect("packable");
+    Request::call(
+        Target::name("@echo").expect("valid name"),
+        Session::new(session),
+        payload,
+    )
+}
+
+/// The bytes of all frames of `messages`, back to back.
+fn wire<I: IntoIterator<Item = skywire::codec::OutFrame>>(frames: I, out: &mut BytesMut) {
+    for f in frames {
+        f.write_to(out);
+    }
+}
+
+/// `tokio_util`'s length-delimited codec with our header: a 2-byte big-endian length that
+/// counts the body only.
+fn length_delimited() -> LengthDelimitedCodec {
+    LengthDelimitedCodec::builder()
+        .length_field_length(2)
+        .big_endian()
+        .max_frame_length(usize::from(u16::MAX))
+        .new_codec()
+}
+
+fn small_request_frames(c: &mut Criterion) {
+    let mut g = c.benchmark_group("codec/small_request");
+    let req = small_request(1);
+    let mut one = BytesMut::new();
+    wire(req.frames().expect("encodable"), &mut one);
+    assert_eq!(one.len(), 2 + 1 + 1 + 5 + 4 + 7);
+    g.throughput(Throughput::Elements(1));
+
+    // Encode: the request's frames written into a reused output buffer.
+    let mut out = BytesMut::with_capacity(64);
+    g.bench_function("encode", |b| {
+        b.iter(|| {
+            out.clear();
+            for f in black_box(&req).frames().expect("encodable") {
+                f.write_to(&mut out);
+            }
+        })
+    });
+
+    // Decode: 1024 such frames read in one go; the time shown is per message.
+    const N: usize = 1024;
+    let mut stream = BytesMut::new();
+    for i in 0..N {
+        wire(
+            small_request(i as u32 + 1).frames().expect("encodable"),
+            &mut stream,
+        );
+    }
+    let stream = stream.freeze();
+    g.throughput(Throughput::Elements(N as u64));
+    g.bench_function("decode_x1024", |b| {
+        let mut dec = RequestDecoder::default();
+        b.iter_batched_ref(
+            || BytesMut::from(&stream[..]),
+            |src| {
+                let mut n = 0;
+                while let Some(r) = dec.decode(src).expect("decodes") {
+                    black_box(r);
+                    n += 1;
+                }
+                assert_eq!(n, N);
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    g.finish();
+}
+
+/// Streaming decode of 1 MiB messages (each 32 parts of 0x8000 bytes after a header).
+fn reassembly(c: &mut Criterion) {
+    const MSG: usize = 1 << 20;
+    const N: usize = 4;
+    let payload = Bytes::from((0..MSG).map(|i| (i * 7) as u8).collect::<Vec<u8>>());
+    let mut requests = BytesMut::new();
+    let mut responses = BytesMut::new();
+    for s in 1..=N as u32 {
+        let req = Request::call(Target::Address(10), Session::new(s), payload.clone());
+        wire(req.frames().expect("encodable"), &mut requests);
+        let resp = Response::ok(Session::new(s), payload.clone());
+        wire(resp.frames().expect("encodable"), &mut responses);
+    }
+    let requests = requests.freeze();
+    let responses = responses.freeze();
+
+    let mut g = c.benchmark_group("codec/reassembly_1MiB");
+    g.throughput(Throughput::Bytes(requests.len() as u64));
+
+    // The baseline: copying the same bytes once.
+    let mut sink = vec![0u8; requests.len()];
+    g.bench_function("memcpy", |b| {
+        b.iter(|| sink.copy_from_slice(black_box(&requests)))
+    });
+
+    // What a reader does after its socket read filled the buffer: split frames, parse
+    // packets, join each message's parts into one contiguous payload.
+    g.bench_function("requests/decode", |b| {
+        let mut dec = RequestDecoder::default();
+        b.iter_batched_ref(
+            || BytesMut::from(&requests[..]),
+            |src| {
+                let mut n = 0;
+                while let Some(r) = dec.decode(src).expect("decodes") {
+                    assert_eq!(r.payload.len(), MSG);
+                    n += 1;
+                }
+                assert_eq!(n, N);
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    g.bench_function("responses/decode", |b| {
+        let mut dec = ResponseDecoder::default();
+        b.iter_batched_ref(
+            || BytesMut::from(&responses[..]),
+            |src| {
+                let mut n = 0;
+                while let Some(r) = dec.decode(src).expect("decodes") {
+                    assert_eq!(r.payload.len(), MSG);
+                    n += 1;
+                }
+                assert_eq!(n, N);
+            },
+            BatchSize::LargeInput,
+        )
+    });
+
+    // The same, with the reads simulated: bytes copied into the decoder's buffer 64 KiB
+    // at a time (a socket read copies them too), the decoder polled after each.
+    g.bench_function("requests/read_and_decode", |b| {
+        let mut dec = RequestDecoder::default();
+        let mut buf = BytesMut::with_capacity(2 * READ_CHUNK);
+        b.iter(|| {
+            let mut n = 0;
+            for chunk in requests.chunks(READ_CHUNK) {
+                buf.extend_from_slice(chunk);
+                while let Some(r) = dec.decode(&mut buf).expect("decodes") {
+                    black_box(&r);
+                    n += 1;
+                }
+            }
+            assert_eq!(n, N);
+        })
+    });
+    g.finish();
+}
+
+/// Pure framing, ours beside `LengthDelimitedCodec`, on the same bytes.
+fn framing(c: &mut Criterion) {
+    for (name, body_len, count) in [
+        ("small_frames", 16usize, 4096usize),
+        ("32KiB_frames", 0x8000, 64),
+    ] {
+        let bodies: Vec<Bytes> = (0..count)
+            .map(|i| Bytes::from(vec![i as u8; body_len]))
+            .collect();
+        let mut stream = BytesMut::new();
+        for b in &bodies {
+            stream.extend_from_slice(&(b.len() as u16).to_be_bytes());
+            stream.extend_from_slice(b);
+        }
+        let stream = stream.freeze();
+
+        let mut g = c.benchmark_group(format!("framing/{name}"));
+        g.throughput(Throughput::Bytes(stream.len() as u64));
+        g.bench_function("decode/skywire", |b| {
+            let mut frames = FrameDecoder::new();
+            b.iter_batched_ref(
+                || BytesMut::from(&stream[..]),
+                |src| {
+                    let mut n = 0;
+                    while let Some(f) = frames.decode(src) {
+                        black_box(f);
+                        n += 1;
+                    }
+                    assert_eq!(n, count);
+                },
+                BatchSize::LargeInput,
+            )
+        });
+        g.bench_function("decode/length_delimited", |b| {
+            let mut codec = length_delimited();
+            b.iter_batched_ref(
+                || BytesMut::from(&stream[..]),
+                |src| {
+                    let mut n = 0;
+                    while let Some(f) = codec.decode(src).expect("decodes") {
+                        black_box(f);
+                        n += 1;
+                    }
+                    assert_eq!(n, count);
+                },
+                BatchSize::LargeInput,
+            )
+        });
+
+        // Encoding the same bodies: our packets (type byte, address, session, then the
+        // payload) beside the length-delimited codec framing bodies that already hold
+        // their packet header. Ours does the packet work too.
+        let payloads: Vec<Bytes> = bodies.iter().map(|b| b.slice(9..)).collect();
+        let packets: Vec<Bytes> = payloads
+            .iter()
+            .map(|p| {
+                let mut v = BytesMut::new();
+                wire(
+                    Request::call(Target::Address(10), Session::new(1), p.clone())
+                        .frames()
+                        .expect("encodable"),
+                    &mut v,
+                );
+                v.freeze().slice(2..)
+            })
+            .collect();
+        assert_eq!(packets[0].len(), body_len);
+        let mut out = BytesMut::with_capacity(stream.len());
+        g.bench_function("encode/skywire", |b| {
+            b.iter(|| {
+                out.clear();
+                for p in &payloads {
+                    let req = Request::call(Target::Address(10), Session::new(1), p.clone());
+                    wire(req.frames().expect("encodable"), &mut out);
+                }
+                assert_eq!(out.len(), stream.len());
+            })
+        });
+        let mut codec = length_delimited();
+        g.bench_function("encode/length_delimited", |b| {
+            b.iter(|| {
+                out.clear();
+                for p in &packets {
+                    codec.encode(p.clone(), &mut out).expect("encodes");
+                }
+                assert_eq!(out.len(), stream.len());
+            })
+        });
+        g.finish();
+    }
+}
+
+criterion_group!(benches, small_request_frames, reassembly, framing);
+criterion_main!(benches);
