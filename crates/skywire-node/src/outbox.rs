@@ -181,7 +181,13 @@ impl Outbox {
             };
             match s.rest.next() {
                 Some(next) => {
-                    batch.push(std::mem::replace(&mut s.next, next));
+                    let frame = std::mem::replace(&mut s.next, next);
+                    // Give the budget back as the message goes out, not only at its end:
+                    // a message as large as the whole budget must not block the others.
+                    let back = frame.wire_len().min(s.charge);
+                    s.charge -= back;
+                    released += back;
+                    batch.push(frame);
                     st.streams.push_back(s);
                 }
                 None => {

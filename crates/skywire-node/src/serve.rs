@@ -208,6 +208,20 @@ impl Serving {
             trace,
             payload,
         } = req;
+        // A slot first: a service that then has to wait keeps it in its task, so at most
+        // `max_in_flight_requests` services are ever running; when none is free, reading
+        // stops here.
+        let in_flight = self.in_flight.clone();
+        let slot = match in_flight.try_acquire() {
+            Ok(s) => s,
+            Err(_) => {
+                self.flush()?;
+                tokio::select! {
+                    _ = cancel.cancelled() => return Err(Closed),
+                    s = in_flight.acquire() => s.map_err(|_| Closed)?,
+                }
+            }
+        };
         let mut fut = service.call(ServiceRequest {
             target,
             address,
@@ -222,35 +236,23 @@ impl Serving {
             Some(r) => r,
             None => match poll_once(&mut fut) {
                 Poll::Ready(r) => r,
-                Poll::Pending => return self.spawn(fut, session, push, address, cancel).await,
+                Poll::Pending => {
+                    slot.forget();
+                    self.spawn(fut, session, push, address);
+                    return Ok(());
+                }
             },
         };
+        drop(slot);
         match response_for(session, push, address, self.peer, result) {
             Some(r) => self.respond_here(r, cancel).await,
             None => Ok(()),
         }
     }
 
-    /// Runs a service future that has to wait in its own task.
-    async fn spawn(
-        &mut self,
-        fut: ServiceFuture,
-        session: Session,
-        push: bool,
-        address: u32,
-        cancel: &CancellationToken,
-    ) -> Result<(), Closed> {
-        let slot = match self.in_flight.clone().try_acquire_owned() {
-            Ok(s) => s,
-            Err(_) => {
-                // Full: send what is answered, then stop reading until a slot frees up.
-                self.flush()?;
-                tokio::select! {
-                    _ = cancel.cancelled() => return Err(Closed),
-                    s = self.in_flight.clone().acquire_owned() => s.map_err(|_| Closed)?,
-                }
-            }
-        };
+    /// Runs a service future that has to wait in its own task (its in-flight slot taken).
+    fn spawn(&mut self, fut: ServiceFuture, session: Session, push: bool, address: u32) {
+        let slot = Slot(self.in_flight.clone());
         let outbox = self.outbox.clone();
         let trace = self.trace.clone();
         let peer = self.peer;
@@ -279,7 +281,6 @@ impl Serving {
             }
             drop(slot);
         });
-        Ok(())
     }
 
     /// Answers with an error (or, for a push, logs it).
@@ -351,6 +352,16 @@ impl Serving {
             Some(Ok(packed)) => Response::ok(req.session, packed),
             _ => Response::error(req.session, Bytes::from_static(NAME_NOT_FOUND.as_bytes())),
         }
+    }
+}
+
+/// An in-flight slot held by a service task; given back when the task ends (or is
+/// cancelled).
+struct Slot(Arc<Semaphore>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.add_permits(1);
     }
 }
 

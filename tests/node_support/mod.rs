@@ -1,0 +1,243 @@
+//! Shared pieces of the node tests: test services, node set-up, payload builders.
+#![allow(dead_code)] // each test file uses a different subset
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use skywire_node::{
+    service_fn, sync_service_fn, Listener, Node, NodeAddress, ServiceError, ServiceRequest,
+};
+use skywire_seri::Value;
+use tokio::sync::{Notify, Semaphore};
+
+/// Hang guard: every wait in these tests is bounded by this (never a timing assertion).
+pub const HANG_GUARD: Duration = Duration::from_secs(30);
+
+/// Awaits `fut`, panicking with `what` if it does not finish within [`HANG_GUARD`].
+pub async fn guard<T>(what: &str, fut: impl Future<Output = T>) -> T {
+    match tokio::time::timeout(HANG_GUARD, fut).await {
+        Ok(v) => v,
+        Err(_) => panic!("hang: {what} did not finish within {HANG_GUARD:?}"),
+    }
+}
+
+/// A string value whose `pack` is exactly `n` bytes (n >= 3): one long string, whose
+/// header is 3 bytes below 0x10000 string bytes and 5 bytes above (lua-seri's rules,
+/// checked against `packed_len`).
+pub fn value_packing_to(n: usize) -> Value {
+    let len = if n - 3 < 0x10000 { n - 3 } else { n - 5 };
+    let v = Value::string(Bytes::from(vec![b'p'; len]));
+    assert_eq!(
+        skywire_seri::packed_len(std::slice::from_ref(&v)).unwrap(),
+        n
+    );
+    v
+}
+
+/// Pushes a service received, and a way to wait for them.
+#[derive(Clone, Default)]
+pub struct Recorder {
+    pub got: Arc<Mutex<Vec<ServiceRequest>>>,
+    pub notify: Arc<Notify>,
+}
+
+impl Recorder {
+    /// Waits until `n` requests were recorded; returns them.
+    pub async fn wait_for(&self, n: usize) -> Vec<ServiceRequest> {
+        guard("waiting for recorded requests", async {
+            loop {
+                let notified = self.notify.notified();
+                {
+                    let got = self.got.lock().unwrap();
+                    if got.len() >= n {
+                        return got.clone();
+                    }
+                }
+                notified.await;
+            }
+        })
+        .await
+    }
+}
+
+/// A gate that services wait on, counting how many wait at once.
+#[derive(Clone)]
+pub struct Gate {
+    pub open: Arc<Semaphore>,
+    pub running: Arc<Mutex<(usize, usize)>>, // (now, max)
+    pub arrived: Arc<Notify>,
+}
+
+impl Default for Gate {
+    fn default() -> Self {
+        Gate {
+            open: Arc::new(Semaphore::new(0)),
+            running: Arc::new(Mutex::new((0, 0))),
+            arrived: Arc::new(Notify::new()),
+        }
+    }
+}
+
+impl Gate {
+    /// Waits until `n` services are waiting at the gate at once.
+    pub async fn wait_running(&self, n: usize) {
+        guard("waiting for services at the gate", async {
+            loop {
+                let notified = self.arrived.notified();
+                if self.running.lock().unwrap().0 >= n {
+                    return;
+                }
+                notified.await;
+            }
+        })
+        .await
+    }
+
+    /// The most services that were at the gate at once.
+    pub fn max_running(&self) -> usize {
+        self.running.lock().unwrap().1
+    }
+
+    /// Lets everyone through from now on.
+    pub fn open_all(&self) {
+        self.open.add_permits(Semaphore::MAX_PERMITS / 2);
+    }
+}
+
+/// The services of the serving test node:
+/// - `echo`: returns its arguments;
+/// - `fail`: fails with its first argument as the error text;
+/// - `big`: returns one string value whose pack is exactly `args[0]` bytes;
+/// - `trace`: returns the trace tag it got (or nil);
+/// - `record`: records what it gets (for pushes), returns nothing;
+/// - `never`: never answers (it records its arrival in `never`);
+/// - `gated`: waits at the gate, then echoes.
+pub struct TestServices {
+    pub recorder: Recorder,
+    /// Requests that reached `never`.
+    pub never: Recorder,
+    pub gate: Gate,
+}
+
+pub fn register_test_services(node: &Node) -> TestServices {
+    node.register("echo", sync_service_fn(|r| Ok(r.args)))
+        .unwrap();
+    node.register(
+        "fail",
+        sync_service_fn(|r| {
+            let text = r.args.first().and_then(Value::as_bytes_shared).cloned();
+            Err(ServiceError::new(
+                text.unwrap_or_else(|| Bytes::from_static(b"failed")),
+            ))
+        }),
+    )
+    .unwrap();
+    node.register(
+        "big",
+        sync_service_fn(|r| {
+            let n = r.args.first().and_then(Value::as_integer).unwrap_or(3) as usize;
+            Ok(vec![value_packing_to(n)])
+        }),
+    )
+    .unwrap();
+    node.register(
+        "trace",
+        sync_service_fn(|r| Ok(vec![r.trace.map(Value::String).unwrap_or(Value::Nil)])),
+    )
+    .unwrap();
+    let recorder = Recorder::default();
+    let rec = recorder.clone();
+    node.register(
+        "record",
+        sync_service_fn(move |r| {
+            rec.got.lock().unwrap().push(r);
+            rec.notify.notify_waiters();
+            Ok(vec![])
+        }),
+    )
+    .unwrap();
+    let never = Recorder::default();
+    let arrived = never.clone();
+    node.register(
+        "never",
+        service_fn(move |r| {
+            arrived.got.lock().unwrap().push(r);
+            arrived.notify.notify_waiters();
+            std::future::pending()
+        }),
+    )
+    .unwrap();
+    let gate = Gate::default();
+    let g = gate.clone();
+    node.register(
+        "gated",
+        service_fn(move |r| {
+            let g = g.clone();
+            async move {
+                {
+                    let mut running = g.running.lock().unwrap();
+                    running.0 += 1;
+                    running.1 = running.1.max(running.0);
+                }
+                g.arrived.notify_waiters();
+                let permit = g
+                    .open
+                    .acquire()
+                    .await
+                    .map_err(|_| ServiceError::from("gate closed"))?;
+                permit.forget();
+                g.running.lock().unwrap().0 -= 1;
+                Ok(r.args)
+            }
+        }),
+    )
+    .unwrap();
+    TestServices {
+        recorder,
+        never,
+        gate,
+    }
+}
+
+/// A serving node on 127.0.0.1 port 0 with the test services.
+pub async fn serving_node() -> (Node, Listener, TestServices) {
+    serving_node_with(Node::new()).await
+}
+
+/// `node`, with the test services, listening on 127.0.0.1 port 0.
+pub async fn serving_node_with(node: Node) -> (Node, Listener, TestServices) {
+    let services = register_test_services(&node);
+    let listener = node.listen("127.0.0.1:0").await.unwrap();
+    (node, listener, services)
+}
+
+/// A calling node whose table has `db` at `addr`.
+pub fn client_for(addr: SocketAddr) -> Node {
+    let node = Node::new();
+    node.set_node("db", NodeAddress::At(addr.to_string()));
+    node
+}
+
+/// Values of every kind, for round trips.
+pub fn sample_args() -> Vec<Value> {
+    let mut t = skywire_seri::Table::from_array(vec![1.into(), "two".into(), Value::Real(3.5)]);
+    t.insert("k", "v");
+    t.insert(10, true);
+    vec![
+        Value::Nil,
+        true.into(),
+        0.into(),
+        (-1).into(),
+        i64::MAX.into(),
+        i64::MIN.into(),
+        Value::Real(-0.0),
+        Value::Real(f64::INFINITY),
+        "hello".into(),
+        Value::string(&b"\x00\xff binary"[..]),
+        Value::Table(t),
+        Value::LightUserdata(0x1234),
+    ]
+}
