@@ -24,7 +24,7 @@ use skywire_codec::{Request, RequestKind, Response, Target};
 use skywire_seri::{values_content_eq, Value};
 
 use crate::calllog::{LogEntry, LogOp, Outcome, PushEntry};
-use crate::human::{cut, values_text};
+use crate::human::{cut, display_cut, values_cut};
 
 /// Characters of values shown in a disagreement.
 const SHOW: usize = 120;
@@ -50,7 +50,7 @@ pub struct Disagreement {
 }
 
 fn short(values: &[Value]) -> String {
-    cut(values_text(values), Some(SHOW))
+    values_cut(values, Some(SHOW))
 }
 
 fn describe(req: &Request) -> String {
@@ -94,10 +94,7 @@ fn outcome_agrees(op: &LogOp, response: Option<&Response>) -> Result<(), String>
         )),
         (Outcome::Ok(_), false) => Err(format!(
             "the log has a result but the response is an error: {}",
-            cut(
-                Value::string_from_slice(&resp.payload).to_string(),
-                Some(SHOW)
-            )
+            display_cut(&Value::string_from_slice(&resp.payload), Some(SHOW))
         )),
         (Outcome::Ok(want), true) => match skywire_seri::unpack(&resp.payload) {
             Err(e) => Err(format!("the response does not unpack: {e}")),

@@ -149,7 +149,7 @@ pub fn check(inputs: &[Input], options: &CheckOptions) -> Result<Report, CheckEr
     let mut report = Report::default();
     let mut exchanges = Vec::new();
     for input in inputs {
-        let mut checker = Checker::new(input);
+        let mut checker = Checker::new(input, calls.is_some());
         let run = input::run(
             input,
             RunOptions {
@@ -172,7 +172,7 @@ pub fn check(inputs: &[Input], options: &CheckOptions) -> Result<Report, CheckEr
         });
         report.unanswered += checker.unanswered();
         report.mismatches.append(&mut checker.mismatches);
-        exchanges.extend(checker.exchanges.into_iter().map(|(e, _)| e));
+        exchanges.append(&mut checker.exchanges);
     }
     if let Some(calls) = &calls {
         report.log_lines = Some((calls.len(), pushes.as_ref().map(Vec::len)));
@@ -197,9 +197,12 @@ struct Checker {
     requests: u64,
     responses: u64,
     mismatches: Vec<Mismatch>,
-    /// Requests with their responses; the bool marks calls and queries still waiting for
-    /// a response.
-    exchanges: Vec<(Exchange, bool)>,
+    /// Per request, in order: true while a call or query waits for its response.
+    waiting_flags: Vec<bool>,
+    /// Requests with their responses, same indices as `waiting_flags` (only kept when a log
+    /// is to be compared).
+    exchanges: Vec<Exchange>,
+    keep_exchanges: bool,
     /// Per connection: session -> requests waiting for a response, oldest first.
     waiting: HashMap<Option<usize>, HashMap<Session, VecDeque<usize>>>,
     /// Per connection: a trace tag frame not yet followed by its request.
@@ -207,8 +210,10 @@ struct Checker {
 }
 
 impl Checker {
-    fn new(input: &Input) -> Self {
+    fn new(input: &Input, keep_exchanges: bool) -> Self {
         Checker {
+            waiting_flags: Vec::new(),
+            keep_exchanges,
             input: input.clone(),
             totals: Totals::default(),
             requests: 0,
@@ -307,7 +312,8 @@ impl Checker {
             Message::Request(r) => {
                 self.requests += 1;
                 let wants_response = !r.push;
-                let index = self.exchanges.len();
+                let index = self.waiting_flags.len();
+                self.waiting_flags.push(wants_response);
                 if wants_response {
                     self.waiting
                         .entry(origin.conn)
@@ -316,15 +322,14 @@ impl Checker {
                         .or_default()
                         .push_back(index);
                 }
-                let place = self.place(origin, m.offset);
-                self.exchanges.push((
-                    Exchange {
+                if self.keep_exchanges {
+                    let place = self.place(origin, m.offset);
+                    self.exchanges.push(Exchange {
                         place,
                         request: r,
                         response: None,
-                    },
-                    wants_response,
-                ));
+                    });
+                }
             }
             Message::Response(r) => {
                 self.responses += 1;
@@ -341,8 +346,10 @@ impl Checker {
             .and_then(VecDeque::pop_front);
         match found {
             Some(i) => {
-                self.exchanges[i].0.response = Some(r);
-                self.exchanges[i].1 = false;
+                self.waiting_flags[i] = false;
+                if let Some(e) = self.exchanges.get_mut(i) {
+                    e.response = Some(r);
+                }
             }
             None => self.mismatch(
                 origin,
@@ -353,10 +360,7 @@ impl Checker {
     }
 
     fn unanswered(&self) -> u64 {
-        self.exchanges
-            .iter()
-            .filter(|(_, waiting)| *waiting)
-            .count() as u64
+        self.waiting_flags.iter().filter(|w| **w).count() as u64
     }
 
     /// At the end of the input: trace tags no request used.

@@ -44,17 +44,7 @@ fn target_text(t: &Target) -> String {
 
 /// Values as a Lua argument list: `1, "a", {x = 2}`; `(none)` for an empty list.
 pub fn values_text(values: &[Value]) -> String {
-    if values.is_empty() {
-        return "(none)".into();
-    }
-    let mut s = String::new();
-    for (i, v) in values.iter().enumerate() {
-        if i > 0 {
-            s.push_str(", ");
-        }
-        let _ = write!(s, "{v}");
-    }
-    s
+    ValueList(values).to_string()
 }
 
 /// `text` cut to `width` characters, with a note of how much was left out.
@@ -66,6 +56,72 @@ pub fn cut(text: String, width: Option<usize>) -> String {
             let rest = text[at..].chars().count();
             format!("{}… (+{rest} chars)", &text[..at])
         }
+    }
+}
+
+/// Collects formatted text up to a number of characters, then refuses more (so that
+/// formatting a huge value stops early).
+struct Bounded {
+    text: String,
+    chars: usize,
+    limit: Option<usize>,
+    full: bool,
+}
+
+impl Write for Bounded {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let Some(limit) = self.limit else {
+            self.text.push_str(s);
+            return Ok(());
+        };
+        for c in s.chars() {
+            if self.chars == limit {
+                self.full = true;
+                return Err(std::fmt::Error);
+            }
+            self.text.push(c);
+            self.chars += 1;
+        }
+        Ok(())
+    }
+}
+
+/// `value` formatted (`Display`), cut to `width` characters with a mark when longer.
+/// Formatting stops at the cut: a huge value costs no more than a short one.
+pub fn display_cut(value: &dyn std::fmt::Display, width: Option<usize>) -> String {
+    let mut b = Bounded {
+        text: String::new(),
+        chars: 0,
+        limit: width,
+        full: false,
+    };
+    let _ = write!(b, "{value}");
+    if b.full {
+        b.text.push_str("… (cut; --full shows all)");
+    }
+    b.text
+}
+
+/// Values as a Lua argument list, cut to `width` characters (see [`display_cut`]).
+pub fn values_cut(values: &[Value], width: Option<usize>) -> String {
+    display_cut(&ValueList(values), width)
+}
+
+/// A value list for [`display_cut`].
+struct ValueList<'a>(&'a [Value]);
+
+impl std::fmt::Display for ValueList<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("(none)");
+        }
+        for (i, v) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{v}")?;
+        }
+        Ok(())
     }
 }
 
@@ -85,7 +141,7 @@ pub fn message_line(origin: &Origin, m: &Decoded, width: Option<usize>) -> Strin
                 let _ = write!(head, " trace={}", lua_string(tag));
             }
             let _ = write!(head, " size={} at={}", r.payload.len(), m.offset);
-            (head, unpacked(&r.payload))
+            (head, unpacked(&r.payload, width))
         }
         Message::Response(r) => {
             let status = if r.ok { "ok" } else { "error" };
@@ -96,20 +152,20 @@ pub fn message_line(origin: &Origin, m: &Decoded, width: Option<usize>) -> Strin
                 m.offset
             );
             let text = if r.ok {
-                unpacked(&r.payload)
+                unpacked(&r.payload, width)
             } else {
-                lua_string(&r.payload)
+                display_cut(&Value::string_from_slice(&r.payload), width)
             };
             (head, text)
         }
     };
-    let _ = write!(out, "{head}: {}", cut(payload_text, width));
+    let _ = write!(out, "{head}: {payload_text}");
     out
 }
 
-fn unpacked(payload: &bytes::Bytes) -> String {
+fn unpacked(payload: &bytes::Bytes, width: Option<usize>) -> String {
     match skywire_seri::unpack(payload) {
-        Ok(values) => values_text(&values),
+        Ok(values) => display_cut(&ValueList(&values), width),
         Err(e) => format!("<undecodable: {e}>"),
     }
 }
@@ -199,6 +255,17 @@ mod tests {
         assert_eq!(cut("héllo".into(), Some(2)), "hé… (+3 chars)");
         assert_eq!(cut("héllo".into(), Some(5)), "héllo");
         assert_eq!(cut("héllo".into(), None), "héllo");
+    }
+
+    #[test]
+    fn display_stops_at_the_width() {
+        let v = [Value::from("abcdef"), Value::from(1)];
+        assert_eq!(
+            display_cut(&ValueList(&v), Some(4)),
+            r#""abc… (cut; --full shows all)"#
+        );
+        assert_eq!(display_cut(&ValueList(&v), Some(11)), r#""abcdef", 1"#);
+        assert_eq!(display_cut(&ValueList(&v), None), r#""abcdef", 1"#);
     }
 
     #[test]
