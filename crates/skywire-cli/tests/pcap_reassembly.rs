@@ -282,6 +282,24 @@ fn a_closed_connection_reopened_on_the_same_ports_is_a_new_connection() {
     );
     assert!(got[&(0, Side::Requests)] == req);
     assert!(got[&(1, Side::Requests)] == req);
+
+    // Without its end captured, and with a retransmitted SYN in the first: the retransmitted
+    // SYN keeps the connection, a SYN with another sequence number starts a new one.
+    let mut c = Conversation::new(Link::Ethernet, v4(40001), v4(27538), 100, 200);
+    c.handshake();
+    c.packets.insert(1, c.packets[0].clone());
+    c.send(true, req, 1000);
+    let mut again = Conversation::new(Link::Ethernet, v4(40001), v4(27538), 7_000_000, 1);
+    again.handshake();
+    again.send(true, req, 1000);
+    c.packets.extend(again.packets);
+    let got = streams(
+        &pcap(Link::Ethernet, &c.packets, false),
+        CaptureOptions::default(),
+    );
+    assert_eq!(got.len(), 2);
+    assert!(got[&(0, Side::Requests)] == req);
+    assert!(got[&(1, Side::Requests)] == req);
 }
 
 #[test]

@@ -8,7 +8,8 @@
 //!   4-tuple and numbered from 0 in order of appearance; the side that sent the first SYN
 //!   is the client (the requesting side of a cluster connection). Without a SYN in the
 //!   capture, the receiver of a SYN-ACK, or else the sender of the first packet seen, is
-//!   taken as the client. A SYN on a 4-tuple whose connection has closed opens a new one.
+//!   taken as the client. A SYN on a known 4-tuple opens a new connection unless it
+//!   repeats the SYN that opened the current one.
 //! - [`Event::Data`] with the next in-order bytes of one direction, put back in order by
 //!   sequence number: retransmissions dropped, out-of-order segments held until the gap
 //!   before them fills, sequence numbers followed across their wrap-around. Held bytes are
@@ -127,6 +128,8 @@ struct Connection {
     streams: [StreamAssembler; 2],
     /// FIN or RST seen, from either side.
     closing: bool,
+    /// Sequence number of the client's SYN, if it was captured.
+    syn_seq: Option<u32>,
 }
 
 impl Connection {
@@ -245,8 +248,12 @@ impl<'a> CaptureReader<'a> {
         let k = key(seg.src, seg.dst);
         let existing = self.by_key.get(&k).copied();
         let fresh_syn = seg.syn && !seg.ack;
+        // A SYN on a known 4-tuple is the same connection only if it repeats the SYN that
+        // opened it (a retransmission); otherwise the old connection is gone (its end may
+        // not have been captured) and a new one starts.
         let index = match existing {
-            Some(i) if !(fresh_syn && self.conns[i].closing) => i,
+            Some(i) if !fresh_syn => i,
+            Some(i) if self.conns[i].syn_seq == Some(seg.seq) && !self.conns[i].closing => i,
             _ => self.open(k, &seg, p.offset),
         };
         let conn = &mut self.conns[index];
@@ -314,6 +321,7 @@ impl<'a> CaptureReader<'a> {
                 StreamAssembler::new(self.options.max_waiting),
             ],
             closing: false,
+            syn_seq: (seg.syn && !seg.ack).then_some(seg.seq),
         });
         self.by_key.insert(k, index);
         index
