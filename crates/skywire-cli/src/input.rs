@@ -325,8 +325,26 @@ fn drain(
     Ok(())
 }
 
-/// Steps through every connection of a capture file held in memory.
-fn run_capture(
+/// Steps through every connection of a capture file held in memory (`path` only names it
+/// in errors): what [`run`] does with an [`Input::Capture`] once the file is read. Any bytes
+/// at all may be given: the result is the totals or an error, never a panic, and memory
+/// stays bounded by the file's length and the limits.
+///
+/// ```
+/// use std::path::Path;
+/// use skywire_cli::input::{run_capture, Origin, RunOptions, VisitError, Visitor};
+/// struct Count(usize);
+/// impl Visitor for Count {
+///     fn step(&mut self, _: Origin, _: skywire_cli::dissect::Step) -> Result<(), VisitError> {
+///         self.0 += 1;
+///         Ok(())
+///     }
+/// }
+/// let err = run_capture(Path::new("x.pcap"), b"\xd4\xc3\xb2\xa1", RunOptions::default(), &mut Count(0))
+///     .unwrap_err();
+/// assert_eq!(err.to_string(), "x.pcap: at byte 0: file ends inside a pcap file header");
+/// ```
+pub fn run_capture(
     path: &Path,
     data: &[u8],
     options: RunOptions,

@@ -8,6 +8,8 @@ mod common;
 
 use std::collections::HashMap;
 
+use std::path::Path;
+
 use common::*;
 use skywire_cli::check::{check, CheckOptions};
 use skywire_cli::input::Input;
@@ -397,4 +399,59 @@ fn open_multi_part_messages_are_bounded_over_all_connections() {
     // with the messages unfinished.
     let err = run(&Input::Capture(path), RunOptions::default(), &mut Nothing).unwrap_err();
     assert!(err.to_string().contains("unfinished"), "{err}");
+}
+
+#[test]
+fn bit_flips_in_a_capture_give_results_or_errors_never_panics() {
+    use skywire_cli::input::{run_capture, InputError, Origin, RunOptions, VisitError, Visitor};
+    struct Count(u64);
+    impl Visitor for Count {
+        fn step(&mut self, _: Origin, _: skywire_cli::dissect::Step) -> Result<(), VisitError> {
+            self.0 += 1;
+            Ok(())
+        }
+    }
+    let (req, resp) = basic();
+    let mut c = Conversation::new(Link::Ethernet, v4(40000), v4(27538), 1, 1);
+    c.handshake();
+    c.send(true, frame_prefix(&req, 12), 300);
+    c.send(false, frame_prefix(&resp, 12), 300);
+    for (name, clean) in [
+        ("flip.pcap", pcap(Link::Ethernet, &c.packets, false)),
+        ("flip.pcapng", pcapng(Link::Ethernet, &c.packets)),
+    ] {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let (mut ok, mut failed) = (0, 0);
+        for _ in 0..1500 {
+            let mut file = clean.clone();
+            for _ in 0..=(next() % 4) {
+                let at = (next() % file.len() as u64) as usize;
+                file[at] ^= 1 << (next() % 8);
+            }
+            match run_capture(Path::new(name), &file, RunOptions::default(), &mut Count(0)) {
+                Ok(_) => ok += 1,
+                Err(e) => {
+                    failed += 1;
+                    // Every error names a place inside the file.
+                    let offset = match &e {
+                        InputError::Capture { source, .. } => source.offset(),
+                        InputError::Stream { place, .. } => place.file_offset.unwrap_or(0),
+                        InputError::NoMessages { offset, .. } => *offset,
+                        InputError::TooMuchOpen { place, .. } => place.file_offset.unwrap_or(0),
+                        other => panic!("{other}"),
+                    };
+                    assert!(offset <= file.len() as u64, "{e}");
+                }
+            }
+        }
+        // Flips in payload bytes leave the capture readable, flips in headers do not: both
+        // outcomes must have happened.
+        assert!(ok > 0 && failed > 0, "{name}: {ok} ok, {failed} failed");
+    }
 }
