@@ -5,9 +5,8 @@ mod node_support;
 
 use std::sync::{Arc, Mutex};
 
-use bytes::Bytes;
 use node_support::*;
-use skywire_codec::{RequestKind, MULTI_PART};
+use skywire_codec::MULTI_PART;
 use skywire_node::{typed, CallError, CallOptions, Node, ServiceError, TracedMessage};
 use skywire_seri::{values_content_eq, Value};
 
@@ -374,6 +373,4 @@ async fn the_server_trace_hook_sees_every_message() {
             "Sent response 3 true",
         ]
     );
-    let _ = RequestKind::Call;
-    let _ = Bytes::new();
 }

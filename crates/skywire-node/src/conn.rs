@@ -61,6 +61,8 @@ pub(crate) struct Conn {
     /// Stops both tasks at once (I/O failure).
     abort: CancellationToken,
     trace: Option<TraceHook>,
+    /// The writer task, for waiting until what is queued is written.
+    writer: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 impl Conn {
@@ -89,14 +91,16 @@ impl Conn {
             stop_reading: abort.child_token(),
             abort,
             trace: settings.trace.clone(),
+            writer: Mutex::new(None),
         });
         let writer = conn.clone();
         let drain = settings.drain_timeout;
-        tokio::spawn(async move {
+        let task = tokio::spawn(async move {
             if let Err(e) = writer.outbox.run_writer(wr, &writer.abort, drain).await {
                 writer.fail(&format!("write failed: {e}"));
             }
         });
+        *conn.writer.lock().unwrap_or_else(PoisonError::into_inner) = Some(task);
         let reader = conn.clone();
         let limits = settings.limits;
         tokio::spawn(async move { reader.read_loop(rd, limits).await });
@@ -150,6 +154,20 @@ impl Conn {
         self.in_flight.close();
         self.outbox.close();
         self.stop_reading.cancel();
+    }
+
+    /// Closes the connection (see [`close`](Self::close)) and waits until the writer has
+    /// written what was queued (or given up after the drain timeout).
+    pub(crate) async fn close_and_flush(&self, reason: &str) {
+        self.close(reason);
+        let task = self
+            .writer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(task) = task {
+            let _ = task.await;
+        }
     }
 
     /// Closes the connection and cuts it at once (after an I/O failure).

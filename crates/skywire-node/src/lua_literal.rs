@@ -948,4 +948,50 @@ mod tests {
             Value::LightUserdata(u64::MAX)
         );
     }
+
+    mod round_trip {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        /// Any value: reals of every bit pattern but NaN (whose payload `(0/0)` cannot carry),
+        /// strings of any bytes, tables with both parts, light userdata.
+        fn any_value() -> impl Strategy<Value = Value> {
+            let leaf = prop_oneof![
+                Just(Value::Nil),
+                any::<bool>().prop_map(Value::Boolean),
+                any::<i64>().prop_map(Value::Integer),
+                any::<u64>()
+                    .prop_map(f64::from_bits)
+                    .prop_filter("NaN", |f| !f.is_nan())
+                    .prop_map(Value::Real),
+                prop_oneof![
+                    Just(f64::INFINITY),
+                    Just(f64::NEG_INFINITY),
+                    Just(-0.0),
+                    Just(0.5)
+                ]
+                .prop_map(Value::Real),
+                proptest::collection::vec(any::<u8>(), 0..40).prop_map(Value::string),
+                "[a-zA-Z_][a-zA-Z0-9_]{0,8}".prop_map(Value::string),
+                any::<String>().prop_map(Value::string),
+                any::<u64>().prop_map(Value::LightUserdata),
+            ];
+            leaf.prop_recursive(4, 64, 8, |inner| {
+                (
+                    proptest::collection::vec(inner.clone(), 0..6),
+                    proptest::collection::vec((inner.clone(), inner), 0..6),
+                )
+                    .prop_map(|(array, hash)| Value::Table(Table { array, hash }))
+            })
+        }
+
+        proptest! {
+            #[test]
+            fn display_reads_back(v in any_value()) {
+                let text = v.to_string();
+                let back = parse_value(&text).map_err(|e| TestCaseError::fail(format!("{text}: {e}")))?;
+                prop_assert!(back.exact_eq(&v), "{} read back as {}", text, back);
+            }
+        }
+    }
 }

@@ -233,6 +233,17 @@ impl Remote {
         }
     }
 
+    /// Closes the current connection gracefully: waits until everything already queued on
+    /// it (pushes, mostly) has been written, within the node's drain timeout. Calls still
+    /// waiting for a response fail with [`CallError::ConnectionLost`]. Use it before
+    /// exiting after [`send`](Self::send), which returns as soon as the push is queued.
+    pub async fn close(&self) {
+        let conn = self.inner.lock().conn.take();
+        if let Some(c) = conn {
+            c.close_and_flush("closed by the caller").await;
+        }
+    }
+
     /// Applies the call's deadline (or the node's default) to `fut`.
     async fn bounded<T>(
         &self,

@@ -1,12 +1,226 @@
-//! `skywire node` (not implemented yet).
+//! `skywire node`: a node serving two demo services, `echo` and `kv`, until interrupted.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{LineWriter, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use bytes::Bytes;
+use skywire_node::{
+    sync_service_fn, Node, ServiceError, ServiceRequest, ServiceResult, TracedMessage,
+};
+use skywire_seri::{Table, Value};
 
 use super::CmdResult;
+use skywire_cli::record::{request_record, response_record};
 
 /// Arguments of `skywire node`.
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+pub struct Args {
+    /// Where to listen, `HOST:PORT` (port 0: any free port; the real one is printed).
+    #[arg(long, value_name = "HOST:PORT")]
+    listen: String,
+    /// A skynet `clustername` file: the nodes this node knows (loaded and listed).
+    #[arg(long, value_name = "FILE")]
+    cluster: Option<PathBuf>,
+    /// Write every message received and sent as JSON lines, in the `skywire decode --json`
+    /// form.
+    #[arg(long, value_name = "FILE")]
+    trace: Option<PathBuf>,
+}
+
+/// `echo`: returns its arguments; `"error", text` fails with `text`.
+fn echo(req: ServiceRequest) -> ServiceResult {
+    if req.args.first().and_then(Value::as_bytes) == Some(b"error") {
+        let text = match req.args.get(1) {
+            Some(Value::String(s)) => s.clone(),
+            Some(other) => Bytes::from(other.to_string()),
+            None => Bytes::from_static(b"error"),
+        };
+        return Err(ServiceError::new(text));
+    }
+    Ok(req.args)
+}
+
+/// `kv`'s store, keyed by the key's Lua literal (an integral float is the integer: Lua
+/// keys `1` and `1.0` are the same key).
+#[derive(Default)]
+struct Kv {
+    map: Mutex<HashMap<String, Value>>,
+}
+
+fn key_of(v: &Value) -> Result<String, ServiceError> {
+    match v {
+        Value::Nil => Err(ServiceError::from("kv: the key is nil")),
+        Value::Real(f) if f.fract() == 0.0 && f.abs() < 9.2e18 => Ok((*f as i64).to_string()),
+        other => Ok(other.to_string()),
+    }
+}
+
+/// A copy of `v` that shares no memory with the read buffer it was decoded from.
+fn owned(v: &Value) -> Value {
+    match v {
+        Value::String(s) => Value::String(Bytes::copy_from_slice(s)),
+        Value::Table(t) => Value::Table(Table {
+            array: t.array.iter().map(owned).collect(),
+            hash: t.hash.iter().map(|(k, v)| (owned(k), owned(v))).collect(),
+        }),
+        other => other.clone(),
+    }
+}
+
+impl Kv {
+    /// `"SET", k, v` stores `v` and returns the previous value; `"GET", k` returns the value.
+    fn call(&self, req: ServiceRequest) -> ServiceResult {
+        let usage = || ServiceError::from("kv: usage: \"SET\", key, value | \"GET\", key");
+        let command = req
+            .args
+            .first()
+            .and_then(Value::as_bytes)
+            .ok_or_else(usage)?;
+        let key = key_of(req.args.get(1).ok_or_else(usage)?)?;
+        let mut map = self.map.lock().unwrap_or_else(PoisonError::into_inner);
+        match command {
+            b"SET" => {
+                let value = req.args.get(2).map(owned).unwrap_or(Value::Nil);
+                let old = if value.is_nil() {
+                    map.remove(&key)
+                } else {
+                    map.insert(key, value)
+                };
+                Ok(vec![old.unwrap_or(Value::Nil)])
+            }
+            b"GET" => Ok(vec![map.get(&key).cloned().unwrap_or(Value::Nil)]),
+            _ => Err(usage()),
+        }
+    }
+}
 
 /// Runs `skywire node`.
-pub fn run(_args: Args) -> CmdResult {
-    Err("not implemented yet".into())
+pub fn run(args: Args) -> CmdResult {
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .try_init();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(serve(args))
+}
+
+async fn serve(args: Args) -> CmdResult {
+    let mut builder = Node::builder();
+    if let Some(path) = &args.trace {
+        let file = File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let out = Arc::new(Mutex::new(LineWriter::new(file)));
+        builder = builder.trace(move |ev| {
+            let record = match ev.message {
+                TracedMessage::Request(r) => request_record(r, None),
+                TracedMessage::Response(r) => response_record(r, None),
+            };
+            let mut out = out.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Err(e) = writeln!(out, "{}", record.to_json_line()) {
+                tracing::error!("trace file: {e}");
+            }
+        });
+    }
+    let node = builder.build();
+    node.register("echo", sync_service_fn(echo))?;
+    let kv = Arc::new(Kv::default());
+    node.register("kv", sync_service_fn(move |r| kv.call(r)))?;
+    if let Some(path) = &args.cluster {
+        node.load_cluster_file(path)?;
+    }
+    let listener = node
+        .listen(args.listen.as_str())
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    println!("listening on {}", listener.local_addr());
+    for s in node.services() {
+        println!("service {0}: @{0} .{0} {1} (0x{1:08x})", s.name, s.address);
+    }
+    for (name, addr) in node.cluster().nodes() {
+        println!("node {name} = {addr}");
+    }
+    wait_for_signal().await?;
+    println!("shutting down");
+    listener.shutdown().await;
+    node.shutdown();
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Waits for Ctrl-C (or, on Unix, SIGTERM).
+async fn wait_for_signal() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r,
+            _ = term.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(args: Vec<Value>) -> ServiceRequest {
+        ServiceRequest {
+            target: skywire_codec::Target::Address(1),
+            address: 1,
+            session: skywire_codec::Session::new(1),
+            push: false,
+            trace: None,
+            args,
+            payload: Bytes::new(),
+            peer: ([127, 0, 0, 1], 1).into(),
+        }
+    }
+
+    #[test]
+    fn echo_echoes_and_fails_on_request() {
+        let args = vec![Value::from(1), Value::from("x")];
+        assert_eq!(echo(req(args.clone())).unwrap(), args);
+        let e = echo(req(vec!["error".into(), "boom".into()])).unwrap_err();
+        assert_eq!(e.text().as_ref(), b"boom");
+    }
+
+    #[test]
+    fn kv_sets_and_gets() {
+        let kv = Kv::default();
+        let call = |a: Vec<Value>| kv.call(req(a));
+        assert_eq!(call(vec!["GET".into(), "k".into()]).unwrap(), [Value::Nil]);
+        assert_eq!(
+            call(vec!["SET".into(), "k".into(), 1.into()]).unwrap(),
+            [Value::Nil]
+        );
+        assert_eq!(
+            call(vec!["SET".into(), "k".into(), 2.into()]).unwrap(),
+            [Value::from(1)]
+        );
+        assert_eq!(
+            call(vec!["GET".into(), "k".into()]).unwrap(),
+            [Value::from(2)]
+        );
+        // 1 and 1.0 are one key, "1" another.
+        call(vec!["SET".into(), 1.into(), "int".into()]).unwrap();
+        assert_eq!(
+            call(vec!["GET".into(), Value::Real(1.0)]).unwrap(),
+            [Value::from("int")]
+        );
+        assert_eq!(call(vec!["GET".into(), "1".into()]).unwrap(), [Value::Nil]);
+        assert!(call(vec!["DEL".into(), "k".into()]).is_err());
+        assert!(call(vec!["GET".into()]).is_err());
+        assert!(call(vec![]).is_err());
+    }
 }

@@ -1,0 +1,312 @@
+//! `skywire node` as a child process on a free port, and `skywire call`, `send` and `query`
+//! against it.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, ChildStdout, Command, Output, Stdio};
+
+use serde_json::{json, Value as Json};
+use skywire_seri::Value;
+
+const SKYWIRE: &str = env!("CARGO_BIN_EXE_skywire");
+
+/// A running `skywire node`, killed when dropped.
+struct NodeProcess {
+    child: Child,
+    stdout: BufReader<ChildStdout>,
+    addr: String,
+    services: Vec<(String, u32)>,
+}
+
+impl Drop for NodeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_node(extra: &[&str]) -> NodeProcess {
+    let mut child = Command::new(SKYWIRE)
+        .args(["node", "--listen", "127.0.0.1:0"])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned();
+    let mut services = Vec::new();
+    for _ in 0..2 {
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        // "service echo: @echo .echo 1 (0x00000001)"
+        let rest = line.trim().strip_prefix("service ").unwrap();
+        let (name, rest) = rest.split_once(": ").unwrap();
+        let fields: Vec<&str> = rest.split(' ').collect();
+        assert_eq!(fields[0], format!("@{name}"));
+        assert_eq!(fields[1], format!(".{name}"));
+        let address: u32 = fields[2].parse().unwrap();
+        assert_eq!(fields[3], format!("(0x{address:08x})"));
+        services.push((name.to_owned(), address));
+    }
+    NodeProcess {
+        child,
+        stdout,
+        addr,
+        services,
+    }
+}
+
+fn skywire(args: &[&str]) -> Output {
+    Command::new(SKYWIRE).args(args).output().unwrap()
+}
+
+fn stdout_of(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "exit {:?}, stderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+fn temp_path(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("skywire-node-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+#[test]
+fn call_send_and_query_a_running_node() {
+    let node = start_node(&[]);
+    let a = node.addr.as_str();
+    assert_eq!(
+        node.services
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .collect::<Vec<_>>(),
+        ["echo", "kv"]
+    );
+    let echo = node.services[0].1;
+
+    // Literals and bare words in, Lua literals out.
+    let out = skywire(&[
+        "call",
+        a,
+        "@echo",
+        "42",
+        "-1.5",
+        "true",
+        "nil",
+        "\"quoted\\n\"",
+        "{1, 2, k = \"v\"}",
+        "word",
+        "0x10",
+    ]);
+    assert_eq!(
+        stdout_of(&out),
+        "42, -1.5, true, nil, \"quoted\\n\", {1, 2, k = \"v\"}, \"word\", 16\n"
+    );
+    // Every form of target.
+    for target in [".echo".to_string(), echo.to_string(), format!("0x{echo:x}")] {
+        let out = skywire(&["call", a, &target, "x"]);
+        assert_eq!(stdout_of(&out), "\"x\"\n", "{target}");
+    }
+    // No results: an empty line.
+    assert_eq!(stdout_of(&skywire(&["call", a, "@echo"])), "\n");
+
+    // The JSON value form.
+    let out = skywire(&[
+        "call",
+        "--json",
+        a,
+        "@echo",
+        "1",
+        "2.5",
+        "{1, k = true}",
+        "'\\xff'",
+    ]);
+    let got: Json = serde_json::from_str(&stdout_of(&out)).unwrap();
+    assert_eq!(
+        got,
+        json!([1, {"real": 2.5}, {"array": [1], "hash": [["k", true]]}, {"bytes": "ff"}])
+    );
+
+    // The demo echo fails on request: non-zero exit, the text on stderr.
+    let out = skywire(&["call", a, "@echo", "error", "it broke"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("error response: it broke"));
+
+    // kv, with a push in between.
+    assert_eq!(
+        stdout_of(&skywire(&["call", a, "@kv", "SET", "k", "1"])),
+        "nil\n"
+    );
+    assert_eq!(
+        stdout_of(&skywire(&["call", a, "@kv", "SET", "k", "{2}"])),
+        "1\n"
+    );
+    assert_eq!(
+        stdout_of(&skywire(&["send", a, "@kv", "SET", "pushed", "yes"])),
+        ""
+    );
+    assert_eq!(
+        stdout_of(&skywire(&["call", a, ".kv", "GET", "pushed"])),
+        "\"yes\"\n"
+    );
+    assert_eq!(
+        stdout_of(&skywire(&["call", a, "@kv", "GET", "k"])),
+        "{2}\n"
+    );
+
+    // Queries.
+    for (name, address) in &node.services {
+        assert_eq!(
+            stdout_of(&skywire(&["query", a, name])),
+            format!("{address}\n")
+        );
+        assert_eq!(
+            stdout_of(&skywire(&["query", "--json", a, name])),
+            format!("{address}\n")
+        );
+    }
+    let out = skywire(&["query", a, "nobody"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("name not found"));
+
+    // Unknown targets.
+    let out = skywire(&["call", a, "@nobody"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Invalid name"));
+    let out = skywire(&["call", a, "0x77"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("call to invalid address"));
+}
+
+#[test]
+fn bad_command_lines_fail_with_one_line() {
+    for args in [
+        vec!["call", "127.0.0.1:1", "echo"],
+        vec!["call", "127.0.0.1:1", "@echo", "{1,"],
+        vec!["call", "127.0.0.1:1", "@echo", "--timeout", "-1"],
+    ] {
+        let out = skywire(&args);
+        assert!(!out.status.success(), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.starts_with("skywire call: "), "{args:?}: {err}");
+    }
+    // Nobody listening: a connect error, not a hang.
+    let free = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let out = skywire(&["call", &free.to_string(), "@echo"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot connect"));
+}
+
+#[test]
+fn timeout_bounds_the_wait() {
+    // A peer that accepts and never answers.
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = silent.local_addr().unwrap().to_string();
+    let out = skywire(&["call", "--timeout", "0.2", &addr, "@echo", "1"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no response within 200ms"), "{err}");
+    drop(silent);
+}
+
+/// Sends SIGINT (what Ctrl-C sends) to the node.
+fn interrupt(node: &NodeProcess) {
+    let status = Command::new("kill")
+        .args(["-INT", &node.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[cfg(unix)]
+#[test]
+fn interrupt_shuts_down_cleanly_and_the_trace_has_every_message() {
+    let trace = temp_path("trace.jsonl");
+    let mut node = start_node(&["--trace", trace.to_str().unwrap()]);
+    let a = node.addr.clone();
+    stdout_of(&skywire(&["call", &a, "@echo", "ping", "7"]));
+    stdout_of(&skywire(&["send", &a, "@kv", "SET", "k", "v"]));
+    let _ = skywire(&["call", &a, "@echo", "error", "bad"]);
+    stdout_of(&skywire(&["query", &a, "kv"]));
+    interrupt(&node);
+    let status = node.child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut node.stdout, &mut rest).unwrap();
+    assert_eq!(rest, "shutting down\n");
+
+    let lines: Vec<Json> = std::fs::read_to_string(&trace)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // Each command opened its own connection: every session is 1 (the push: 0).
+    let ping = skywire_seri::pack(&[Value::from("ping"), Value::from(7)]).unwrap();
+    let set = skywire_seri::pack(&["SET".into(), "k".into(), "v".into()]).unwrap();
+    let bad = skywire_seri::pack(&["error".into(), "bad".into()]).unwrap();
+    let kv = skywire_seri::pack(&["kv".into()]).unwrap();
+    let two = skywire_seri::pack(&[Value::from(2)]).unwrap();
+    let crc = |b: &[u8]| crc32fast::hash(b);
+    let expected = vec![
+        json!({"dir":"request","kind":"call","session":1,"target":"@echo","size":ping.len(),"crc32":crc(&ping),"args":["ping",7]}),
+        json!({"dir":"response","session":1,"ok":true,"size":ping.len(),"crc32":crc(&ping),"values":["ping",7]}),
+        json!({"dir":"request","kind":"push","session":0,"target":"@kv","size":set.len(),"crc32":crc(&set),"args":["SET","k","v"]}),
+        json!({"dir":"request","kind":"call","session":1,"target":"@echo","size":bad.len(),"crc32":crc(&bad),"args":["error","bad"]}),
+        json!({"dir":"response","session":1,"ok":false,"size":3,"crc32":crc(b"bad"),"error":"bad"}),
+        json!({"dir":"request","kind":"query","session":1,"target":0,"size":kv.len(),"crc32":crc(&kv),"args":["kv"]}),
+        json!({"dir":"response","session":1,"ok":true,"size":two.len(),"crc32":crc(&two),"values":[2]}),
+    ];
+    // Each command is its own connection, served by its own task: compare as sets.
+    let sorted = |v: &[Json]| {
+        let mut s: Vec<String> = v.iter().map(Json::to_string).collect();
+        s.sort();
+        s
+    };
+    assert_eq!(sorted(&lines), sorted(&expected));
+    std::fs::remove_file(&trace).unwrap();
+}
+
+#[test]
+fn a_clustername_file_is_loaded_and_listed() {
+    let file = temp_path("clustername");
+    std::fs::write(&file, "db = \"127.0.0.1:2528\"\ngame = false -- down\n").unwrap();
+    let mut node = start_node(&["--cluster", file.to_str().unwrap()]);
+    let mut lines = Vec::new();
+    for _ in 0..2 {
+        let mut l = String::new();
+        node.stdout.read_line(&mut l).unwrap();
+        lines.push(l);
+    }
+    assert_eq!(lines, ["node db = 127.0.0.1:2528\n", "node game = false\n"]);
+    drop(node);
+
+    std::fs::write(&file, "db = \"127.0.0.1\"\n").unwrap();
+    let out = skywire(&[
+        "node",
+        "--listen",
+        "127.0.0.1:0",
+        "--cluster",
+        file.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("{}:1:6:", file.display())), "{err}");
+    std::fs::remove_file(&file).unwrap();
+}
