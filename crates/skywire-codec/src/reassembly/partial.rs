@@ -21,6 +21,11 @@ struct Partial<H> {
 /// A header is checked against the limits when it opens a message; the message's buffer is
 /// allocated, at its declared size, when its first part arrives, so the memory held is
 /// bounded by [`Limits::max_buffered_bytes`]. A message that goes wrong is dropped at once.
+///
+/// Parts are copied on arrival rather than kept as slices of the frames that carried them:
+/// a slice keeps the reader's whole buffer alive, so a peer sending many tiny parts could
+/// otherwise pin far more memory than it sent. The one exception is a message whose first
+/// part is also its last: that part is handed out as the payload, without a copy.
 #[derive(Debug)]
 pub struct PartialSet<H> {
     open: BTreeMap<Session, Partial<H>>,
@@ -113,6 +118,10 @@ impl<H> PartialSet<H> {
             });
         }
         if p.buf.capacity() == 0 {
+            if last {
+                // The whole message in one part: hand the part itself out, no copy.
+                return Ok(self.remove(session).map(|p| (p.head, data.clone())));
+            }
             // First part: the size was checked against the limits when the header came.
             p.buf.reserve(p.declared);
         }
@@ -120,20 +129,19 @@ impl<H> PartialSet<H> {
         if !last {
             return Ok(None);
         }
-        match self.open.remove(&session) {
-            Some(p) => {
-                self.reserved -= p.declared;
-                Ok(Some((p.head, p.buf.freeze())))
-            }
-            None => Err(ReassemblyError::PartWithoutHeader { session }),
-        }
+        Ok(self.remove(session).map(|p| (p.head, p.buf.freeze())))
+    }
+
+    /// Takes the message open on `session` out of the set, releasing its reservation.
+    fn remove(&mut self, session: Session) -> Option<Partial<H>> {
+        let p = self.open.remove(&session)?;
+        self.reserved -= p.declared;
+        Some(p)
     }
 
     /// Drops the message open on `session`, if any.
     pub fn close(&mut self, session: Session) {
-        if let Some(p) = self.open.remove(&session) {
-            self.reserved -= p.declared;
-        }
+        self.remove(session);
     }
 
     /// Number of open messages.
@@ -264,6 +272,34 @@ mod tests {
         set.open(s(3), 100, ()).unwrap();
         assert_eq!(set.len(), 2);
         assert_eq!(set.first_open(), Some(s(2)));
+    }
+
+    #[test]
+    fn one_part_is_handed_out_without_a_copy() {
+        let mut set = PartialSet::new(Limits::default());
+        set.open(s(1), 4, ()).unwrap();
+        let data = Bytes::from_static(b"abcd");
+        let ((), payload) = set.append(s(1), &data, true).unwrap().unwrap();
+        assert_eq!(payload.as_ptr(), data.as_ptr());
+        assert_eq!(set.reserved(), 0);
+    }
+
+    #[test]
+    fn parts_are_copied_not_pinned() {
+        let mut set = PartialSet::new(Limits::default());
+        set.open(s(2), 2, ()).unwrap();
+        let first = Bytes::from(vec![b'x']);
+        assert_eq!(set.append(s(2), &first, false).unwrap(), None);
+        let ((), payload) = set
+            .append(s(2), &Bytes::from_static(b"y"), true)
+            .unwrap()
+            .unwrap();
+        assert_eq!(&payload[..], b"xy");
+        assert_ne!(payload.as_ptr(), first.as_ptr());
+        assert!(
+            first.is_unique(),
+            "the first part's buffer is no longer referenced"
+        );
     }
 
     #[test]
