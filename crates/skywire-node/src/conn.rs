@@ -156,6 +156,11 @@ impl Conn {
         self.stop_reading.cancel();
     }
 
+    /// Waits until everything queued so far has been written to the socket.
+    pub(crate) async fn flush(&self) {
+        self.outbox.flush().await;
+    }
+
     /// Closes the connection (see [`close`](Self::close)) and waits until the writer has
     /// written what was queued (or given up after the drain timeout).
     pub(crate) async fn close_and_flush(&self, reason: &str) {

@@ -62,6 +62,10 @@ struct State {
     ready_charge: usize,
     streams: VecDeque<Stream>,
     closed: bool,
+    /// The writer holds frames it has not finished writing.
+    writing: bool,
+    /// The writer task has ended.
+    ended: bool,
 }
 
 /// The outbox is closed: the connection is gone or going.
@@ -77,6 +81,8 @@ pub(crate) struct Charge(usize);
 pub(crate) struct Outbox {
     state: Mutex<State>,
     wake: Notify,
+    /// Signalled when the writer runs out of work (or ends).
+    idle: Notify,
     budget: Semaphore,
     capacity: usize,
 }
@@ -88,6 +94,7 @@ impl Outbox {
         Outbox {
             state: Mutex::new(State::default()),
             wake: Notify::new(),
+            idle: Notify::new(),
             budget: Semaphore::new(capacity),
             capacity,
         }
@@ -200,13 +207,48 @@ impl Outbox {
             }
         }
         let finished = st.closed && st.streams.is_empty();
-        (released, st.closed, finished)
+        let was_writing = std::mem::replace(&mut st.writing, !batch.is_empty());
+        let closed = st.closed;
+        drop(st);
+        if was_writing && batch.is_empty() {
+            self.idle.notify_waiters();
+        }
+        (released, closed, finished)
     }
 
     /// The writer: writes whatever is queued until the outbox is closed and drained (then
     /// shuts the write side down), `cancel` fires, or a write fails. Once the outbox is
     /// closed, what is left must be written within `drain`, or the writer gives up.
     pub(crate) async fn run_writer<W: AsyncWrite + Unpin>(
+        &self,
+        io: W,
+        cancel: &CancellationToken,
+        drain: Duration,
+    ) -> std::io::Result<()> {
+        let result = self.write_loop(io, cancel, drain).await;
+        self.lock().ended = true;
+        self.idle.notify_waiters();
+        result
+    }
+
+    /// Waits until everything queued so far has been handed to the socket (the writer has
+    /// nothing left), or the writer has ended.
+    pub(crate) async fn flush(&self) {
+        loop {
+            let idle = self.idle.notified();
+            tokio::pin!(idle);
+            idle.as_mut().enable();
+            {
+                let st = self.lock();
+                if st.ended || (st.ready.is_empty() && st.streams.is_empty() && !st.writing) {
+                    return;
+                }
+            }
+            idle.await;
+        }
+    }
+
+    async fn write_loop<W: AsyncWrite + Unpin>(
         &self,
         mut io: W,
         cancel: &CancellationToken,

@@ -233,6 +233,16 @@ impl Remote {
         }
     }
 
+    /// Waits until everything already queued on the connection (pushes, mostly: a
+    /// [`send`](Self::send) returns as soon as its message is queued) has been handed to the
+    /// operating system, so that what is sent next goes out after it.
+    pub async fn flush(&self) {
+        let conn = self.inner.lock().conn.clone();
+        if let Some(c) = conn {
+            c.flush().await;
+        }
+    }
+
     /// Closes the current connection gracefully: waits until everything already queued on
     /// it (pushes, mostly) has been written, within the node's drain timeout. Calls still
     /// waiting for a response fail with [`CallError::ConnectionLost`]. Use it before
