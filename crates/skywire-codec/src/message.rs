@@ -107,7 +107,9 @@ impl Request {
 
     /// The frames that carry this request, cut as skynet cuts them (see
     /// [`fragment`](crate::fragment)). Fails if the target name is empty or over 255 bytes,
-    /// or the payload exceeds 4 GiB.
+    /// the payload exceeds 4 GiB, or the payload goes multi-part with session 0
+    /// ([`PacketError::ZeroSession`]: the parts need a session to tie them together; a push
+    /// gets one from [`SessionAllocator::allocate_push`](crate::SessionAllocator::allocate_push)).
     pub fn frames(&self) -> Result<RequestFrames, PacketError> {
         RequestFrames::new(self)
     }
@@ -156,8 +158,9 @@ impl Response {
         self.ok && crate::fragment::is_multi_part_response(self.payload.len())
     }
 
-    /// The frames that carry this response, cut as skynet cuts them. Fails only for a
-    /// payload over 4 GiB.
+    /// The frames that carry this response, cut as skynet cuts them. Fails for a payload
+    /// over 4 GiB, or an ok payload that goes multi-part with session 0
+    /// ([`PacketError::ZeroSession`]).
     pub fn frames(&self) -> Result<ResponseFrames, PacketError> {
         ResponseFrames::new(self)
     }

@@ -235,10 +235,15 @@ impl RequestPacket {
     }
 
     /// Builds the frame for this packet; the payload, part data or tag is not copied.
-    /// Fails if a name is empty or longer than 255 bytes or the body exceeds a frame.
+    /// Fails if a name is empty or longer than 255 bytes, the body exceeds a frame, or a
+    /// multi-part header has session 0 ([`PacketError::ZeroSession`]: [`parse`](Self::parse)
+    /// refuses that packet, so it is never built either).
     pub fn to_frame(&self) -> Result<OutFrame, PacketError> {
         let ty = self.type_byte();
         match self {
+            RequestPacket::MultiHeader { session, .. } if session.is_push() => {
+                Err(PacketError::ZeroSession { ty })
+            }
             RequestPacket::Request {
                 target,
                 session,
@@ -454,6 +459,23 @@ mod tests {
             let mut want = (b.len() as u16).to_be_bytes().to_vec();
             want.extend_from_slice(b);
             assert_eq!(f.to_vec(), want);
+        }
+    }
+
+    #[test]
+    fn building_refuses_a_multi_part_header_with_session_0() {
+        // Found by fuzzing (roundtrip): a one-packet push (session 0) with a payload of
+        // MULTI_PART bytes or more re-encoded as a multi-part push header with session 0,
+        // which parse() (and so every decoder) refuses.
+        for push in [false, true] {
+            let h = RequestPacket::MultiHeader {
+                target: Target::Address(10),
+                session: Session::PUSH,
+                size: 0x8000,
+                push,
+            };
+            let ty = if push { 0x41 } else { 0x01 };
+            assert_eq!(h.to_frame().unwrap_err(), PacketError::ZeroSession { ty });
         }
     }
 

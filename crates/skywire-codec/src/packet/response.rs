@@ -150,10 +150,16 @@ impl ResponsePacket {
         }
     }
 
-    /// Builds the frame for this packet without copying its data. Fails only if the body
-    /// would exceed a frame.
+    /// Builds the frame for this packet without copying its data. Fails if the body would
+    /// exceed a frame, or for a multi-part begin with session 0
+    /// ([`PacketError::ZeroSession`]: [`parse`](Self::parse) refuses that packet).
     pub fn to_frame(&self) -> Result<OutFrame, PacketError> {
         let ty = self.type_byte();
+        if let ResponsePacket::MultiBegin { session, .. } = self {
+            if session.is_push() {
+                return Err(PacketError::ZeroSession { ty });
+            }
+        }
         let (session, data) = match self {
             ResponsePacket::Error { session, text } => (session, text.clone()),
             ResponsePacket::Ok { session, payload } => (session, payload.clone()),
@@ -241,6 +247,20 @@ mod tests {
         assert_eq!(
             parse(b"\x07\x00\x00\x00\x05"),
             Err(PacketError::UnknownType { ty: 5 })
+        );
+    }
+
+    #[test]
+    fn building_refuses_a_multi_begin_with_session_0() {
+        // Found by fuzzing (roundtrip): an ok response with session 0 and more than
+        // MULTI_PART bytes re-encoded as a begin packet with session 0, which parse() refuses.
+        let p = ResponsePacket::MultiBegin {
+            session: Session::new(0),
+            size: 0x8001,
+        };
+        assert_eq!(
+            p.to_frame().unwrap_err(),
+            PacketError::ZeroSession { ty: 2 }
         );
     }
 
