@@ -2,7 +2,7 @@
 //! encoder chooses.
 
 use alloc::vec::Vec;
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{Bytes, BytesMut};
 
 use crate::error::EncodeError;
 use crate::value::{Table, Value};
@@ -117,66 +117,108 @@ fn table_len(t: &Table, depth: usize) -> Result<usize, EncodeError> {
 }
 
 // The writers below run only after `packed_len` validated the values, so they
-// cannot fail; they never panic either way.
+// cannot fail; they never panic either way. Each value goes out in as few
+// appends as possible (type byte and fixed-size data together): every append
+// checks the capacity and updates the length.
 
-fn write_values<B: BufMut>(values: &[Value], out: &mut B) {
+/// Where packed bytes are appended.
+trait Sink {
+    fn put(&mut self, bytes: &[u8]);
+}
+
+impl Sink for Vec<u8> {
+    #[inline(always)]
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+impl Sink for BytesMut {
+    #[inline(always)]
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+fn write_values<S: Sink>(values: &[Value], out: &mut S) {
     for v in values {
         write_value(v, out);
     }
 }
 
-#[inline]
-fn write_integer<B: BufMut>(i: i64, out: &mut B) {
-    let (cookie, n) = integer_form(i);
-    out.put_u8(type_byte(wire::TYPE_NUMBER, cookie));
-    match n {
-        0 => {}
-        1 => out.put_u8(i as u8),
-        2 => out.put_u16_le(i as u16),
-        4 => out.put_i32_le(i as i32),
-        _ => out.put_i64_le(i),
+/// A type byte followed by the `N` little-endian bytes of a fixed-size field.
+#[inline(always)]
+fn with_type<const N: usize, const M: usize>(ty: u8, field: [u8; N]) -> [u8; M] {
+    let mut out = [0u8; M];
+    out[0] = ty;
+    out[1..].copy_from_slice(&field);
+    out
+}
+
+#[inline(always)]
+fn write_integer<S: Sink>(i: i64, out: &mut S) {
+    let number = |cookie| type_byte(wire::TYPE_NUMBER, cookie);
+    // The same choices as `integer_form`, each arm writing its bytes at once.
+    if i == 0 {
+        out.put(&[number(wire::NUMBER_ZERO)]);
+    } else if i != i64::from(i as i32) {
+        out.put(&with_type::<8, 9>(
+            number(wire::NUMBER_QWORD),
+            i.to_le_bytes(),
+        ));
+    } else if i < 0 {
+        let dword = (i as i32).to_le_bytes();
+        out.put(&with_type::<4, 5>(number(wire::NUMBER_DWORD), dword));
+    } else if i < 0x100 {
+        out.put(&[number(wire::NUMBER_BYTE), i as u8]);
+    } else if i < 0x1_0000 {
+        let word = (i as u16).to_le_bytes();
+        out.put(&with_type::<2, 3>(number(wire::NUMBER_WORD), word));
+    } else {
+        let dword = (i as i32).to_le_bytes();
+        out.put(&with_type::<4, 5>(number(wire::NUMBER_DWORD), dword));
     }
 }
 
 #[inline(always)]
-fn write_value<B: BufMut>(v: &Value, out: &mut B) {
+fn write_value<S: Sink>(v: &Value, out: &mut S) {
     match v {
-        Value::Nil => out.put_u8(type_byte(wire::TYPE_NIL, 0)),
-        Value::Boolean(b) => out.put_u8(type_byte(wire::TYPE_BOOLEAN, u8::from(*b))),
+        Value::Nil => out.put(&[type_byte(wire::TYPE_NIL, 0)]),
+        Value::Boolean(b) => out.put(&[type_byte(wire::TYPE_BOOLEAN, u8::from(*b))]),
         Value::Integer(i) => write_integer(*i, out),
         Value::Real(f) => {
-            out.put_u8(type_byte(wire::TYPE_NUMBER, wire::NUMBER_REAL));
-            out.put_u64_le(f.to_bits());
+            let ty = type_byte(wire::TYPE_NUMBER, wire::NUMBER_REAL);
+            out.put(&with_type::<8, 9>(ty, f.to_bits().to_le_bytes()));
         }
         Value::LightUserdata(p) => {
-            out.put_u8(type_byte(wire::TYPE_USERDATA, 0));
-            out.put_u64_le(*p);
+            let ty = type_byte(wire::TYPE_USERDATA, 0);
+            out.put(&with_type::<8, 9>(ty, p.to_le_bytes()));
         }
         Value::String(s) => {
             let len = s.len();
             if len < wire::MAX_COOKIE {
-                out.put_u8(type_byte(wire::TYPE_SHORT_STRING, len as u8));
+                out.put(&[type_byte(wire::TYPE_SHORT_STRING, len as u8)]);
             } else if len < 0x1_0000 {
-                out.put_u8(type_byte(wire::TYPE_LONG_STRING, wire::LONG_STRING_WORD));
-                out.put_u16_le(len as u16);
+                let ty = type_byte(wire::TYPE_LONG_STRING, wire::LONG_STRING_WORD);
+                out.put(&with_type::<2, 3>(ty, (len as u16).to_le_bytes()));
             } else {
-                out.put_u8(type_byte(wire::TYPE_LONG_STRING, wire::LONG_STRING_DWORD));
-                out.put_u32_le(len as u32);
+                let ty = type_byte(wire::TYPE_LONG_STRING, wire::LONG_STRING_DWORD);
+                out.put(&with_type::<4, 5>(ty, (len as u32).to_le_bytes()));
             }
-            out.put_slice(s);
+            out.put(s);
         }
         Value::Table(t) => write_table(t, out),
     }
 }
 
 #[inline(never)]
-fn write_table<B: BufMut>(t: &Table, out: &mut B) {
+fn write_table<S: Sink>(t: &Table, out: &mut S) {
     let n = t.array.len();
     if n >= usize::from(wire::ARRAY_ESCAPE) {
-        out.put_u8(type_byte(wire::TYPE_TABLE, wire::ARRAY_ESCAPE));
+        out.put(&[type_byte(wire::TYPE_TABLE, wire::ARRAY_ESCAPE)]);
         write_integer(n as i64, out);
     } else {
-        out.put_u8(type_byte(wire::TYPE_TABLE, n as u8));
+        out.put(&[type_byte(wire::TYPE_TABLE, n as u8)]);
     }
     for item in &t.array {
         write_value(item, out);
@@ -185,7 +227,7 @@ fn write_table<B: BufMut>(t: &Table, out: &mut B) {
         write_value(k, out);
         write_value(v, out);
     }
-    out.put_u8(type_byte(wire::TYPE_NIL, 0));
+    out.put(&[type_byte(wire::TYPE_NIL, 0)]);
 }
 
 #[cfg(test)]
