@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -54,6 +55,8 @@ pub(crate) struct Conn {
     node: String,
     peer: SocketAddr,
     calls: Mutex<Calls>,
+    /// Mirrors `calls.closed.is_some()`, readable without the lock.
+    closed: AtomicBool,
     outbox: Outbox,
     in_flight: Semaphore,
     /// Stops the reader (explicit close; the writer still drains).
@@ -86,7 +89,8 @@ impl Conn {
                 pending: HashMap::new(),
                 closed: None,
             }),
-            outbox: Outbox::new(settings.max_buffered_bytes),
+            closed: AtomicBool::new(false),
+            outbox: Outbox::new(settings.max_buffered_bytes, true),
             in_flight: Semaphore::new(settings.max_in_flight_calls),
             stop_reading: abort.child_token(),
             abort,
@@ -114,7 +118,7 @@ impl Conn {
 
     /// True once the connection is closed (no new calls go on it).
     pub(crate) fn is_closed(&self) -> bool {
-        self.lock().closed.is_some()
+        self.closed.load(Ordering::Acquire)
     }
 
     /// The session the next call would get (to carry the count over to a new connection).
@@ -145,6 +149,7 @@ impl Conn {
                 return;
             }
             calls.closed = Some(self.lost(reason));
+            self.closed.store(true, Ordering::Release);
             std::mem::take(&mut calls.pending)
         };
         tracing::debug!(node = %self.node, peer = %self.peer, pending = pending.len(), "closing: {reason}");
@@ -296,6 +301,9 @@ impl Conn {
         let mut buf = BytesMut::with_capacity(READ_BUF);
         let mut batch: Vec<Response> = Vec::new();
         let mut ready: Vec<(oneshot::Sender<Reply>, Response)> = Vec::new();
+        let stop = self.stop_reading.clone();
+        let stopped = stop.cancelled();
+        tokio::pin!(stopped);
         loop {
             loop {
                 match decoder.decode(&mut buf) {
@@ -316,7 +324,7 @@ impl Conn {
             }
             let read = tokio::select! {
                 biased;
-                _ = self.stop_reading.cancelled() => return,
+                _ = &mut stopped => return,
                 r = rd.read_buf(&mut buf) => r,
             };
             match read {

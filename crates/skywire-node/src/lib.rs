@@ -61,6 +61,7 @@ mod listener;
 pub mod lua_literal;
 mod node;
 mod outbox;
+mod pack;
 mod proxy;
 mod registry;
 mod remote;

@@ -1,6 +1,7 @@
 //! [`Node`]: services, listeners, the node table, calls.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Instant;
 
@@ -28,6 +29,8 @@ pub(crate) struct Shared {
     pub(crate) registry: RwLock<Registry>,
     pub(crate) table: NodeTable,
     pub(crate) shutdown: CancellationToken,
+    /// Set by [`Node::shutdown`]; cheaper to read than the token.
+    pub(crate) down: Arc<AtomicBool>,
 }
 
 /// A node of a skynet cluster: it serves its services to other nodes and calls theirs.
@@ -76,6 +79,7 @@ impl Node {
 
     pub(crate) fn from_config(config: Config) -> Node {
         let shutdown = CancellationToken::new();
+        let down = Arc::new(AtomicBool::new(false));
         let remote = RemoteSettings {
             conn: ConnSettings {
                 limits: config.limits,
@@ -87,7 +91,7 @@ impl Node {
             call_timeout: config.call_timeout,
             connect_timeout: config.connect_timeout,
             first_session: config.first_session,
-            shutdown: shutdown.clone(),
+            shutdown: down.clone(),
         };
         let table = NodeTable::new(remote, config.wait_for_nodes);
         Node {
@@ -96,6 +100,7 @@ impl Node {
                 registry: RwLock::new(Registry::default()),
                 table,
                 shutdown,
+                down,
             }),
         }
     }
@@ -286,7 +291,7 @@ impl Node {
         node: &str,
         opts: &CallOptions,
     ) -> Result<(Remote, CallOptions), CallError> {
-        if self.shared.shutdown.is_cancelled() {
+        if self.shared.down.load(Ordering::Acquire) {
             return Err(CallError::Shutdown);
         }
         if let Some(r) = self.shared.table.get(node) {
@@ -308,12 +313,13 @@ impl Node {
     /// outgoing connection closes (pending calls fail), and later calls fail with
     /// [`CallError::Shutdown`].
     pub fn shutdown(&self) {
+        self.shared.down.store(true, Ordering::Release);
         self.shared.shutdown.cancel();
         self.shared.table.shut();
     }
 
     /// True once [`shutdown`](Self::shutdown) was called.
     pub fn is_shut_down(&self) -> bool {
-        self.shared.shutdown.is_cancelled()
+        self.shared.down.load(Ordering::Acquire)
     }
 }

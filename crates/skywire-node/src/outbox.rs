@@ -58,7 +58,7 @@ struct Stream {
 
 #[derive(Default)]
 struct State {
-    ready: VecDeque<OutFrame>,
+    ready: FrameQueue,
     ready_charge: usize,
     streams: VecDeque<Stream>,
     closed: bool,
@@ -85,11 +85,14 @@ pub(crate) struct Outbox {
     idle: Notify,
     budget: Semaphore,
     capacity: usize,
+    /// Yield once after a wake-up before writing, so that a burst of producers goes out in
+    /// one write.
+    coalesce: bool,
 }
 
 impl Outbox {
     /// An outbox holding at most `capacity` bytes (at least one byte).
-    pub(crate) fn new(capacity: usize) -> Outbox {
+    pub(crate) fn new(capacity: usize, coalesce: bool) -> Outbox {
         let capacity = capacity.clamp(1, u32::MAX as usize);
         Outbox {
             state: Mutex::new(State::default()),
@@ -97,6 +100,7 @@ impl Outbox {
             idle: Notify::new(),
             budget: Semaphore::new(capacity),
             capacity,
+            coalesce,
         }
     }
 
@@ -183,30 +187,37 @@ impl Outbox {
     /// outbox is closed, and whether it is closed with nothing left to take.
     fn fill(&self, batch: &mut FrameQueue) -> (usize, bool, bool) {
         let mut st = self.lock();
-        let mut released = std::mem::take(&mut st.ready_charge);
-        batch.extend(st.ready.drain(..));
-        while batch.remaining() < BATCH_BYTES {
-            let Some(mut s) = st.streams.pop_front() else {
-                break;
-            };
-            match s.rest.next() {
-                Some(next) => {
-                    let frame = std::mem::replace(&mut s.next, next);
-                    // Give the budget back as the message goes out, not only at its end:
-                    // a message as large as the whole budget must not block the others.
-                    let back = frame.wire_len().min(s.charge);
-                    s.charge -= back;
-                    released += back;
-                    batch.push(frame);
-                    st.streams.push_back(s);
-                }
-                None => {
-                    batch.push(s.next);
-                    released += s.charge;
+        let mut released = 0;
+        // Only an empty batch is refilled: while one is being written the socket is full,
+        // and what arrives meanwhile waits its turn in `ready`, ahead of further parts.
+        if batch.is_empty() {
+            released = std::mem::take(&mut st.ready_charge);
+            // O(1): the ready queue becomes the batch (no frame is moved).
+            std::mem::swap(batch, &mut st.ready);
+            while batch.remaining() < BATCH_BYTES {
+                let Some(mut s) = st.streams.pop_front() else {
+                    break;
+                };
+                match s.rest.next() {
+                    Some(next) => {
+                        let frame = std::mem::replace(&mut s.next, next);
+                        // Give the budget back as the message goes out, not only at its
+                        // end: a message as large as the whole budget must not block the
+                        // others.
+                        let back = frame.wire_len().min(s.charge);
+                        s.charge -= back;
+                        released += back;
+                        batch.push(frame);
+                        st.streams.push_back(s);
+                    }
+                    None => {
+                        batch.push(s.next);
+                        released += s.charge;
+                    }
                 }
             }
         }
-        let finished = st.closed && st.streams.is_empty();
+        let finished = st.closed && st.ready.is_empty() && st.streams.is_empty();
         let was_writing = std::mem::replace(&mut st.writing, !batch.is_empty());
         let closed = st.closed;
         drop(st);
@@ -256,6 +267,8 @@ impl Outbox {
     ) -> std::io::Result<()> {
         let mut batch = FrameQueue::new();
         let mut deadline: Option<Instant> = None;
+        let cancelled = cancel.cancelled();
+        tokio::pin!(cancelled);
         loop {
             let (released, closed, finished) = self.fill(&mut batch);
             if released > 0 {
@@ -272,15 +285,22 @@ impl Outbox {
                 }
                 tokio::select! {
                     biased;
-                    _ = cancel.cancelled() => return Ok(()),
-                    _ = self.wake.notified() => continue,
+                    _ = &mut cancelled => return Ok(()),
+                    _ = self.wake.notified() => {}
                 }
+                // Woken by the first producer of a burst: let the others (callers woken by
+                // the same batch of responses, say) queue theirs too, so that one write
+                // carries them all.
+                if self.coalesce {
+                    yield_to_queued_tasks().await;
+                }
+                continue;
             }
             let mut slices = [IoSlice::new(&[]); MAX_IO_SLICES];
             let n = batch.chunks_vectored(&mut slices);
             let written = tokio::select! {
                 biased;
-                _ = cancel.cancelled() => return Ok(()),
+                _ = &mut cancelled => return Ok(()),
                 _ = sleep_until_opt(deadline) => {
                     return Err(std::io::Error::new(
                         std::io::ErrorKind::TimedOut,
@@ -295,6 +315,24 @@ impl Outbox {
             batch.advance(written);
         }
     }
+}
+
+/// Returns `Pending` once after waking itself: the task goes to the back of its worker's
+/// run queue, so the tasks already queued there (producers woken by the same event) run
+/// first. (`tokio::task::yield_now` defers the wake-up until the worker parks, which under
+/// load can be much later.)
+async fn yield_to_queued_tasks() {
+    let mut yielded = false;
+    std::future::poll_fn(|cx| {
+        if yielded {
+            std::task::Poll::Ready(())
+        } else {
+            yielded = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    })
+    .await;
 }
 
 /// Sleeps until `deadline`, or forever without one.
@@ -324,7 +362,7 @@ fn push_locked(
     }
     for _ in 0..lead.max(1) {
         match frames.next() {
-            Some(f) => st.ready.push_back(f),
+            Some(f) => st.ready.push(f),
             None => break,
         }
     }
@@ -353,7 +391,7 @@ mod tests {
 
     #[tokio::test]
     async fn small_responses_overtake_the_parts_of_a_big_one() {
-        let out = Outbox::new(1 << 24);
+        let out = Outbox::new(1 << 24, false);
         let (_, big) = response(1, 40 * skywire_codec::MULTI_PART);
         let c = out.reserve(40 * skywire_codec::MULTI_PART).await.unwrap();
         out.push(c, big, 1).unwrap();
@@ -388,7 +426,7 @@ mod tests {
 
     #[tokio::test]
     async fn budget_makes_producers_wait_and_close_fails_them() {
-        let out = Outbox::new(100);
+        let out = Outbox::new(100, false);
         let c = out.reserve(80).await.unwrap();
         let (_, f) = response(1, 70);
         out.push(c, f, 1).unwrap();

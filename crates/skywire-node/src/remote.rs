@@ -1,6 +1,7 @@
 //! A remote node as the calling side sees it: where it is, and the one connection to it.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -10,7 +11,6 @@ use serde::Serialize;
 use skywire_codec::{Response, Session, Target};
 use skywire_seri::Value;
 use tokio::net::TcpStream;
-use tokio_util::sync::CancellationToken;
 
 use crate::call_options::{CallOptions, IntoTarget};
 use crate::conn::{Conn, ConnSettings};
@@ -39,7 +39,7 @@ pub(crate) struct RemoteInner {
     settings: ConnSettings,
     call_timeout: Option<Duration>,
     connect_timeout: Duration,
-    shutdown: CancellationToken,
+    shutdown: Arc<AtomicBool>,
     state: Mutex<State>,
     connecting: tokio::sync::Mutex<()>,
 }
@@ -59,7 +59,8 @@ pub(crate) struct RemoteSettings {
     pub(crate) call_timeout: Option<Duration>,
     pub(crate) connect_timeout: Duration,
     pub(crate) first_session: Session,
-    pub(crate) shutdown: CancellationToken,
+    /// Set when the node shuts down.
+    pub(crate) shutdown: Arc<AtomicBool>,
 }
 
 /// A handle to one remote node: its calls share one connection, opened on first use and
@@ -129,7 +130,7 @@ impl Remote {
         args: &[Value],
         opts: &CallOptions,
     ) -> Result<Vec<Value>, CallError> {
-        let payload = skywire_seri::pack(args)?;
+        let payload = crate::pack::pack(args)?;
         let reply = self.call_raw(target, payload, opts).await?;
         self.unpack(&reply)
     }
@@ -184,7 +185,7 @@ impl Remote {
         args: &[Value],
         opts: &CallOptions,
     ) -> Result<(), CallError> {
-        let payload = skywire_seri::pack(args)?;
+        let payload = crate::pack::pack(args)?;
         self.send_raw(target, payload, opts).await
     }
 
@@ -361,7 +362,7 @@ impl Remote {
                 first_session,
             );
             let mut st = self.inner.lock();
-            if st.generation != generation || self.inner.shutdown.is_cancelled() {
+            if st.generation != generation || self.inner.shutdown.load(Ordering::Acquire) {
                 drop(st);
                 conn.close("the node moved while connecting");
                 continue;
@@ -373,7 +374,7 @@ impl Remote {
 
     /// The current connection if it is open; an error if the node is down or gone.
     fn live(&self) -> Result<Option<Arc<Conn>>, CallError> {
-        if self.inner.shutdown.is_cancelled() {
+        if self.inner.shutdown.load(Ordering::Acquire) {
             return Err(CallError::Shutdown);
         }
         let mut st = self.inner.lock();

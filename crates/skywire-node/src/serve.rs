@@ -49,7 +49,7 @@ pub(crate) async fn serve(
     let cancel = server_cancel.child_token();
     let (rd, wr) = stream.into_split();
     let config = &shared.config;
-    let outbox = Arc::new(Outbox::new(config.max_buffered_bytes));
+    let outbox = Arc::new(Outbox::new(config.max_buffered_bytes, false));
     {
         let outbox = outbox.clone();
         let cancel = cancel.clone();
@@ -120,6 +120,8 @@ impl Serving {
     ) -> End {
         let mut decoder = RequestDecoder::new(self.shared.config.limits);
         let mut buf = BytesMut::with_capacity(READ_BUF);
+        let cancelled = cancel.cancelled();
+        tokio::pin!(cancelled);
         loop {
             loop {
                 match decoder.decode(&mut buf) {
@@ -143,7 +145,7 @@ impl Serving {
             }
             let read = tokio::select! {
                 biased;
-                _ = cancel.cancelled() => return End::Stopped,
+                _ = &mut cancelled => return End::Stopped,
                 r = rd.read_buf(&mut buf) => r,
             };
             match read {
@@ -348,7 +350,7 @@ impl Serving {
                 .unwrap_or_else(PoisonError::into_inner)
                 .address_of(&n)
         });
-        match address.map(|a| skywire_seri::pack(&[Value::Integer(i64::from(a))])) {
+        match address.map(|a| crate::pack::pack(&[Value::Integer(i64::from(a))])) {
             Some(Ok(packed)) => Response::ok(req.session, packed),
             _ => Response::error(req.session, Bytes::from_static(NAME_NOT_FOUND.as_bytes())),
         }
@@ -387,7 +389,7 @@ fn response_for(
             tracing::warn!(%peer, service = address, "push failed: {e}");
             None
         }
-        (false, Ok(values)) => Some(match skywire_seri::pack(&values) {
+        (false, Ok(values)) => Some(match crate::pack::pack(&values) {
             Ok(packed) => Response::ok(session, packed),
             Err(e) => Response::error(session, format!("cannot pack the results: {e}")),
         }),
