@@ -153,11 +153,20 @@ async fn a_server_killed_mid_call_fails_the_call_and_the_next_call_reconnects() 
             .unwrap();
         assert!(is_lost(&r), "{r:?}");
     }
-    // Nobody listens: connecting fails (at once, not a hang).
+    // Nobody listens: connecting fails (at once, not a hang), for every caller.
     let e = guard("call to a dead node", client.call("db", "@echo", &[]))
         .await
         .unwrap_err();
     assert!(matches!(e, CallError::Connect { .. }), "{e:?}");
+    let mut many = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let c = client.clone();
+        many.spawn(async move { c.call("db", "@echo", &[]).await });
+    }
+    while let Some(r) = guard("calls to a dead node", many.join_next()).await {
+        let e = r.unwrap().unwrap_err();
+        assert!(matches!(e, CallError::Connect { .. }), "{e:?}");
+    }
     // The server comes back on the same port: the next call reconnects.
     let listener = server.listen(addr).await.unwrap();
     let ret = guard(

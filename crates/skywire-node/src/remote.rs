@@ -3,7 +3,7 @@
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
@@ -32,6 +32,9 @@ struct State {
     conn: Option<Arc<Conn>>,
     next_session: Session,
     generation: u64,
+    /// The last failed connection attempt: callers that waited for it share its outcome
+    /// instead of each trying (and maybe each waiting out the connect timeout) in turn.
+    last_failure: Option<(Instant, u64, CallError)>,
 }
 
 pub(crate) struct RemoteInner {
@@ -96,6 +99,7 @@ impl Remote {
                     conn: None,
                     next_session: s.first_session,
                     generation: 0,
+                    last_failure: None,
                 }),
                 connecting: tokio::sync::Mutex::new(()),
             }),
@@ -330,6 +334,7 @@ impl Remote {
         if let Some(c) = self.live()? {
             return Ok(c);
         }
+        let waiting_since = Instant::now();
         let _one_at_a_time = self.inner.connecting.lock().await;
         loop {
             if let Some(c) = self.live()? {
@@ -337,6 +342,13 @@ impl Remote {
             }
             let (addr, generation, first_session) = {
                 let st = self.inner.lock();
+                // Someone tried while we waited for our turn, for the same address: share
+                // the outcome.
+                if let Some((at, g, e)) = &st.last_failure {
+                    if *at >= waiting_since && *g == st.generation {
+                        return Err(e.clone());
+                    }
+                }
                 match &st.place {
                     Place::At(a) => (a.clone(), st.generation, st.next_session),
                     // live() has checked the other places.
@@ -346,10 +358,11 @@ impl Remote {
             let connect = TcpStream::connect(addr.as_str());
             let stream = match tokio::time::timeout(self.inner.connect_timeout, connect).await {
                 Ok(Ok(s)) => s,
-                Ok(Err(e)) => return Err(self.connect_error(&addr, e.to_string())),
+                Ok(Err(e)) => return Err(self.connect_failed(generation, &addr, e.to_string())),
                 Err(_) => {
                     let after = self.inner.connect_timeout;
-                    return Err(self.connect_error(&addr, format!("timed out after {after:?}")));
+                    let reason = format!("timed out after {after:?}");
+                    return Err(self.connect_failed(generation, &addr, reason));
                 }
             };
             if let Err(e) = stream.set_nodelay(true) {
@@ -367,9 +380,22 @@ impl Remote {
                 conn.close("the node moved while connecting");
                 continue;
             }
+            st.last_failure = None;
             st.conn = Some(conn.clone());
             return Ok(conn);
         }
+    }
+
+    /// Records a failed connection attempt and gives its error.
+    fn connect_failed(&self, generation: u64, addr: &str, reason: String) -> CallError {
+        let e = CallError::Connect {
+            node: self.inner.name.clone(),
+            addr: addr.to_owned(),
+            reason,
+        };
+        tracing::debug!(node = %self.inner.name, "{e}");
+        self.inner.lock().last_failure = Some((Instant::now(), generation, e.clone()));
+        e
     }
 
     /// The current connection if it is open; an error if the node is down or gone.
@@ -396,14 +422,6 @@ impl Remote {
         match place {
             Place::Down => CallError::NodeDown { node },
             _ => CallError::UnknownNode { node },
-        }
-    }
-
-    fn connect_error(&self, addr: &str, reason: String) -> CallError {
-        CallError::Connect {
-            node: self.inner.name.clone(),
-            addr: addr.to_owned(),
-            reason,
         }
     }
 }
