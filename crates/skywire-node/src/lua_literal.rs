@@ -22,7 +22,8 @@
 use bytes::Bytes;
 use skywire_seri::{Table, Value};
 
-/// How deep tables may nest in a literal (as deep as lua-seri decoding allows).
+/// How deep tables (and parentheses, and unary minus signs) may nest in a literal (as deep
+/// as lua-seri decoding allows tables to).
 pub const MAX_LITERAL_DEPTH: usize = skywire_seri::DEFAULT_MAX_DEPTH;
 
 /// What is wrong with a literal, and where (1-based line and column, in bytes).
@@ -67,8 +68,8 @@ pub enum LiteralErrorKind {
     /// `/` or unary minus applied to something that is not a number.
     #[error("arithmetic on a {0} value")]
     NotANumber(&'static str),
-    /// Tables nested deeper than [`MAX_LITERAL_DEPTH`].
-    #[error("tables nested deeper than {MAX_LITERAL_DEPTH}")]
+    /// Tables, parentheses and minus signs nested deeper than [`MAX_LITERAL_DEPTH`].
+    #[error("nested deeper than {MAX_LITERAL_DEPTH}")]
     TooDeep,
     /// Something follows the literal.
     #[error("unexpected text after the value")]
@@ -289,10 +290,13 @@ impl<'a> Parser<'a> {
 
     fn unary(&mut self, depth: usize) -> Result<Value, LiteralError> {
         if self.peek() == Some(b'-') && self.peek_at(1) != Some(b'-') {
+            if depth >= MAX_LITERAL_DEPTH {
+                return Err(self.error(LiteralErrorKind::TooDeep));
+            }
             self.bump();
             self.skip_space()?;
             let at = self.pos;
-            let v = self.unary(depth)?;
+            let v = self.unary(depth + 1)?;
             return match v {
                 Value::Integer(i) => Ok(Value::Integer(i.wrapping_neg())),
                 Value::Real(f) => Ok(Value::Real(-f)),
@@ -312,9 +316,12 @@ impl<'a> Parser<'a> {
             },
             Some(b'{') => self.table(depth),
             Some(b'(') => {
+                if depth >= MAX_LITERAL_DEPTH {
+                    return Err(self.error(LiteralErrorKind::TooDeep));
+                }
                 self.bump();
                 self.skip_space()?;
-                let v = self.value_at(depth)?;
+                let v = self.value_at(depth + 1)?;
                 self.skip_space()?;
                 self.expect(b')', "')'")?;
                 Ok(v)
@@ -933,6 +940,23 @@ mod tests {
         );
         let ok = "{".repeat(MAX_LITERAL_DEPTH) + &"}".repeat(MAX_LITERAL_DEPTH);
         assert!(parse_value(&ok).is_ok());
+        // Hostile nesting of other kinds is bounded too (no stack overflow).
+        let parens = "(".repeat(100_000) + "1" + &")".repeat(100_000);
+        assert_eq!(
+            parse_value(&parens).unwrap_err().kind,
+            LiteralErrorKind::TooDeep
+        );
+        let minus = "- ".repeat(100_000) + "1";
+        assert_eq!(
+            parse_value(&minus).unwrap_err().kind,
+            LiteralErrorKind::TooDeep
+        );
+        let mixed = "{(".repeat(100_000);
+        assert_eq!(
+            parse_value(&mixed).unwrap_err().kind,
+            LiteralErrorKind::TooDeep
+        );
+        assert_eq!(parse_value("- - -(((3)))").unwrap(), Value::Integer(-3));
     }
 
     #[test]
