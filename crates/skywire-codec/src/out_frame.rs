@@ -10,8 +10,32 @@ use crate::target::MAX_NAME_LEN;
 /// session and total size (a by-name multi-part header).
 pub const MAX_HEAD_LEN: usize = FRAME_HEADER_LEN + 1 + 1 + MAX_NAME_LEN + 4 + 4;
 
-/// One frame ready to be written: the frame header and packet fields, kept inline, and the
-/// data that follows them, a [`Bytes`] slice of the caller's payload (never copied).
+/// Header bytes kept inside the frame itself. Every packet's fixed part fits except those of
+/// by-name packets with long names (a by-name request's head is `8 + name length` bytes with
+/// the frame header, a by-name multi-part header's `12 + name length`).
+const INLINE_HEAD_LEN: usize = 30;
+
+/// The frame header and packet fields of an [`OutFrame`].
+#[derive(Clone, Debug)]
+enum Head {
+    /// Short heads (nearly all): no allocation, and small enough that moving frames around
+    /// stays cheap.
+    Inline { buf: [u8; INLINE_HEAD_LEN], len: u8 },
+    /// Heads with a long service name: one shared allocation.
+    Shared(Bytes),
+}
+
+impl Head {
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            Head::Inline { buf, len } => &buf[..usize::from(*len)],
+            Head::Shared(b) => b,
+        }
+    }
+}
+
+/// One frame ready to be written: the frame header and packet fields, and the data that
+/// follows them, a [`Bytes`] slice of the caller's payload (never copied).
 ///
 /// `OutFrame` implements [`Buf`], so it can be handed to anything that writes a `Buf`; its
 /// [`chunks_vectored`](Buf::chunks_vectored) gives both pieces for one vectored write.
@@ -26,8 +50,7 @@ pub const MAX_HEAD_LEN: usize = FRAME_HEADER_LEN + 1 + 1 + MAX_NAME_LEN + 4 + 4;
 /// ```
 #[derive(Clone, Debug)]
 pub struct OutFrame {
-    head: [u8; MAX_HEAD_LEN],
-    head_len: u16,
+    head: Head,
     head_pos: u16,
     data: Bytes,
 }
@@ -35,21 +58,28 @@ pub struct OutFrame {
 impl OutFrame {
     /// Starts a frame whose body will end with `data`; the frame length is filled in by
     /// [`HeadWriter::finish`].
+    #[inline]
     pub(crate) fn build(data: Bytes) -> HeadWriter {
         HeadWriter {
-            frame: OutFrame {
-                head: [0; MAX_HEAD_LEN],
-                head_len: FRAME_HEADER_LEN as u16,
-                head_pos: 0,
-                data,
-            },
+            buf: [0; MAX_HEAD_LEN],
+            len: FRAME_HEADER_LEN,
+            data,
         }
+    }
+
+    fn head(&self) -> &[u8] {
+        self.head.as_slice()
+    }
+
+    /// The unwritten part of the head.
+    fn head_rest(&self) -> &[u8] {
+        &self.head()[usize::from(self.head_pos)..]
     }
 
     /// The packet body (everything after the 2-byte frame header), as a copy.
     pub fn body_to_vec(&self) -> alloc::vec::Vec<u8> {
         let mut v = alloc::vec::Vec::with_capacity(self.wire_len() - FRAME_HEADER_LEN);
-        v.extend_from_slice(&self.head[FRAME_HEADER_LEN..usize::from(self.head_len)]);
+        v.extend_from_slice(&self.head()[FRAME_HEADER_LEN..]);
         v.extend_from_slice(&self.data);
         v
     }
@@ -57,14 +87,14 @@ impl OutFrame {
     /// The whole frame (header included), as a copy: for tests and tools.
     pub fn to_vec(&self) -> alloc::vec::Vec<u8> {
         let mut v = alloc::vec::Vec::with_capacity(self.wire_len());
-        v.extend_from_slice(&self.head[..usize::from(self.head_len)]);
+        v.extend_from_slice(self.head());
         v.extend_from_slice(&self.data);
         v
     }
 
     /// Bytes the whole frame takes on the wire.
     pub fn wire_len(&self) -> usize {
-        usize::from(self.head_len) + self.data.len()
+        self.head().len() + self.data.len()
     }
 
     /// The data part, shared with the payload it came from.
@@ -75,27 +105,29 @@ impl OutFrame {
     /// Copies the unwritten rest of the frame into `dst` (for APIs that want one buffer,
     /// like a tokio-util `Encoder`).
     pub fn write_to(&self, dst: &mut impl BufMut) {
-        dst.put_slice(&self.head[usize::from(self.head_pos)..usize::from(self.head_len)]);
+        dst.put_slice(self.head_rest());
         dst.put_slice(&self.data);
     }
 }
 
 impl Buf for OutFrame {
+    #[inline]
     fn remaining(&self) -> usize {
-        usize::from(self.head_len - self.head_pos) + self.data.len()
+        self.head_rest().len() + self.data.len()
     }
 
+    #[inline]
     fn chunk(&self) -> &[u8] {
-        if self.head_pos < self.head_len {
-            &self.head[usize::from(self.head_pos)..usize::from(self.head_len)]
-        } else {
+        let head = self.head_rest();
+        if head.is_empty() {
             &self.data
+        } else {
+            head
         }
     }
 
     fn advance(&mut self, mut cnt: usize) {
-        let in_head = usize::from(self.head_len - self.head_pos);
-        let from_head = cnt.min(in_head);
+        let from_head = cnt.min(self.head_rest().len());
         self.head_pos += from_head as u16;
         cnt -= from_head;
         if cnt > 0 {
@@ -106,10 +138,9 @@ impl Buf for OutFrame {
     #[cfg(feature = "std")]
     fn chunks_vectored<'a>(&'a self, dst: &mut [std::io::IoSlice<'a>]) -> usize {
         let mut n = 0;
-        if n < dst.len() && self.head_pos < self.head_len {
-            dst[n] = std::io::IoSlice::new(
-                &self.head[usize::from(self.head_pos)..usize::from(self.head_len)],
-            );
+        let head = self.head_rest();
+        if n < dst.len() && !head.is_empty() {
+            dst[n] = std::io::IoSlice::new(head);
             n += 1;
         }
         if n < dst.len() && !self.data.is_empty() {
@@ -122,41 +153,61 @@ impl Buf for OutFrame {
 
 /// Writes a frame's fixed fields; [`finish`](Self::finish) fills in the frame length.
 pub(crate) struct HeadWriter {
-    frame: OutFrame,
+    buf: [u8; MAX_HEAD_LEN],
+    len: usize,
+    data: Bytes,
 }
 
 impl HeadWriter {
+    #[inline]
     pub(crate) fn u8(mut self, v: u8) -> Self {
         self.put(&[v]);
         self
     }
 
+    #[inline]
     pub(crate) fn u32_le(mut self, v: u32) -> Self {
         self.put(&v.to_le_bytes());
         self
     }
 
     /// A name with its one-byte length in front. The caller has checked the length.
+    #[inline]
     pub(crate) fn name(mut self, name: &[u8]) -> Self {
         self.put(&[name.len() as u8]);
         self.put(name);
         self
     }
 
+    #[inline]
     fn put(&mut self, bytes: &[u8]) {
-        let at = usize::from(self.frame.head_len);
-        self.frame.head[at..at + bytes.len()].copy_from_slice(bytes);
-        self.frame.head_len += bytes.len() as u16;
+        self.buf[self.len..self.len + bytes.len()].copy_from_slice(bytes);
+        self.len += bytes.len();
     }
 
     /// Fills in the frame length; fails if the body would not fit a frame.
+    #[inline]
     pub(crate) fn finish(mut self) -> Result<OutFrame, PacketError> {
-        let body = usize::from(self.frame.head_len) - FRAME_HEADER_LEN + self.frame.data.len();
+        let body = self.len - FRAME_HEADER_LEN + self.data.len();
         if body > MAX_FRAME_BODY {
             return Err(PacketError::BodyTooLarge { len: body });
         }
-        self.frame.head[..FRAME_HEADER_LEN].copy_from_slice(&crate::frame::header_bytes(body));
-        Ok(self.frame)
+        self.buf[..FRAME_HEADER_LEN].copy_from_slice(&crate::frame::header_bytes(body));
+        let head = if self.len <= INLINE_HEAD_LEN {
+            let mut buf = [0; INLINE_HEAD_LEN];
+            buf[..self.len].copy_from_slice(&self.buf[..self.len]);
+            Head::Inline {
+                buf,
+                len: self.len as u8,
+            }
+        } else {
+            Head::Shared(Bytes::copy_from_slice(&self.buf[..self.len]))
+        };
+        Ok(OutFrame {
+            head,
+            head_pos: 0,
+            data: self.data,
+        })
     }
 }
 
@@ -193,6 +244,36 @@ mod tests {
         assert_eq!(f.chunks_vectored(&mut slices), 2);
         assert_eq!(&*slices[0], &[0, 8, 4, 4, 3, 2, 1]);
         assert_eq!(&*slices[1], b"xyz");
+    }
+
+    #[test]
+    fn long_names_spill_to_a_shared_head_and_still_write_right() {
+        let name = [b'n'; 200];
+        let f = OutFrame::build(Bytes::from_static(b"p"))
+            .u8(0x80)
+            .name(&name)
+            .u32_le(7)
+            .finish()
+            .unwrap();
+        assert!(matches!(f.head, Head::Shared(_)));
+        let mut want = vec![0, 1 + 1 + 200 + 4 + 1, 0x80, 200];
+        want.extend_from_slice(&name);
+        want.extend_from_slice(&[7, 0, 0, 0, b'p']);
+        assert_eq!(f.to_vec(), want);
+        let mut g = f.clone();
+        g.advance(100);
+        assert_eq!(g.remaining(), want.len() - 100);
+        assert_eq!(g.chunk(), &want[100..want.len() - 1]);
+    }
+
+    #[test]
+    fn frames_stay_small() {
+        // Frames are moved through iterators and queues: keep them a few words long.
+        assert!(
+            core::mem::size_of::<OutFrame>() <= 80,
+            "{}",
+            core::mem::size_of::<OutFrame>()
+        );
     }
 
     #[test]
