@@ -310,3 +310,24 @@ fn a_clustername_file_is_loaded_and_listed() {
     assert!(err.contains(&format!("{}:1:6:", file.display())), "{err}");
     std::fs::remove_file(&file).unwrap();
 }
+
+#[test]
+fn a_reader_that_goes_away_is_not_a_crash() {
+    // `skywire call ... | head -c 1`: the pipe closes before the reply is printed.
+    let node = start_node(&[]);
+    let mut child = Command::new(SKYWIRE)
+        .args(["call", &node.addr, "@echo", "x"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader is gone before anything is written
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "stderr: {stderr}");
+    assert!(
+        out.status.success(),
+        "exit {:?}, stderr: {stderr}",
+        out.status
+    );
+}

@@ -145,10 +145,10 @@ pub fn run_call(args: CallArgs) -> CmdResult {
     match result {
         Ok(ret) => {
             if args.json {
-                println!("{}", skywire_seri::values_to_json(&ret));
+                outln!("{}", skywire_seri::values_to_json(&ret))?;
             } else {
                 let line: Vec<String> = ret.iter().map(Value::to_string).collect();
-                println!("{}", line.join(", "));
+                outln!("{}", line.join(", "))?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -178,9 +178,9 @@ pub fn run_query(args: QueryArgs) -> CmdResult {
     })? {
         Ok(address) => {
             if args.json {
-                println!("{}", serde_json::Value::from(address));
+                outln!("{}", serde_json::Value::from(address))?;
             } else {
-                println!("{address}");
+                outln!("{address}")?;
             }
             Ok(ExitCode::SUCCESS)
         }

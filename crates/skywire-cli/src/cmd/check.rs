@@ -56,42 +56,49 @@ pub fn run(args: Args) -> CmdResult {
         },
     )?;
     for r in &report.inputs {
-        println!(
+        outln!(
             "{}: {} messages ({} requests, {} responses), {} frames, {} bytes",
-            r.name, r.totals.messages, r.requests, r.responses, r.totals.frames, r.totals.bytes
-        );
+            r.name,
+            r.totals.messages,
+            r.requests,
+            r.responses,
+            r.totals.frames,
+            r.totals.bytes
+        )?;
     }
     if report.unanswered > 0 {
-        println!(
+        outln!(
             "{} call(s) or query(ies) got no response",
             report.unanswered
-        );
+        )?;
     }
     if let (Some(log), Some((ops, pushes))) = (&args.log, report.log_lines) {
-        print!("log {}: {ops} operations", log.display());
-        match (&args.pushes, pushes) {
-            (Some(p), Some(n)) => println!("; push log {}: {n} pushes", p.display()),
-            _ => println!(),
-        }
+        let pushes = match (&args.pushes, pushes) {
+            (Some(p), Some(n)) => format!("; push log {}: {n} pushes", p.display()),
+            _ => String::new(),
+        };
+        outln!("log {}: {ops} operations{pushes}", log.display())?;
     }
     for m in &report.mismatches {
-        println!("mismatch: {}: {}", m.place, m.what);
+        outln!("mismatch: {}: {}", m.place, m.what)?;
     }
     let t = report.totals();
     if report.passed() {
-        println!(
+        outln!(
             "check passed: {} messages, {} frames, {} bytes, 0 mismatches",
-            t.messages, t.frames, t.bytes
-        );
+            t.messages,
+            t.frames,
+            t.bytes
+        )?;
         Ok(ExitCode::SUCCESS)
     } else {
-        println!(
+        outln!(
             "check FAILED: {} messages, {} frames, {} bytes, {} mismatch(es)",
             t.messages,
             t.frames,
             t.bytes,
             report.mismatches.len()
-        );
+        )?;
         Ok(ExitCode::FAILURE)
     }
 }

@@ -1,6 +1,14 @@
 //! One module per subcommand. Each has clap `Args` and a `run` that returns the exit code,
 //! or an error that `main` prints on one line.
 
+/// `println!` for what a subcommand prints: returns an `io::Result` instead of panicking,
+/// and treats a reader that went away (`skywire ... | head`) as the end of the output.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::cmd::write_stdout(format_args!($($arg)*))
+    };
+}
+
 pub mod bench;
 pub mod call;
 pub mod check;
@@ -9,3 +17,13 @@ pub mod node;
 
 /// What a subcommand returns: an exit code, or an error printed as one line.
 pub type CmdResult = Result<std::process::ExitCode, Box<dyn std::error::Error + Send + Sync>>;
+
+/// Writes one line to standard output. A closed pipe is not an error: like other Unix tools,
+/// we just stop printing. (`println!` would panic there.)
+pub fn write_stdout(line: std::fmt::Arguments<'_>) -> std::io::Result<()> {
+    use std::io::Write;
+    match writeln!(std::io::stdout().lock(), "{line}") {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => r,
+    }
+}

@@ -140,15 +140,15 @@ async fn serve(args: Args) -> CmdResult {
         .listen(args.listen.as_str())
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
-    println!("listening on {}", listener.local_addr());
+    outln!("listening on {}", listener.local_addr())?;
     for s in node.services() {
-        println!("service {0}: @{0} .{0} {1} (0x{1:08x})", s.name, s.address);
+        outln!("service {0}: @{0} .{0} {1} (0x{1:08x})", s.name, s.address)?;
     }
     for (name, addr) in node.cluster().nodes() {
-        println!("node {name} = {addr}");
+        outln!("node {name} = {addr}")?;
     }
     wait_for_signal().await?;
-    println!("shutting down");
+    outln!("shutting down")?;
     listener.shutdown().await;
     node.shutdown();
     Ok(ExitCode::SUCCESS)
