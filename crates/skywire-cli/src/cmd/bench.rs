@@ -15,6 +15,7 @@
 //! moment its reply is decoded.
 
 mod conn;
+mod cpu;
 mod out_queue;
 mod payload;
 mod report;
@@ -109,13 +110,18 @@ pub fn run(args: Args) -> CmdResult {
             .enable_all()
             .build()?
     };
+    let cpu_before = cpu::process_cpu_seconds();
     let outcome = runtime.block_on(conn::run(addr, args.connections, args.callers, plan))?;
+    let client_cpu_seconds = cpu::process_cpu_seconds()
+        .zip(cpu_before)
+        .map(|(after, before)| after - before);
     let report = Report {
         addr: args.addr.clone(),
         target: args.target.clone(),
         connections: args.connections,
         callers: args.callers,
         size: args.size,
+        client_cpu_seconds,
         outcome,
     };
     if args.json {

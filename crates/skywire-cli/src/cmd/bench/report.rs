@@ -17,6 +17,9 @@ pub struct Report {
     pub callers: usize,
     /// Bytes of the payload string of every call.
     pub size: usize,
+    /// CPU seconds this process used for the whole run (connecting and warm-up included),
+    /// where the platform says.
+    pub client_cpu_seconds: Option<f64>,
     /// What was measured.
     pub outcome: Outcome,
 }
@@ -84,6 +87,7 @@ impl Report {
             "mb_per_s": round(self.mb_per_s(), 3),
             "bytes_out": o.bytes_out,
             "bytes_in": o.bytes_in,
+            "client_cpu_s": self.client_cpu_seconds.map(|c| round(c, 2)),
             "latency_us": {
                 "p50": round(l.p50, 1),
                 "p90": round(l.p90, 1),
@@ -117,6 +121,9 @@ impl Report {
             "  latency   p50 {:.1} us, p90 {:.1} us, p99 {:.1} us, p99.9 {:.1} us, max {:.1} us\n",
             l.p50, l.p90, l.p99, l.p999, l.max
         );
+        if let Some(c) = self.client_cpu_seconds {
+            s += &format!("  client    {c:.2} CPU seconds\n");
+        }
         if let Some(e) = &o.first_error {
             s += &format!("  first error: {e}\n");
         }

@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""Turns the raw figures of one bench/run.sh run (JSON lines) into BENCHMARKS.md's table:
+every row of issue 5 beside skynet's figure and the target."""
+import json
+import sys
+
+# (label, source, key, skynet, target, unit, better)
+ROWS = [
+    ('`skynet.pack("cmd", msg)` (200 bytes)', "seri_pack/cmd_msg", None, 2490, 250, "ns", "lower"),
+    ("`skynet.unpack` of those 200 bytes", "seri_unpack/cmd_msg", None, 3310, 330, "ns", "lower"),
+    ('`skynet.pack("ping", 1)` (7 bytes)', "seri_pack/ping_1", None, 161, 20, "ns", "lower"),
+    ('`skynet.unpack` of `("ping", 1)`', "seri_unpack/ping_1", None, 70, 20, "ns", "lower"),
+    ("node to node, 1 caller, tiny call, median latency", "one_caller_tiny", "p50", 107, 35, "us", "lower"),
+    ("node to node, 64 callers, 1 connection, tiny calls", "callers64_tiny", "rate", 31900, 320000, "calls/s", "higher"),
+    ("node to node, 64 callers, 4 KiB argument echoed", "callers64_4KiB", "rate", 23200, 230000, "calls/s", "higher"),
+    ("node to node, 8 callers, 100,000-byte argument echoed", "callers8_100000B", "rate", 3470, 17000, "calls/s", "higher"),
+]
+
+
+def fmt(x, unit):
+    if unit == "calls/s":
+        return f"{x:,.0f} calls/s"
+    if unit == "us":
+        return f"{x:.1f} us"
+    return f"{x:.1f} ns"
+
+
+def main(path):
+    benches, rows, extra = {}, {}, []
+    with open(path) as f:
+        for line in f:
+            j = json.loads(line)
+            if "bench" in j:
+                benches[j["bench"]] = j["median_ns"]
+            elif "row" in j:
+                rows[j["row"]] = j
+            else:
+                extra.append(j)
+    print("| work | skynet | target | measured | vs target | vs skynet |")
+    print("|---|---|---|---|---|---|")
+    for label, src, key, skynet, target, unit, better in ROWS:
+        if src in benches:
+            v = benches[src]
+        elif src in rows:
+            r = rows[src]
+            v = r["latency_us"]["p50"] if key == "p50" else r["calls_per_s"]
+        else:
+            print(f"| {label} | {fmt(skynet, unit)} | {fmt(target, unit)} | not run | | |")
+            continue
+        if better == "lower":
+            to_target, to_skynet = target / v, skynet / v
+        else:
+            to_target, to_skynet = v / target, v / skynet
+        verdict = "met" if to_target >= 1 else "short"
+        print(f"| {label} | {fmt(skynet, unit)} | {fmt(target, unit)} | {fmt(v, unit)} "
+              f"| {to_target:.2f}x ({verdict}) | {to_skynet:.1f}x faster |")
+    if rows:
+        print()
+        print("| row | calls | errors | p50 us | p99 us | max us | MB/s | node CPU s | client CPU s | node CPU us/call | load |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
+        for name, r in rows.items():
+            l = r["latency_us"]
+            per_call = 1e6 * r["node_cpu_s"] / max(r["calls"], 1)
+            print(f"| {name} | {r['calls']:,} | {r['errors']} | {l['p50']} | {l['p99']} | {l['max']} "
+                  f"| {r['mb_per_s']:.1f} | {r['node_cpu_s']} | {r.get('client_cpu_s')} | {per_call:.1f} | {r['load']} |")
+    for j in extra:
+        if "sustained" in j:
+            s = j["sustained"]
+            print()
+            print(f"sustained: {s['calls']:,} calls in {s['seconds']} s, {s['errors']} errors; "
+                  f"node VmHWM {j['node_hwm_before_kb']} kB before, {j['node_hwm_after_kb']} kB after")
+    samples = [j for j in extra if "sustained_t" in j]
+    if samples:
+        print("node RSS during it (kB): " + ", ".join(f"{j['sustained_t']}s {j['node_rss_kb']}" for j in samples))
+    other = sorted(k for k in benches if k not in {r[1] for r in ROWS})
+    if other:
+        print()
+        print("| criterion bench | median |")
+        print("|---|---|")
+        for k in other:
+            print(f"| {k} | {benches[k]:,.1f} ns |")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
