@@ -353,9 +353,16 @@ impl Decoder<'_> {
                 DecodeErrorKind::ArrayTooLarge { len, remaining },
             ));
         }
+        // All the slots at once, then each decoded in place: pushing `Nil` one at a time
+        // builds it on the stack and copies all of its bytes (most never written) into
+        // the vector, which the CPU cannot forward from the stores that last touched that
+        // stack space, a stall per item.
         let mut array = Vec::with_capacity(len as usize);
-        for _ in 0..len {
-            self.push_value(depth + 1, &mut array)?;
+        array.resize_with(len as usize, Value::default);
+        for slot in array.iter_mut() {
+            if let Found::Table { start, cookie } = self.cur.scalar_to(slot)? {
+                fill(slot, self.table(start, cookie, depth + 1)?);
+            }
         }
         let mark = self.pairs.len();
         loop {
