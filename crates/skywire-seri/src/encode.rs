@@ -22,22 +22,43 @@ pub const MAX_PACK_DEPTH: usize = wire::MAX_DEPTH;
 /// assert_eq!(&bytes[..], &[0x0a, 0x01, 0x14, b'h', b'i']);
 /// ```
 pub fn pack(values: &[Value]) -> Result<Bytes, EncodeError> {
-    let len = packed_len(values)?;
-    let mut out = Vec::with_capacity(len);
-    write_values(values, &mut out);
-    // Exactly `len` bytes in a `len`-capacity Vec: converts without copying.
+    // One pass: the values are checked as they are written, into a buffer sized by a
+    // cheap estimate (exact unless there are tables), then trimmed to the exact size so
+    // that the `Bytes` takes the allocation as is (shrinking is done in place).
+    let mut out = Vec::with_capacity(estimated_len(values));
+    write_values(values, &mut out)?;
+    out.shrink_to_fit();
     Ok(Bytes::from(out))
 }
 
 /// Appends the packed argument list to `out`.
 ///
-/// All checks run before anything is written, so on error `out` is left as
-/// it was.
+/// On error, `out` is truncated back to the length it had (nothing of the failed
+/// list is left in it).
 pub fn pack_into(values: &[Value], out: &mut BytesMut) -> Result<(), EncodeError> {
-    let len = packed_len(values)?;
-    out.reserve(len);
-    write_values(values, out);
-    Ok(())
+    let start = out.len();
+    out.reserve(estimated_len(values));
+    write_values(values, out).inspect_err(|_| out.truncate(start))
+}
+
+/// What a table is guessed to take per item when sizing a buffer (the exact size would
+/// need a walk of the whole tree; the buffer grows if the guess is short).
+const GUESS_PER_TABLE_ITEM: usize = 16;
+
+/// The packed size of the arguments, exact for everything but tables, which are guessed.
+fn estimated_len(values: &[Value]) -> usize {
+    values.iter().fold(0usize, |n, v| {
+        n.saturating_add(match v {
+            Value::Nil | Value::Boolean(_) => 1,
+            Value::Integer(i) => 1 + integer_form(*i).1,
+            Value::Real(_) | Value::LightUserdata(_) => 9,
+            Value::String(s) => string_header_len(s.len()).unwrap_or(5) + s.len(),
+            Value::Table(t) => {
+                let items = t.array.len().saturating_add(t.hash.len().saturating_mul(2));
+                items.saturating_mul(GUESS_PER_TABLE_ITEM).saturating_add(2)
+            }
+        })
+    })
 }
 
 /// The exact number of bytes [`pack`] would produce, without writing them.
@@ -116,10 +137,10 @@ fn table_len(t: &Table, depth: usize) -> Result<usize, EncodeError> {
     Ok(n)
 }
 
-// The writers below run only after `packed_len` validated the values, so they
-// cannot fail; they never panic either way. Each value goes out in as few
-// appends as possible (type byte and fixed-size data together): every append
-// checks the capacity and updates the length.
+// The writers check each value as they write it (in the order `packed_len` checks them,
+// so both report the same first error). Each value goes out in as few appends as possible
+// (type byte and fixed-size data together): every append checks the capacity and updates
+// the length.
 
 /// Where packed bytes are appended.
 trait Sink {
@@ -140,10 +161,11 @@ impl Sink for BytesMut {
     }
 }
 
-fn write_values<S: Sink>(values: &[Value], out: &mut S) {
+fn write_values<S: Sink>(values: &[Value], out: &mut S) -> Result<(), EncodeError> {
     for v in values {
-        write_value(v, out);
+        write_value(v, 0, out)?;
     }
+    Ok(())
 }
 
 /// A type byte followed by the `N` little-endian bytes of a fixed-size field.
@@ -180,8 +202,12 @@ fn write_integer<S: Sink>(i: i64, out: &mut S) {
     }
 }
 
+/// Writes `v`, enclosed in `depth` tables.
 #[inline(always)]
-fn write_value<S: Sink>(v: &Value, out: &mut S) {
+fn write_value<S: Sink>(v: &Value, depth: usize, out: &mut S) -> Result<(), EncodeError> {
+    if depth > MAX_PACK_DEPTH {
+        return Err(EncodeError::TooDeep { depth });
+    }
     match v {
         Value::Nil => out.put(&[type_byte(wire::TYPE_NIL, 0)]),
         Value::Boolean(b) => out.put(&[type_byte(wire::TYPE_BOOLEAN, u8::from(*b))]),
@@ -202,17 +228,22 @@ fn write_value<S: Sink>(v: &Value, out: &mut S) {
                 let ty = type_byte(wire::TYPE_LONG_STRING, wire::LONG_STRING_WORD);
                 out.put(&with_type::<2, 3>(ty, (len as u16).to_le_bytes()));
             } else {
+                let Ok(len) = u32::try_from(len) else {
+                    return Err(EncodeError::StringTooLong { len });
+                };
                 let ty = type_byte(wire::TYPE_LONG_STRING, wire::LONG_STRING_DWORD);
-                out.put(&with_type::<4, 5>(ty, (len as u32).to_le_bytes()));
+                out.put(&with_type::<4, 5>(ty, len.to_le_bytes()));
             }
             out.put(s);
         }
-        Value::Table(t) => write_table(t, out),
+        Value::Table(t) => write_table(t, depth, out)?,
     }
+    Ok(())
 }
 
+// Out of line: the only recursion, so `write_value` can be inlined.
 #[inline(never)]
-fn write_table<S: Sink>(t: &Table, out: &mut S) {
+fn write_table<S: Sink>(t: &Table, depth: usize, out: &mut S) -> Result<(), EncodeError> {
     let n = t.array.len();
     if n >= usize::from(wire::ARRAY_ESCAPE) {
         out.put(&[type_byte(wire::TYPE_TABLE, wire::ARRAY_ESCAPE)]);
@@ -221,13 +252,19 @@ fn write_table<S: Sink>(t: &Table, out: &mut S) {
         out.put(&[type_byte(wire::TYPE_TABLE, n as u8)]);
     }
     for item in &t.array {
-        write_value(item, out);
+        write_value(item, depth + 1, out)?;
     }
     for (k, v) in &t.hash {
-        write_value(k, out);
-        write_value(v, out);
+        match k {
+            Value::Nil => return Err(EncodeError::NilKey),
+            Value::Real(f) if f.is_nan() => return Err(EncodeError::NanKey),
+            _ => {}
+        }
+        write_value(k, depth + 1, out)?;
+        write_value(v, depth + 1, out)?;
     }
     out.put(&[type_byte(wire::TYPE_NIL, 0)]);
+    Ok(())
 }
 
 #[cfg(test)]
@@ -256,6 +293,62 @@ mod tests {
         assert_eq!(&out[..], b"abc");
         pack_into(&[Value::from(1)], &mut out).unwrap();
         assert_eq!(&out[..], b"abc\x0a\x01");
+    }
+
+    /// `pack` checks values as it writes them, `packed_len` walks them without writing:
+    /// both must report the same first error, and a failed `pack_into` leaves nothing.
+    #[test]
+    fn pack_and_packed_len_agree_on_the_first_error() {
+        let nest = |mut v: Value, n: usize| {
+            for _ in 0..n {
+                v = Value::array(vec![v]);
+            }
+            v
+        };
+        let with_pairs = |pairs: Vec<(Value, Value)>| Value::Table(pairs.into_iter().collect());
+        let cases = vec![
+            vec![nest(Value::from(1), 33)],
+            vec![Value::from(1), nest(Value::Nil, 40)],
+            vec![with_pairs(vec![(Value::Nil, nest(Value::from(1), 40))])],
+            vec![with_pairs(vec![
+                (Value::from(1), Value::from(2)),
+                (Value::Real(f64::NAN), Value::Nil),
+                (Value::Nil, Value::Nil),
+            ])],
+            vec![nest(with_pairs(vec![(Value::Nil, Value::from(1))]), 31)],
+            vec![nest(with_pairs(vec![(Value::Nil, Value::from(1))]), 32)],
+            vec![nest(Value::Table(Table::new()), 32)],
+        ];
+        for args in cases {
+            let expected = packed_len(&args);
+            assert_eq!(pack(&args).map(|b| b.len()), expected, "{args:?}");
+            let mut out = BytesMut::from(&b"kept"[..]);
+            let r = pack_into(&args, &mut out);
+            assert_eq!(r.map(|()| out.len() - 4), expected);
+            if expected.is_err() {
+                assert_eq!(&out[..], b"kept");
+            }
+        }
+    }
+
+    /// The buffer is sized by a guess for tables: right when it is short (a table of long
+    /// strings), long (a table of small integers) or exact (no tables).
+    #[test]
+    fn exact_bytes_whatever_the_size_guess() {
+        let long = Value::from(vec![b'x'; 1000]);
+        let cases = vec![
+            vec![Value::array(vec![long.clone(), long.clone()]), long.clone()],
+            vec![Value::array((0..100).map(Value::from).collect())],
+            vec![Value::from("ping"), Value::from(1)],
+        ];
+        for args in cases {
+            let packed = pack(&args).unwrap();
+            assert_eq!(Ok(packed.len()), packed_len(&args));
+            assert_eq!(crate::unpack(&packed).unwrap(), args);
+            let mut out = BytesMut::new();
+            pack_into(&args, &mut out).unwrap();
+            assert_eq!(&out[..], &packed[..]);
+        }
     }
 
     #[test]
