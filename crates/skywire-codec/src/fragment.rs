@@ -14,7 +14,7 @@ use bytes::Bytes;
 
 use crate::message::{Request, Response};
 use crate::out_frame::OutFrame;
-use crate::packet::request::RequestPacket;
+use crate::packet::request::{self, RequestPacket};
 use crate::packet::response::ResponsePacket;
 use crate::session::Session;
 
@@ -40,7 +40,16 @@ pub const fn part_count(len: usize) -> usize {
 
 /// The error text as it goes on the wire: at most [`MULTI_PART`] bytes.
 pub fn truncate_error_text(text: &Bytes) -> Bytes {
-    text.slice(..text.len().min(MULTI_PART))
+    text.slice(..error_text_len(text.len()))
+}
+
+/// How many bytes of an error text of `len` bytes go on the wire.
+pub(crate) const fn error_text_len(len: usize) -> usize {
+    if len < MULTI_PART {
+        len
+    } else {
+        MULTI_PART
+    }
 }
 
 /// Cuts a payload into `MULTI_PART`-byte data slices, flagging the last one.
@@ -84,8 +93,9 @@ impl Iterator for Parts {
 /// ```
 #[derive(Clone, Debug)]
 pub struct RequestFrames {
-    first: Option<OutFrame>,
-    second: Option<OutFrame>,
+    /// The trace tag's frame, if any, and then the request's (or multi-part header's);
+    /// taken in place, so that handing one out moves only that frame.
+    heads: [Option<OutFrame>; 2],
     session: Session,
     parts: Option<Parts>,
 }
@@ -98,31 +108,17 @@ impl RequestFrames {
         };
         let multi = is_multi_part_request(req.payload.len());
         let head = if multi {
-            RequestPacket::MultiHeader {
-                target: req.target.clone(),
-                session: req.session,
-                size: u32::try_from(req.payload.len()).map_err(|_| {
-                    crate::PacketError::BodyTooLarge {
-                        len: req.payload.len(),
-                    }
-                })?,
-                push: req.push,
-            }
+            let size =
+                u32::try_from(req.payload.len()).map_err(|_| crate::PacketError::BodyTooLarge {
+                    len: req.payload.len(),
+                })?;
+            request::multi_header_frame(&req.target, req.session, size, req.push)?
         } else {
-            RequestPacket::Request {
-                target: req.target.clone(),
-                session: if req.push { Session::PUSH } else { req.session },
-                payload: req.payload.clone(),
-            }
-        }
-        .to_frame()?;
-        let (first, second) = match trace {
-            Some(t) => (Some(t), Some(head)),
-            None => (Some(head), None),
+            let session = if req.push { Session::PUSH } else { req.session };
+            request::request_frame(&req.target, session, req.payload.clone())?
         };
         Ok(RequestFrames {
-            first,
-            second,
+            heads: [trace, Some(head)],
             session: req.session,
             parts: multi.then(|| Parts {
                 payload: req.payload.clone(),
@@ -136,24 +132,18 @@ impl Iterator for RequestFrames {
     type Item = OutFrame;
 
     fn next(&mut self) -> Option<OutFrame> {
-        if let Some(f) = self.first.take() {
-            self.first = self.second.take();
-            return Some(f);
+        for head in &mut self.heads {
+            if let Some(f) = head.take() {
+                return Some(f);
+            }
         }
         let (data, last) = self.parts.as_mut()?.next()?;
         // A part body is 5 bytes plus at most MULTI_PART: it always fits a frame.
-        RequestPacket::Part {
-            session: self.session,
-            data,
-            last,
-        }
-        .to_frame()
-        .ok()
+        request::part_frame(self.session, data, last).ok()
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let n = usize::from(self.first.is_some())
-            + usize::from(self.second.is_some())
+        let n = self.heads.iter().filter(|h| h.is_some()).count()
             + self.parts.as_ref().map_or(0, |p| p.size_hint().0);
         (n, Some(n))
     }
@@ -201,7 +191,7 @@ impl ResponseFrames {
                 payload: resp.payload.clone(),
             }
         }
-        .to_frame()?;
+        .into_frame()?;
         Ok(ResponseFrames {
             first: Some(first),
             session,
@@ -227,7 +217,7 @@ impl Iterator for ResponseFrames {
             data,
             last,
         }
-        .to_frame()
+        .into_frame()
         .ok()
     }
 

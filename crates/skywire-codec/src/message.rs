@@ -1,10 +1,11 @@
 //! Whole messages: a request or push as the caller made it, a response as the callee made it,
 //! however many frames they took on the wire.
 
-use bytes::Bytes;
+use bytes::{BufMut, Bytes};
 
 use crate::error::PacketError;
-use crate::fragment::{RequestFrames, ResponseFrames};
+use crate::fragment::{error_text_len, RequestFrames, ResponseFrames};
+use crate::packet::{request, response};
 use crate::session::Session;
 use crate::target::Target;
 
@@ -113,6 +114,35 @@ impl Request {
     pub fn frames(&self) -> Result<RequestFrames, PacketError> {
         RequestFrames::new(self)
     }
+
+    /// Copies the frames of this request into `dst`: the bytes [`frames`](Self::frames)
+    /// would give, without building [`OutFrame`](crate::OutFrame)s for a one-frame request
+    /// (for writers that copy into one buffer anyway, like a tokio-util `Encoder`). Fails
+    /// as `frames` does, and then writes nothing.
+    ///
+    /// ```
+    /// use bytes::{Bytes, BytesMut};
+    /// use skywire_codec::{Request, Session, Target};
+    /// let req = Request::call(Target::name("@echo")?, Session::new(1), Bytes::from_static(b"\x24ping"));
+    /// let mut out = BytesMut::new();
+    /// req.write_frames(&mut out)?;
+    /// assert_eq!(&out[..], b"\x00\x10\x80\x05@echo\x01\x00\x00\x00\x24ping");
+    /// # Ok::<(), skywire_codec::PacketError>(())
+    /// ```
+    pub fn write_frames(&self, dst: &mut impl BufMut) -> Result<(), PacketError> {
+        if self.trace.is_none() && !self.is_multi_part() {
+            let session = if self.push {
+                Session::PUSH
+            } else {
+                self.session
+            };
+            return request::write_request_frame(dst, &self.target, session, &self.payload);
+        }
+        for f in self.frames()? {
+            f.write_to(dst);
+        }
+        Ok(())
+    }
 }
 
 /// A whole response, reassembled if it came in parts.
@@ -163,5 +193,33 @@ impl Response {
     /// ([`PacketError::ZeroSession`]).
     pub fn frames(&self) -> Result<ResponseFrames, PacketError> {
         ResponseFrames::new(self)
+    }
+
+    /// Copies the frames of this response into `dst`: the bytes [`frames`](Self::frames)
+    /// would give, without building [`OutFrame`](crate::OutFrame)s for a one-frame response.
+    /// Fails as `frames` does, and then writes nothing.
+    ///
+    /// ```
+    /// use bytes::{Bytes, BytesMut};
+    /// use skywire_codec::{Response, Session};
+    /// let mut out = BytesMut::new();
+    /// Response::ok(Session::new(1), Bytes::from_static(b"\x24ping")).write_frames(&mut out)?;
+    /// assert_eq!(&out[..], b"\x00\x0a\x01\x00\x00\x00\x01\x24ping");
+    /// # Ok::<(), skywire_codec::PacketError>(())
+    /// ```
+    pub fn write_frames(&self, dst: &mut impl BufMut) -> Result<(), PacketError> {
+        if !self.is_multi_part() {
+            let (ty, data) = if self.ok {
+                (response::OK, &self.payload[..])
+            } else {
+                let len = error_text_len(self.payload.len());
+                (response::ERROR, &self.payload[..len])
+            };
+            return response::write_single_frame(dst, self.session, ty, data);
+        }
+        for f in self.frames()? {
+            f.write_to(dst);
+        }
+        Ok(())
     }
 }

@@ -59,12 +59,8 @@ impl OutFrame {
     /// Starts a frame whose body will end with `data`; the frame length is filled in by
     /// [`HeadWriter::finish`].
     #[inline]
-    pub(crate) fn build(data: Bytes) -> HeadWriter {
-        HeadWriter {
-            buf: [0; MAX_HEAD_LEN],
-            len: FRAME_HEADER_LEN,
-            data,
-        }
+    pub(crate) fn build(data: Bytes) -> HeadWriter<Bytes> {
+        HeadWriter::new(data)
     }
 
     fn head(&self) -> &[u8] {
@@ -152,28 +148,52 @@ impl Buf for OutFrame {
 }
 
 /// Writes a frame's fixed fields; [`finish`](Self::finish) fills in the frame length.
-pub(crate) struct HeadWriter {
-    buf: [u8; MAX_HEAD_LEN],
+///
+/// The fields go into a small inline buffer; only a head too long for it (a long service
+/// name) spills into an allocation. (A buffer sized for the longest possible head would
+/// be zeroed and copied around for every frame.)
+///
+/// The data is a [`Bytes`] when the head becomes an [`OutFrame`] ([`finish`](Self::finish)),
+/// or a borrowed slice when head and data are copied straight into a buffer
+/// ([`write_into`](Self::write_into)).
+pub(crate) struct HeadWriter<D> {
+    inline: [u8; INLINE_HEAD_LEN],
+    /// Bytes written in `inline`, frame header included (the first 2, filled last).
     len: usize,
-    data: Bytes,
+    /// The whole head once it has outgrown `inline`.
+    spilled: Option<alloc::vec::Vec<u8>>,
+    data: D,
 }
 
-impl HeadWriter {
+// The writer is used in place (`&mut self` throughout): passed by value through a chain of
+// calls, its ~100 bytes would be copied at every step.
+impl<D: AsRef<[u8]>> HeadWriter<D> {
+    /// A writer for a frame whose body ends with `data`.
     #[inline]
-    pub(crate) fn u8(mut self, v: u8) -> Self {
+    pub(crate) fn new(data: D) -> Self {
+        HeadWriter {
+            inline: [0; INLINE_HEAD_LEN],
+            len: FRAME_HEADER_LEN,
+            spilled: None,
+            data,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn u8(&mut self, v: u8) -> &mut Self {
         self.put(&[v]);
         self
     }
 
     #[inline]
-    pub(crate) fn u32_le(mut self, v: u32) -> Self {
+    pub(crate) fn u32_le(&mut self, v: u32) -> &mut Self {
         self.put(&v.to_le_bytes());
         self
     }
 
     /// A name with its one-byte length in front. The caller has checked the length.
     #[inline]
-    pub(crate) fn name(mut self, name: &[u8]) -> Self {
+    pub(crate) fn name(&mut self, name: &[u8]) -> &mut Self {
         self.put(&[name.len() as u8]);
         self.put(name);
         self
@@ -181,32 +201,72 @@ impl HeadWriter {
 
     #[inline]
     fn put(&mut self, bytes: &[u8]) {
-        self.buf[self.len..self.len + bytes.len()].copy_from_slice(bytes);
-        self.len += bytes.len();
+        if let Some(head) = &mut self.spilled {
+            head.extend_from_slice(bytes);
+            return;
+        }
+        let end = self.len + bytes.len();
+        match self.inline.get_mut(self.len..end) {
+            Some(room) => {
+                room.copy_from_slice(bytes);
+                self.len = end;
+            }
+            None => self.spill(bytes),
+        }
     }
 
-    /// Fills in the frame length; fails if the body would not fit a frame.
+    #[cold]
+    fn spill(&mut self, bytes: &[u8]) {
+        let mut head = alloc::vec::Vec::with_capacity(MAX_HEAD_LEN);
+        head.extend_from_slice(&self.inline[..self.len]);
+        head.extend_from_slice(bytes);
+        self.spilled = Some(head);
+    }
+
+    /// The whole head with the frame length filled in; fails if the body would not fit a
+    /// frame.
     #[inline]
-    pub(crate) fn finish(mut self) -> Result<OutFrame, PacketError> {
-        let body = self.len - FRAME_HEADER_LEN + self.data.len();
+    fn complete_head(&mut self) -> Result<&[u8], PacketError> {
+        let head_len = self.spilled.as_ref().map_or(self.len, |h| h.len());
+        let body = head_len - FRAME_HEADER_LEN + self.data.as_ref().len();
         if body > MAX_FRAME_BODY {
             return Err(PacketError::BodyTooLarge { len: body });
         }
-        self.buf[..FRAME_HEADER_LEN].copy_from_slice(&crate::frame::header_bytes(body));
-        let head = if self.len <= INLINE_HEAD_LEN {
-            let mut buf = [0; INLINE_HEAD_LEN];
-            buf[..self.len].copy_from_slice(&self.buf[..self.len]);
-            Head::Inline {
-                buf,
+        let header = crate::frame::header_bytes(body);
+        let head = match &mut self.spilled {
+            None => &mut self.inline[..self.len],
+            Some(head) => &mut head[..],
+        };
+        head[..FRAME_HEADER_LEN].copy_from_slice(&header);
+        Ok(head)
+    }
+
+    /// Copies the frame (head, then data) into `dst`; nothing is written if it fails.
+    #[inline]
+    pub(crate) fn write_into(&mut self, dst: &mut impl BufMut) -> Result<(), PacketError> {
+        dst.put_slice(self.complete_head()?);
+        dst.put_slice(self.data.as_ref());
+        Ok(())
+    }
+}
+
+impl HeadWriter<Bytes> {
+    /// Fills in the frame length and hands the frame out (the writer is left empty);
+    /// fails if the body would not fit a frame.
+    #[inline]
+    pub(crate) fn finish(&mut self) -> Result<OutFrame, PacketError> {
+        self.complete_head()?;
+        let head = match self.spilled.take() {
+            None => Head::Inline {
+                buf: self.inline,
                 len: self.len as u8,
-            }
-        } else {
-            Head::Shared(Bytes::copy_from_slice(&self.buf[..self.len]))
+            },
+            Some(head) => Head::Shared(Bytes::from(head)),
         };
         Ok(OutFrame {
             head,
             head_pos: 0,
-            data: self.data,
+            data: core::mem::take(&mut self.data),
         })
     }
 }

@@ -67,10 +67,7 @@ impl Encoder<Response> for ServerCodec {
     type Error = CodecError;
 
     fn encode(&mut self, item: Response, dst: &mut BytesMut) -> Result<(), CodecError> {
-        for f in item.frames()? {
-            f.write_to(dst);
-        }
-        Ok(())
+        Ok(item.write_frames(dst)?)
     }
 }
 
@@ -113,10 +110,7 @@ impl Encoder<Request> for ClientCodec {
     type Error = CodecError;
 
     fn encode(&mut self, item: Request, dst: &mut BytesMut) -> Result<(), CodecError> {
-        for f in item.frames()? {
-            f.write_to(dst);
-        }
-        Ok(())
+        Ok(item.write_frames(dst)?)
     }
 }
 

@@ -10,14 +10,14 @@
 //! | `0x02` / `0x03` | part / last part | `u32 session`, data | 5 + n |
 //! | `0x04` | trace tag for the next request | tag | 1 + n |
 
-use bytes::Bytes;
+use bytes::{BufMut, Bytes};
 use nom::bytes::complete::take;
 use nom::number::complete::u8 as byte;
 use nom::{IResult, Parser};
 
 use super::{tail_of, u32_field};
 use crate::error::{LengthRule, PacketError};
-use crate::out_frame::OutFrame;
+use crate::out_frame::{HeadWriter, OutFrame};
 use crate::session::Session;
 use crate::target::{check_name_len, Target};
 
@@ -208,16 +208,8 @@ impl RequestPacket {
     /// The packet's type byte.
     pub fn type_byte(&self) -> u8 {
         match self {
-            RequestPacket::Request { target, .. } => match target {
-                Target::Address(_) => REQUEST_ADDR,
-                Target::Name(_) => REQUEST_NAME,
-            },
-            RequestPacket::MultiHeader { target, push, .. } => match (target, push) {
-                (Target::Address(_), false) => MULTI_REQUEST_ADDR,
-                (Target::Address(_), true) => MULTI_PUSH_ADDR,
-                (Target::Name(_), false) => MULTI_REQUEST_NAME,
-                (Target::Name(_), true) => MULTI_PUSH_NAME,
-            },
+            RequestPacket::Request { target, .. } => request_type(target),
+            RequestPacket::MultiHeader { target, push, .. } => multi_header_type(target, *push),
             RequestPacket::Part { last: false, .. } => PART,
             RequestPacket::Part { last: true, .. } => LAST_PART,
             RequestPacket::Trace { .. } => TRACE,
@@ -239,34 +231,112 @@ impl RequestPacket {
     /// multi-part header has session 0 ([`PacketError::ZeroSession`]: [`parse`](Self::parse)
     /// refuses that packet, so it is never built either).
     pub fn to_frame(&self) -> Result<OutFrame, PacketError> {
-        let ty = self.type_byte();
         match self {
-            RequestPacket::MultiHeader { session, .. } if session.is_push() => {
-                Err(PacketError::ZeroSession { ty })
-            }
             RequestPacket::Request {
                 target,
                 session,
                 payload,
-            } => with_target(OutFrame::build(payload.clone()).u8(ty), target)?
-                .u32_le(session.get())
-                .finish(),
+            } => request_frame(target, *session, payload.clone()),
             RequestPacket::MultiHeader {
                 target,
                 session,
                 size,
-                ..
-            } => with_target(OutFrame::build(Bytes::new()).u8(ty), target)?
-                .u32_le(session.get())
-                .u32_le(*size)
-                .finish(),
-            RequestPacket::Part { session, data, .. } => OutFrame::build(data.clone())
-                .u8(ty)
-                .u32_le(session.get())
-                .finish(),
-            RequestPacket::Trace { tag } => OutFrame::build(tag.clone()).u8(ty).finish(),
+                push,
+            } => multi_header_frame(target, *session, *size, *push),
+            RequestPacket::Part {
+                session,
+                data,
+                last,
+            } => part_frame(*session, data.clone(), *last),
+            RequestPacket::Trace { tag } => OutFrame::build(tag.clone()).u8(TRACE).finish(),
         }
     }
+}
+
+// The frame builders below take the fields themselves, so that fragmentation can build a
+// request's frames straight from the `Request` (cloning a packet value first would cost
+// reference-count updates on the payload and the target name for nothing).
+
+/// The type byte of a `0x00` / `0x80` request to `target`.
+fn request_type(target: &Target) -> u8 {
+    match target {
+        Target::Address(_) => REQUEST_ADDR,
+        Target::Name(_) => REQUEST_NAME,
+    }
+}
+
+/// The type byte of a multi-part request or push header to `target`.
+fn multi_header_type(target: &Target, push: bool) -> u8 {
+    match (target, push) {
+        (Target::Address(_), false) => MULTI_REQUEST_ADDR,
+        (Target::Address(_), true) => MULTI_PUSH_ADDR,
+        (Target::Name(_), false) => MULTI_REQUEST_NAME,
+        (Target::Name(_), true) => MULTI_PUSH_NAME,
+    }
+}
+
+/// The head of a `0x00` / `0x80` request (or small push, session 0) to `target`.
+#[inline]
+fn request_head<D: AsRef<[u8]>>(
+    w: &mut HeadWriter<D>,
+    target: &Target,
+    session: Session,
+) -> Result<(), PacketError> {
+    with_target(w.u8(request_type(target)), target)?.u32_le(session.get());
+    Ok(())
+}
+
+/// The frame of a `0x00` / `0x80` request (or small push, session 0) carrying `payload`.
+pub(crate) fn request_frame(
+    target: &Target,
+    session: Session,
+    payload: Bytes,
+) -> Result<OutFrame, PacketError> {
+    let mut w = OutFrame::build(payload);
+    request_head(&mut w, target, session)?;
+    w.finish()
+}
+
+/// Copies the frame [`request_frame`] would build into `dst`; nothing is written if it
+/// fails.
+pub(crate) fn write_request_frame(
+    dst: &mut impl BufMut,
+    target: &Target,
+    session: Session,
+    payload: &[u8],
+) -> Result<(), PacketError> {
+    let mut w = HeadWriter::new(payload);
+    request_head(&mut w, target, session)?;
+    w.write_into(dst)
+}
+
+/// The frame of a multi-part header; refuses session 0 (every decoder refuses it).
+pub(crate) fn multi_header_frame(
+    target: &Target,
+    session: Session,
+    size: u32,
+    push: bool,
+) -> Result<OutFrame, PacketError> {
+    let ty = multi_header_type(target, push);
+    if session.is_push() {
+        return Err(PacketError::ZeroSession { ty });
+    }
+    with_target(OutFrame::build(Bytes::new()).u8(ty), target)?
+        .u32_le(session.get())
+        .u32_le(size)
+        .finish()
+}
+
+/// The frame of a part (`0x02`) or last part (`0x03`).
+pub(crate) fn part_frame(
+    session: Session,
+    data: Bytes,
+    last: bool,
+) -> Result<OutFrame, PacketError> {
+    OutFrame::build(data)
+        .u8(if last { LAST_PART } else { PART })
+        .u32_le(session.get())
+        .finish()
 }
 
 /// The name length byte of a by-name packet, checked to be present and non-zero.
@@ -299,10 +369,11 @@ fn multi_header(
     })
 }
 
-fn with_target(
-    w: crate::out_frame::HeadWriter,
+#[inline]
+fn with_target<'w, D: AsRef<[u8]>>(
+    w: &'w mut HeadWriter<D>,
     target: &Target,
-) -> Result<crate::out_frame::HeadWriter, PacketError> {
+) -> Result<&'w mut HeadWriter<D>, PacketError> {
     Ok(match target {
         Target::Address(a) => w.u32_le(*a),
         Target::Name(n) => {

@@ -10,13 +10,13 @@
 //! | `3` | part, more follow | data | 5 + n |
 //! | `4` | last part | data | 5 + n |
 
-use bytes::Bytes;
+use bytes::{BufMut, Bytes};
 use nom::number::complete::u8 as byte;
 use nom::Parser;
 
 use super::{tail_of, u32_field};
 use crate::error::{LengthRule, PacketError};
-use crate::out_frame::OutFrame;
+use crate::out_frame::{HeadWriter, OutFrame};
 use crate::session::Session;
 
 /// Type `0`: the call failed; the rest is the error text.
@@ -154,26 +154,44 @@ impl ResponsePacket {
     /// exceed a frame, or for a multi-part begin with session 0
     /// ([`PacketError::ZeroSession`]: [`parse`](Self::parse) refuses that packet).
     pub fn to_frame(&self) -> Result<OutFrame, PacketError> {
+        self.clone().into_frame()
+    }
+
+    /// [`to_frame`](Self::to_frame), moving the data into the frame (no reference-count
+    /// update on it).
+    pub(crate) fn into_frame(self) -> Result<OutFrame, PacketError> {
         let ty = self.type_byte();
-        if let ResponsePacket::MultiBegin { session, .. } = self {
-            if session.is_push() {
-                return Err(PacketError::ZeroSession { ty });
-            }
-        }
         let (session, data) = match self {
-            ResponsePacket::Error { session, text } => (session, text.clone()),
-            ResponsePacket::Ok { session, payload } => (session, payload.clone()),
-            ResponsePacket::Part { session, data, .. } => (session, data.clone()),
+            ResponsePacket::Error { session, text } => (session, text),
+            ResponsePacket::Ok { session, payload } => (session, payload),
+            ResponsePacket::Part { session, data, .. } => (session, data),
             ResponsePacket::MultiBegin { session, size } => {
+                if session.is_push() {
+                    return Err(PacketError::ZeroSession { ty });
+                }
                 return OutFrame::build(Bytes::new())
                     .u32_le(session.get())
                     .u8(ty)
-                    .u32_le(*size)
-                    .finish()
+                    .u32_le(size)
+                    .finish();
             }
         };
         OutFrame::build(data).u32_le(session.get()).u8(ty).finish()
     }
+}
+
+/// Copies the frame of a one-packet response (`ty` [`OK`] or [`ERROR`], `data` the payload
+/// or the error text as it goes on the wire) into `dst`; nothing is written if it fails.
+pub(crate) fn write_single_frame(
+    dst: &mut impl BufMut,
+    session: Session,
+    ty: u8,
+    data: &[u8],
+) -> Result<(), PacketError> {
+    HeadWriter::new(data)
+        .u32_le(session.get())
+        .u8(ty)
+        .write_into(dst)
 }
 
 #[cfg(test)]
