@@ -116,6 +116,14 @@ pub enum BenchError {
         /// The session.
         session: u32,
     },
+    /// A call could not be encoded (cannot happen with a checked target).
+    #[error("connection {conn}: {source}")]
+    Encode {
+        /// Which connection.
+        conn: usize,
+        /// Why.
+        source: skywire_codec::PacketError,
+    },
     /// A task of the run panicked or was cancelled.
     #[error("internal: {0}")]
     Task(String),
@@ -378,10 +386,9 @@ async fn write_loop(
     while let Some(req) = rx.recv().await {
         let mut batch = Some(req);
         while let Some(req) = batch.take() {
-            // A target name and a payload under 4 GiB always give frames.
-            for f in req.frames().into_iter().flatten() {
-                queue.push(f);
-            }
+            queue
+                .push_request(&req)
+                .map_err(|source| BenchError::Encode { conn, source })?;
             if queue.remaining() < MAX_BATCH {
                 batch = rx.try_recv().ok();
             }

@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use std::io::IoSlice;
 
 use bytes::{Buf, Bytes, BytesMut};
-use skywire_codec::OutFrame;
+use skywire_codec::{OutFrame, PacketError, Request};
 
 /// A frame this long or shorter is copied into the running buffer (one write slice for
 /// many small frames); a longer one is queued as is (its payload is not copied).
@@ -39,6 +39,20 @@ pub struct OutQueue {
 }
 
 impl OutQueue {
+    /// Appends the frames of a request: copied if it is small, else as frames.
+    pub fn push_request(&mut self, req: &Request) -> Result<(), PacketError> {
+        if req.payload.len() <= COPY_MAX {
+            let before = self.small.len();
+            req.write_frames(&mut self.small)?;
+            self.remaining += self.small.len() - before;
+            return Ok(());
+        }
+        for f in req.frames()? {
+            self.push(f);
+        }
+        Ok(())
+    }
+
     /// Appends a frame.
     pub fn push(&mut self, frame: OutFrame) {
         self.remaining += frame.remaining();
@@ -114,7 +128,7 @@ impl Buf for OutQueue {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use skywire_codec::{Request, Session, Target};
+    use skywire_codec::{Session, Target};
 
     #[test]
     fn writes_frames_in_order_whatever_their_size() {
@@ -132,6 +146,10 @@ mod tests {
                 expected.extend_from_slice(&f.to_vec());
                 q.push(f);
             }
+            for f in req.frames().unwrap() {
+                expected.extend_from_slice(&f.to_vec());
+            }
+            q.push_request(req).unwrap();
         }
         q.prepare();
         assert_eq!(q.remaining(), expected.len());
