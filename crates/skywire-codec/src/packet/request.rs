@@ -558,5 +558,45 @@ mod tests {
             payload: Bytes::new(),
         };
         assert_eq!(p.to_frame().unwrap_err(), PacketError::EmptyName);
+        let long = Bytes::from(vec![b'x'; 256]);
+        assert_eq!(
+            Target::name(long.clone()),
+            Err(PacketError::NameTooLong { len: 256 })
+        );
+        let p = RequestPacket::MultiHeader {
+            target: Target::Name(long),
+            session: Session::new(1),
+            size: 0x8000,
+            push: false,
+        };
+        assert_eq!(
+            p.to_frame().unwrap_err(),
+            PacketError::NameTooLong { len: 256 }
+        );
+    }
+
+    #[test]
+    fn one_byte_names_both_ways() {
+        // 0x80, len 1, "x", session 3 LE, payload 0x02 (integer 0): 2 + 1 + 4 + 1 = 8 bytes
+        let small = b"\x80\x01x\x03\x00\x00\x00\x02";
+        let p = parse(small).unwrap();
+        assert_eq!(p.to_frame().unwrap().body_to_vec(), small);
+        assert!(
+            matches!(p, RequestPacket::Request { target: Target::Name(ref n), .. } if n[..] == *b"x")
+        );
+        // 0xc1, len 1, "x", session 3, size 0x8000: exactly 10 + 1 bytes
+        let header = b"\xc1\x01x\x03\x00\x00\x00\x00\x80\x00\x00";
+        let p = parse(header).unwrap();
+        assert_eq!(p.to_frame().unwrap().body_to_vec(), header);
+        assert!(matches!(
+            p,
+            RequestPacket::MultiHeader {
+                push: true,
+                size: 0x8000,
+                ..
+            }
+        ));
+        assert_eq!(parse(&header[..10]), bad(0xc1, 10, LengthRule::Exactly(11)));
+        assert_eq!(parse(&small[..6]), bad(0x80, 6, LengthRule::AtLeast(7)));
     }
 }
