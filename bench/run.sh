@@ -10,6 +10,9 @@
 #
 # Results: a table on stdout, and every raw figure (JSON lines) in bench/results/.
 # Environment: CARGO_TARGET_DIR is honoured (default: target/ of the repository).
+# SKYNET_ECHO=HOST:PORT (and SKYNET_PID=pid, for its CPU time): the node-to-node rows are
+# also run against that node (a skynet node whose cluster serves "@echo"), with the same
+# client, for a same-machine comparison.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -73,34 +76,50 @@ for f in sys.stdin.read().split():
 # ---- node to node ------------------------------------------------------------------
 
 skywire="$target_dir/release/skywire"
-node_pid=""
+node_pid=""  # the node this script started
+cpu_pid=""   # the node whose CPU time and memory are read
 
 start_node() {
   cargo build --release -p skywire-cli >&2
   "$skywire" node --listen 127.0.0.1:0 >"$out_dir/$stamp.node.log" 2>&1 &
   node_pid=$!
+  cpu_pid=$node_pid
   for _ in $(seq 50); do
     port="$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$out_dir/$stamp.node.log")"
     [ -n "$port" ] && break
     sleep 0.1
   done
   [ -n "$port" ] || { log "node did not start"; cat "$out_dir/$stamp.node.log" >&2; exit 1; }
-  log "node pid $node_pid on port $port"
+  addr="127.0.0.1:$port"
+  log "node pid $node_pid on $addr"
 }
 
-stop_node() { [ -n "$node_pid" ] && kill "$node_pid" 2>/dev/null && wait "$node_pid" 2>/dev/null || true; }
+stop_node() {
+  if [ -n "$node_pid" ]; then
+    kill "$node_pid" 2>/dev/null && wait "$node_pid" 2>/dev/null || true
+  fi
+  node_pid=""
+  cpu_pid=""
+}
 trap stop_node EXIT
 
-# CPU seconds (user + system) the node has used so far.
-node_cpu() { awk '{ s = $0; sub(/.*\) /, "", s); split(s, f, " "); printf "%.2f", (f[12] + f[13]) / 100 }' "/proc/$node_pid/stat"; }
-node_mem() { sed -n "s/^$1:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$node_pid/status"; }
+# CPU seconds (user + system) the node has used so far (0 when its pid is unknown).
+node_cpu() {
+  [ -n "$cpu_pid" ] || { echo 0; return; }
+  awk '{ s = $0; sub(/.*\) /, "", s); split(s, f, " "); printf "%.2f", (f[12] + f[13]) / 100 }' "/proc/$cpu_pid/stat"
+}
+node_mem() {
+  [ -n "$cpu_pid" ] || { echo 0; return; }
+  sed -n "s/^$1:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$cpu_pid/status"
+}
 
-# row NAME ARGS...: one skywire bench run, its JSON line completed with the node's CPU time.
+# row NAME ARGS...: one skywire bench run against $addr, its JSON line completed with the
+# node's CPU time.
 row() {
   local name="$1"; shift
   local before after line
   before="$(node_cpu)"
-  line="$("$skywire" bench "127.0.0.1:$port" --json --warmup "$warm" --duration "$secs" "$@")"
+  line="$("$skywire" bench "$addr" --json --warmup "$warm" --duration "$secs" "$@")"
   after="$(node_cpu)"
   line="${line%\}},\"row\":\"$name\",\"node_cpu_s\":$(awk -v a="$after" -v b="$before" 'BEGIN{printf "%.2f", a-b}'),\"node_rss_kb\":$(node_mem VmRSS),\"load\":\"$(cut -d' ' -f1 /proc/loadavg)\"}"
   echo "$line" >>"$raw"
@@ -108,6 +127,8 @@ row() {
 }
 
 node_rows() {
+  log "== loopback TCP floor: 8 x 100,000-byte messages echoed with no protocol"
+  TCP_FLOOR_SECONDS="$secs" cargo bench --bench tcp_floor 2>/dev/null | grep '^{' >>"$raw"
   log "== node to node: skywire node + skywire bench on loopback"
   start_node
   row one_caller_tiny --callers 1
@@ -120,7 +141,7 @@ node_rows() {
   log "== sustained: a fresh node, ${sustain}s of 64 callers with 4 KiB arguments, its memory every 5 s"
   start_node
   local hwm_before; hwm_before="$(node_mem VmHWM)"
-  "$skywire" bench "127.0.0.1:$port" --json --duration "$sustain" --callers 64 --size 4096 >"$out_dir/$stamp.sustained.json" &
+  "$skywire" bench "$addr" --json --duration "$sustain" --callers 64 --size 4096 >"$out_dir/$stamp.sustained.json" &
   local bench_pid=$! t=0
   while kill -0 "$bench_pid" 2>/dev/null; do
     printf '{"sustained_t":%d,"node_rss_kb":%s,"node_hwm_kb":%s}\n' "$t" "$(node_mem VmRSS)" "$(node_mem VmHWM)" >>"$raw"
@@ -132,11 +153,25 @@ node_rows() {
   stop_node
 }
 
+# The same rows against a skynet node serving "@echo" (see SKYNET_ECHO above).
+skynet_rows() {
+  [ -n "${SKYNET_ECHO:-}" ] || return 0
+  log "== the same rows against skynet at $SKYNET_ECHO"
+  cargo build --release -p skywire-cli >&2
+  addr="$SKYNET_ECHO"
+  cpu_pid="${SKYNET_PID:-}"
+  row skynet_one_caller_tiny --callers 1
+  row skynet_callers64_tiny --callers 64
+  row skynet_callers64_4KiB --callers 64 --size 4096
+  row skynet_callers8_100000B --callers 8 --size 100000
+  cpu_pid=""
+}
+
 machine
 case "$mode" in
-  all) micro; node_rows ;;
+  all) micro; node_rows; skynet_rows ;;
   micro) micro ;;
-  node) node_rows ;;
+  node) node_rows; skynet_rows ;;
 esac
 log "== raw figures: $raw"
 python3 bench/table.py "$raw"

@@ -30,7 +30,7 @@ def main(path):
     with open(path) as f:
         for line in f:
             j = json.loads(line)
-            if "bench" in j:
+            if "bench" in j and "median_ns" in j:
                 benches[j["bench"]] = j["median_ns"]
             elif "row" in j:
                 rows[j["row"]] = j
@@ -64,6 +64,10 @@ def main(path):
             print(f"| {name} | {r['calls']:,} | {r['errors']} | {l['p50']} | {l['p99']} | {l['max']} "
                   f"| {r['mb_per_s']:.1f} | {r['node_cpu_s']} | {r.get('client_cpu_s')} | {per_call:.1f} | {r['load']} |")
     for j in extra:
+        if j.get("bench") == "tcp_floor_100000B_x8":
+            print()
+            print(f"loopback TCP floor (benches/tcp_floor.rs): 100,000-byte messages echoed, 8 in flight, "
+                  f"no protocol: {j['messages_per_s']:,.0f} messages/s")
         if "sustained" in j:
             s = j["sustained"]
             print()
