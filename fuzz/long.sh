@@ -33,7 +33,7 @@ status=0
 # shellcheck disable=SC2046,SC2086 # the options are words
 nice -n 10 cargo fuzz run "${build_flags[@]}" "$target" -- \
   -max_total_time=$((minutes * 60)) $options $COMMON_OPTIONS "$@" >"$log" 2>&1 || status=$?
-grep -E '^#[0-9]+ +(INITED|DONE)|^stat::|panicked|ERROR|SUMMARY|Test unit written' "$log" || true
+grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)|^stat::|panicked|ERROR|SUMMARY|Test unit written' "$log" || true
 corpus="$FUZZ_DIR/corpus/$target"
 echo "corpus: $(find "$corpus" -type f | wc -l) entries, $(du -sb "$corpus" | cut -f1) bytes"
 exit "$status"

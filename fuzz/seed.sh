@@ -9,7 +9,7 @@ fuzz="$(cd "$(dirname "$0")" && pwd)"
 repo="$(dirname "$fuzz")"
 # The seed tool is an ordinary (uninstrumented) build; keep it beside cargo-fuzz's output.
 CARGO_TARGET_DIR="${SEED_TARGET_DIR:-$fuzz/target/seed}" \
-  cargo run --quiet --release --manifest-path "$fuzz/Cargo.toml" -p skywire-fuzz-seed -- \
+  cargo run --quiet --manifest-path "$fuzz/Cargo.toml" -p skywire-fuzz-seed -- \
   "$repo/tests/captures" "$fuzz/corpus"
 for d in "$fuzz"/corpus/*/; do
   printf '%-16s %5d seeds %9d bytes\n' "$(basename "$d")" \

@@ -25,7 +25,7 @@ for t in "${TARGETS[@]}"; do
   # shellcheck disable=SC2046 # the options are words
   if cargo fuzz run "${build_flags[@]}" "$t" -- -max_total_time="$seconds" \
       $(target_options "$t") $COMMON_OPTIONS >"$log" 2>&1; then
-    grep -E '^#[0-9]+ +DONE' "$log" | tail -1 || true
+    grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -1 || true
   else
     tail -40 "$log"
     echo "!!! $t failed (full log: $log); reproduce with:"

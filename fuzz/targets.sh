@@ -21,8 +21,9 @@ target_options() {
   esac
 }
 
-# Limits every run has: memory, and a per-input hang guard.
-COMMON_OPTIONS="-rss_limit_mb=2048 -timeout=10 -print_final_stats=1"
+# What every run has: a memory limit, a per-input hang guard, and value profiling (guidance
+# by comparison operands: it finds the off-by-one boundaries the oracles check much sooner).
+COMMON_OPTIONS="-rss_limit_mb=2048 -timeout=10 -use_value_profile=1 -print_final_stats=1"
 
 # Installs the pinned cargo-fuzz if `cargo fuzz` is not there.
 ensure_cargo_fuzz() {
