@@ -23,11 +23,16 @@ pub const MAX_PACK_DEPTH: usize = wire::MAX_DEPTH;
 /// ```
 pub fn pack(values: &[Value]) -> Result<Bytes, EncodeError> {
     // One pass: the values are checked as they are written, into a buffer sized by a
-    // cheap estimate (exact unless there are tables), then trimmed to the exact size so
-    // that the `Bytes` takes the allocation as is (shrinking is done in place).
+    // cheap estimate (exact unless there are tables).
     let mut out = Vec::with_capacity(estimated_len(values));
     write_values(values, &mut out)?;
-    out.shrink_to_fit();
+    // A buffer of exactly the right size becomes the `Bytes` as is. A guess that was a
+    // little long is kept: trimming (a `realloc`) costs more than the few bytes, and the
+    // next buffer of the same guessed size is then a quick allocation. A guess that was far
+    // too long is trimmed, so that a payload never holds much more memory than it uses.
+    if out.capacity() - out.len() > KEEP_SLACK.max(out.len() / 4) {
+        out.shrink_to_fit();
+    }
     Ok(Bytes::from(out))
 }
 
@@ -40,6 +45,9 @@ pub fn pack_into(values: &[Value], out: &mut BytesMut) -> Result<(), EncodeError
     out.reserve(estimated_len(values));
     write_values(values, out).inspect_err(|_| out.truncate(start))
 }
+
+/// Unused capacity a packed buffer may keep rather than be trimmed (see [`pack`]).
+const KEEP_SLACK: usize = 1024;
 
 /// What a table is guessed to take per item when sizing a buffer (the exact size would
 /// need a walk of the whole tree; the buffer grows if the guess is short).
