@@ -123,6 +123,16 @@ impl<A: Assemble> StreamDecoder<A> {
         Ok(None)
     }
 
+    /// At the end of the stream: the next whole message still in `src`, or, when there is
+    /// none, `Ok(None)` if the stream ended cleanly and an error if it ended inside a frame
+    /// or a multi-part message.
+    pub fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<A::Message>, DecodeError> {
+        match self.decode(src)? {
+            Some(m) => Ok(Some(m)),
+            None => self.finish_with(src).map(|()| None),
+        }
+    }
+
     /// Feeds one already-split frame (for callers that do their own framing).
     pub fn take(&mut self, frame: Frame) -> Result<Option<A::Message>, DecodeError> {
         self.assembler

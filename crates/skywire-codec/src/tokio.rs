@@ -53,13 +53,7 @@ impl Decoder for ServerCodec {
     }
 
     fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Request>, CodecError> {
-        match self.decoder.decode(src)? {
-            Some(r) => Ok(Some(r)),
-            None => {
-                self.decoder.finish_with(src)?;
-                Ok(None)
-            }
-        }
+        Ok(self.decoder.decode_eof(src)?)
     }
 }
 
@@ -96,13 +90,7 @@ impl Decoder for ClientCodec {
     }
 
     fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Response>, CodecError> {
-        match self.decoder.decode(src)? {
-            Some(r) => Ok(Some(r)),
-            None => {
-                self.decoder.finish_with(src)?;
-                Ok(None)
-            }
-        }
+        Ok(self.decoder.decode_eof(src)?)
     }
 }
 

@@ -144,6 +144,12 @@ impl<H> PartialSet<H> {
         self.remove(session);
     }
 
+    /// Drops every open message.
+    pub fn clear(&mut self) {
+        self.open.clear();
+        self.reserved = 0;
+    }
+
     /// Number of open messages.
     pub fn len(&self) -> usize {
         self.open.len()
@@ -300,6 +306,23 @@ mod tests {
             first.is_unique(),
             "the first part's buffer is no longer referenced"
         );
+    }
+
+    #[test]
+    fn clear_drops_everything_and_frees_the_budget() {
+        let limits = Limits::default().with_max_buffered_bytes(10);
+        let mut set = PartialSet::new(limits);
+        set.open(s(1), 6, ()).unwrap();
+        set.open(s(2), 4, ()).unwrap();
+        set.append(s(1), &Bytes::from_static(b"abc"), false)
+            .unwrap();
+        set.clear();
+        assert_eq!((set.len(), set.reserved()), (0, 0));
+        assert_eq!(
+            set.append(s(1), &Bytes::from_static(b"def"), true),
+            Err(ReassemblyError::PartWithoutHeader { session: s(1) })
+        );
+        set.open(s(3), 10, ()).unwrap();
     }
 
     #[test]

@@ -126,9 +126,7 @@ impl RequestAssembler {
 
     /// Drops every open message and any pending trace tag (for a connection that closed).
     pub fn clear(&mut self) {
-        while let Some(s) = self.partial.first_open() {
-            self.partial.close(s);
-        }
+        self.partial.clear();
         self.trace = None;
     }
 }

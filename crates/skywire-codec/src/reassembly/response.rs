@@ -82,9 +82,7 @@ impl ResponseAssembler {
 
     /// Drops every open message.
     pub fn clear(&mut self) {
-        while let Some(s) = self.partial.first_open() {
-            self.partial.close(s);
-        }
+        self.partial.clear();
     }
 }
 
