@@ -4,8 +4,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use skywire_cli::check::{check, CheckOptions};
-use skywire_cli::input::Input;
 
+use super::inputs::InputArgs;
 use super::CmdResult;
 
 /// Arguments of `skywire check`.
@@ -14,15 +14,8 @@ use super::CmdResult;
     after_help = "Checks: every stream decodes; every message re-encodes to exactly its frames and every payload re-packs to exactly its bytes; every response answers a request; with --log, requests and responses agree with the calling node's log (and with --pushes, pushes with the serving node's). Exits 1 on any mismatch.\n\nExamples:\n  skywire check --log calls.jsonl --pushes pushes.jsonl capture.pcapng\n  skywire check --requests requests.bin --responses responses.bin --log calls.jsonl"
 )]
 pub struct Args {
-    /// pcap or pcapng files.
-    #[arg(value_name = "CAPTURE")]
-    pub captures: Vec<PathBuf>,
-    /// A raw byte stream client -> server (requests).
-    #[arg(long, value_name = "FILE")]
-    pub requests: Option<PathBuf>,
-    /// A raw byte stream server -> client (responses).
-    #[arg(long, value_name = "FILE")]
-    pub responses: Option<PathBuf>,
+    #[command(flatten)]
+    pub input: InputArgs,
     /// The calling node's log of finished operations (`calls.jsonl` of a capture folder),
     /// for all the traffic given.
     #[arg(long, value_name = "FILE")]
@@ -30,29 +23,17 @@ pub struct Args {
     /// The serving node's log of received pushes (`pushes.jsonl`).
     #[arg(long, value_name = "FILE")]
     pub pushes: Option<PathBuf>,
-    /// Capture files: only connections with this TCP port on either side.
-    #[arg(long, value_name = "PORT")]
-    pub port: Option<u16>,
 }
 
 /// Runs `skywire check`.
 pub fn run(args: Args) -> CmdResult {
-    let mut inputs: Vec<Input> = args.captures.iter().cloned().map(Input::Capture).collect();
-    if args.requests.is_some() || args.responses.is_some() {
-        inputs.push(Input::Streams {
-            requests: args.requests.clone(),
-            responses: args.responses.clone(),
-        });
-    }
-    if inputs.is_empty() {
-        return Err("nothing to check: name a capture file, or --requests / --responses".into());
-    }
+    let inputs = args.input.inputs("check")?;
     let report = check(
         &inputs,
         &CheckOptions {
             calls: args.log.clone(),
             pushes: args.pushes.clone(),
-            port: args.port,
+            port: args.input.port,
         },
     )?;
     for r in &report.inputs {

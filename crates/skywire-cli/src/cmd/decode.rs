@@ -1,16 +1,16 @@
 //! `skywire decode`: print every message (or frame) of captured traffic.
 
 use std::io::{self, BufWriter, Write};
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use skywire_cli::dissect::{Message, Step};
 use skywire_cli::frame_record::frame_record;
 use skywire_cli::human::{frame_line, message_line, DEFAULT_WIDTH};
-use skywire_cli::input::{self, Input, InputError, Origin, RunOptions, VisitError, Visitor};
+use skywire_cli::input::{self, InputError, Origin, RunOptions, VisitError, Visitor};
 use skywire_cli::pcap::ConnInfo;
 use skywire_cli::record::{request_record, response_record};
 
+use super::inputs::InputArgs;
 use super::CmdResult;
 
 /// Arguments of `skywire decode`.
@@ -19,15 +19,8 @@ use super::CmdResult;
     after_help = "Examples:\n  skywire decode capture.pcapng\n  skywire decode --json --requests requests.bin --responses responses.bin\n  skywire decode --frames --port 27538 capture.pcap"
 )]
 pub struct Args {
-    /// pcap or pcapng files (each TCP connection's client side is the requesting side).
-    #[arg(value_name = "CAPTURE")]
-    pub captures: Vec<PathBuf>,
-    /// A raw byte stream client -> server (requests), from the first byte of a connection.
-    #[arg(long, value_name = "FILE")]
-    pub requests: Option<PathBuf>,
-    /// A raw byte stream server -> client (responses), from the first byte of a connection.
-    #[arg(long, value_name = "FILE")]
-    pub responses: Option<PathBuf>,
+    #[command(flatten)]
+    pub input: InputArgs,
     /// One JSON object per line instead of text.
     #[arg(long)]
     pub json: bool,
@@ -37,26 +30,6 @@ pub struct Args {
     /// Text output: show values in full instead of cutting long lines.
     #[arg(long)]
     pub full: bool,
-    /// Capture files: only connections with this TCP port on either side.
-    #[arg(long, value_name = "PORT")]
-    pub port: Option<u16>,
-}
-
-impl Args {
-    /// The inputs named on the command line, in order (raw streams last).
-    pub fn inputs(&self) -> Result<Vec<Input>, &'static str> {
-        let mut inputs: Vec<Input> = self.captures.iter().cloned().map(Input::Capture).collect();
-        if self.requests.is_some() || self.responses.is_some() {
-            inputs.push(Input::Streams {
-                requests: self.requests.clone(),
-                responses: self.responses.clone(),
-            });
-        }
-        if inputs.is_empty() {
-            return Err("nothing to decode: name a capture file, or --requests / --responses");
-        }
-        Ok(inputs)
-    }
 }
 
 struct Printer<W: Write> {
@@ -115,7 +88,7 @@ fn broken_pipe(e: &InputError) -> bool {
 
 /// Runs `skywire decode`.
 pub fn run(args: Args) -> CmdResult {
-    let inputs = args.inputs()?;
+    let inputs = args.input.inputs("decode")?;
     let stdout = io::stdout();
     let mut printer = Printer {
         out: BufWriter::new(stdout.lock()),
@@ -125,7 +98,7 @@ pub fn run(args: Args) -> CmdResult {
     };
     let options = RunOptions {
         keep_frames: false,
-        port: args.port,
+        port: args.input.port,
         ..RunOptions::default()
     };
     for input in &inputs {

@@ -13,6 +13,7 @@ pub mod bench;
 pub mod call;
 pub mod check;
 pub mod decode;
+mod inputs;
 pub mod node;
 
 /// What a subcommand returns: an exit code, or an error printed as one line.
