@@ -2,22 +2,30 @@
 //!
 //! Input: byte 0 picks the direction (bit 0: requests or responses) and how the frames are
 //! read back (the other bits); the rest is a stream. Every message decoded from it (up to
-//! 64) is re-encoded with `frames()` (cut as skynet cuts it: the number of frames is checked
-//! against `spec/protocol.md`), read through every `Buf` path, and decoded again: that must
-//! give exactly one message, equal to the first after skynet's normalisations (a small push
+//! 64) is re-encoded with `frames()`, cut as skynet cuts it (the number of frames is checked
+//! against `spec/protocol.md`), read through every `Buf` path, compared with what
+//! `write_frames` writes (the tokio encoders' path), and decoded again. That must give
+//! exactly one message, equal to the first after skynet's normalisations (a small push
 //! carries session 0; an error text is cut to `MULTI_PART` bytes), and encoding it again must
-//! give the same bytes. The one message decoding accepts and encoding refuses is one that
-//! would go multi-part with session 0 (a big one-packet push, a big ok response to session
-//! 0): `frames()` must fail with `ZeroSession` for it. The same holds for the message with its lua-seri payload re-packed,
-//! and that payload unpacks to exactly the values of the first.
+//! give the same bytes.
+//!
+//! The one message decoding accepts and encoding refuses is one that would go multi-part
+//! with session 0 (a big one-packet push, a big ok response to session 0): `frames()` and
+//! `write_frames` must both fail with `ZeroSession` for it.
+//!
+//! The same holds for the message with its lua-seri payload re-packed, and that payload
+//! unpacks to exactly the values of the first.
 #![no_main]
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use libfuzzer_sys::fuzz_target;
-use skywire_codec::{PacketError, Request, Response, Session, MULTI_PART};
+use skywire_codec::{
+    OutFrame, PacketError, Request, RequestFrames, Response, ResponseFrames, Session, MULTI_PART,
+};
+use skywire_fuzz::model::Outcomes;
 use skywire_fuzz::seri::check_pack;
-use skywire_fuzz::stream;
 use skywire_fuzz::wire::frame_bytes;
+use skywire_fuzz::{assert_same_bytes, stream};
 use skywire_seri::{unpack, values_exact_eq};
 
 fuzz_target!(|data: &[u8]| {
@@ -27,32 +35,27 @@ fuzz_target!(|data: &[u8]| {
     let seed = u32::from(flags >> 1);
     if flags & 1 == 0 {
         for m in stream::requests(data).items.iter().flatten().take(64) {
-            request(m, seed);
+            round_trip(m, seed);
             if let Some(p) = repacked(&m.payload) {
-                let again = request(
-                    &Request {
-                        payload: p.clone(),
-                        ..m.clone()
-                    },
-                    seed,
-                );
-                assert!(again.is_none_or(|a| a.payload == p));
+                let with_p = Request {
+                    payload: p.clone(),
+                    ..m.clone()
+                };
+                assert!(round_trip(&with_p, seed).is_none_or(|a| a.payload == p));
             }
         }
     } else {
         for m in stream::responses(data).items.iter().flatten().take(64) {
-            response(m, seed);
-            if m.ok {
-                if let Some(p) = repacked(&m.payload) {
-                    let again = response(
-                        &Response {
-                            payload: p.clone(),
-                            ..m.clone()
-                        },
-                        seed,
-                    );
-                    assert!(again.is_none_or(|a| a.payload == p));
-                }
+            round_trip(m, seed);
+            if !m.ok {
+                continue;
+            }
+            if let Some(p) = repacked(&m.payload) {
+                let with_p = Response {
+                    payload: p.clone(),
+                    ..m.clone()
+                };
+                assert!(round_trip(&with_p, seed).is_none_or(|a| a.payload == p));
             }
         }
     }
@@ -68,121 +71,156 @@ fn repacked(payload: &Bytes) -> Option<Bytes> {
     Some(p)
 }
 
-/// Frames a request must take, by `spec/protocol.md`.
-fn request_frames(m: &Request) -> usize {
-    let n = m.payload.len();
-    let body = if n >= MULTI_PART {
-        1 + n.div_ceil(MULTI_PART)
-    } else {
-        1
-    };
-    body + usize::from(m.trace.is_some())
+/// What the round trip needs of a message type.
+trait Message: Clone + PartialEq + Sized {
+    type Frames: Iterator<Item = OutFrame>;
+    fn frames(&self) -> Result<Self::Frames, PacketError>;
+    fn write_frames(&self, dst: &mut BytesMut) -> Result<(), PacketError>;
+    /// Decodes a whole stream of this direction.
+    fn decode(stream: &[u8]) -> Outcomes<Self>;
+    /// True when the payload goes multi-part.
+    fn multi(&self) -> bool;
+    fn session(&self) -> Session;
+    /// The frames `spec/protocol.md` says it takes.
+    fn spec_frames(&self) -> usize;
+    /// The message as decoding its frames gives it back (skynet's normalisations).
+    fn normalised(&self) -> Self;
+    /// The message for panic messages: everything but the payload bytes.
+    fn summary(&self) -> String;
 }
 
-/// A request for panic messages: everything but the payload bytes.
-fn req_summary(m: &Request) -> String {
-    format!(
-        "{:?} session {} push {} trace {:?} payload {} bytes",
-        m.target,
-        m.session,
-        m.push,
-        m.trace.as_ref().map(|t| t.len()),
-        m.payload.len()
-    )
-}
-
-fn resp_summary(m: &Response) -> String {
-    format!(
-        "session {} ok {} payload {} bytes",
-        m.session,
-        m.ok,
-        m.payload.len()
-    )
-}
-
-fn request(m: &Request, seed: u32) -> Option<Request> {
-    let multi = m.payload.len() >= MULTI_PART;
-    let frames: Vec<_> = match m.frames() {
-        Ok(f) => f.collect(),
-        Err(PacketError::ZeroSession { .. }) if multi && m.session.is_push() => return None,
-        Err(e) => panic!("a decoded request does not encode: {e}: {}", req_summary(m)),
-    };
-    assert_eq!(frames.len(), request_frames(m), "frame count");
-    let bytes = frame_bytes(frames, seed);
-    let again = stream::requests(&bytes);
-    assert_eq!(again.finish, Ok(()), "re-encoded request: end check");
-    let [Ok(m2)] = &again.items[..] else {
-        let got: Vec<_> = again
-            .items
-            .iter()
-            .map(|r| r.as_ref().map(req_summary))
-            .collect();
-        panic!(
-            "re-encoded request decodes to {got:?}\nfrom {}",
-            req_summary(m)
-        );
-    };
-    let mut want = m.clone();
-    if want.push && !multi {
-        want.session = Session::PUSH;
+impl Message for Request {
+    type Frames = RequestFrames;
+    fn frames(&self) -> Result<RequestFrames, PacketError> {
+        Request::frames(self)
     }
+    fn write_frames(&self, dst: &mut BytesMut) -> Result<(), PacketError> {
+        Request::write_frames(self, dst)
+    }
+    fn decode(s: &[u8]) -> Outcomes<Request> {
+        stream::requests(s)
+    }
+    fn multi(&self) -> bool {
+        self.payload.len() >= MULTI_PART
+    }
+    fn session(&self) -> Session {
+        self.session
+    }
+    fn spec_frames(&self) -> usize {
+        let n = self.payload.len();
+        let body = if n >= MULTI_PART {
+            1 + n.div_ceil(MULTI_PART)
+        } else {
+            1
+        };
+        body + usize::from(self.trace.is_some())
+    }
+    fn normalised(&self) -> Request {
+        let mut m = self.clone();
+        if m.push && !self.multi() {
+            m.session = Session::PUSH;
+        }
+        m
+    }
+    fn summary(&self) -> String {
+        format!(
+            "{:?} session {} push {} trace {:?} payload {} bytes",
+            self.target,
+            self.session,
+            self.push,
+            self.trace.as_ref().map(|t| t.len()),
+            self.payload.len()
+        )
+    }
+}
+
+impl Message for Response {
+    type Frames = ResponseFrames;
+    fn frames(&self) -> Result<ResponseFrames, PacketError> {
+        Response::frames(self)
+    }
+    fn write_frames(&self, dst: &mut BytesMut) -> Result<(), PacketError> {
+        Response::write_frames(self, dst)
+    }
+    fn decode(s: &[u8]) -> Outcomes<Response> {
+        stream::responses(s)
+    }
+    fn multi(&self) -> bool {
+        self.ok && self.payload.len() > MULTI_PART
+    }
+    fn session(&self) -> Session {
+        self.session
+    }
+    fn spec_frames(&self) -> usize {
+        if self.multi() {
+            1 + self.payload.len().div_ceil(MULTI_PART)
+        } else {
+            1
+        }
+    }
+    fn normalised(&self) -> Response {
+        let mut m = self.clone();
+        if !m.ok {
+            m.payload = m.payload.slice(..m.payload.len().min(MULTI_PART));
+        }
+        m
+    }
+    fn summary(&self) -> String {
+        format!(
+            "session {} ok {} payload {} bytes",
+            self.session,
+            self.ok,
+            self.payload.len()
+        )
+    }
+}
+
+/// Encodes `m`, checks the frames, decodes them again; the message decoded back, or
+/// `None` when encoding (rightly) refused it.
+fn round_trip<M: Message>(m: &M, seed: u32) -> Option<M> {
+    let mut written = BytesMut::from(&b"head"[..]);
+    let wrote = m.write_frames(&mut written);
+    let frames: Vec<OutFrame> = match m.frames() {
+        Ok(f) => f.collect(),
+        Err(e @ PacketError::ZeroSession { .. }) if m.multi() && m.session().is_push() => {
+            assert_eq!(wrote, Err(e), "write_frames and frames() disagree");
+            assert_eq!(&written[..], b"head", "write_frames wrote before failing");
+            return None;
+        }
+        Err(e) => panic!("a decoded message does not encode: {e}: {}", m.summary()),
+    };
+    assert_eq!(
+        frames.len(),
+        m.spec_frames(),
+        "frame count: {}",
+        m.summary()
+    );
+    let bytes = frame_bytes(frames, seed);
+    assert_eq!(wrote, Ok(()), "write_frames fails where frames() did not");
+    assert_same_bytes(&written[4..], &bytes, "write_frames differs from frames()");
+
+    let again = M::decode(&bytes);
+    assert_eq!(
+        again.finish,
+        Ok(()),
+        "re-encoded {}: end check",
+        m.summary()
+    );
+    let m2 = match &again.items[..] {
+        [Ok(m2)] => m2.clone(),
+        items => {
+            let got: Vec<_> = items.iter().map(|r| r.as_ref().map(M::summary)).collect();
+            panic!("re-encoded {} decodes to {got:?}", m.summary());
+        }
+    };
+    let want = m.normalised();
     assert!(
-        m2 == &want,
+        m2 == want,
         "decode(encode(m)) != m\n  got  {}\n  want {}",
-        req_summary(m2),
-        req_summary(&want)
+        m2.summary(),
+        want.summary()
     );
     let bytes2 = frame_bytes(m2.frames().expect("encodes").collect(), seed ^ 1);
-    assert!(bytes == bytes2, "encoding is not canonical");
-    Some(m2.clone())
-}
-
-/// Frames a response must take, by `spec/protocol.md`.
-fn response_frames(m: &Response) -> usize {
-    let n = m.payload.len();
-    if m.ok && n > MULTI_PART {
-        1 + n.div_ceil(MULTI_PART)
-    } else {
-        1
-    }
-}
-
-fn response(m: &Response, seed: u32) -> Option<Response> {
-    let multi = m.ok && m.payload.len() > MULTI_PART;
-    let frames: Vec<_> = match m.frames() {
-        Ok(f) => f.collect(),
-        Err(PacketError::ZeroSession { .. }) if multi && m.session.is_push() => return None,
-        Err(e) => panic!(
-            "a decoded response does not encode: {e}: {}",
-            resp_summary(m)
-        ),
-    };
-    assert_eq!(frames.len(), response_frames(m), "frame count");
-    let bytes = frame_bytes(frames, seed);
-    let again = stream::responses(&bytes);
-    assert_eq!(again.finish, Ok(()), "re-encoded response: end check");
-    let [Ok(m2)] = &again.items[..] else {
-        let got: Vec<_> = again
-            .items
-            .iter()
-            .map(|r| r.as_ref().map(resp_summary))
-            .collect();
-        panic!(
-            "re-encoded response decodes to {got:?}\nfrom {}",
-            resp_summary(m)
-        );
-    };
-    let mut want = m.clone();
-    if !want.ok {
-        want.payload = want.payload.slice(..want.payload.len().min(MULTI_PART));
-    }
-    assert!(
-        m2 == &want,
-        "decode(encode(m)) != m\n  got  {}\n  want {}",
-        resp_summary(m2),
-        resp_summary(&want)
-    );
-    let bytes2 = frame_bytes(m2.frames().expect("encodes").collect(), seed ^ 1);
-    assert!(bytes == bytes2, "encoding is not canonical");
-    Some(m2.clone())
+    assert_same_bytes(&bytes2, &bytes, "encoding is not canonical");
+    Some(m2)
 }

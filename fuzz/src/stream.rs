@@ -105,7 +105,8 @@ pub fn run_feed<A: Assemble>(limits: Limits, data: &[u8], seed: u8) -> Outcomes<
     Outcomes { items, finish }
 }
 
-/// The same with `decode` on a buffer the caller owns and `finish_with`.
+/// The same with `decode` on a buffer the caller owns (what the tokio codecs use), ending
+/// with `decode_eof`, which must agree with `finish_with`.
 pub fn run_decode<A: Assemble>(limits: Limits, data: &[u8], seed: u8) -> Outcomes<A::Message> {
     let mut d = StreamDecoder::<A>::new(limits);
     let mut src = BytesMut::new();
@@ -120,7 +121,17 @@ pub fn run_decode<A: Assemble>(limits: Limits, data: &[u8], seed: u8) -> Outcome
             }
         }
     }
-    let finish = d.finish_with(&src);
+    // What `Framed` calls at the end of input; everything whole was taken above.
+    let finish = match d.decode_eof(&mut src) {
+        Ok(None) => Ok(()),
+        Ok(Some(_)) => panic!("decode_eof found a message decode() left"),
+        Err(e) => Err(e),
+    };
+    assert_eq!(
+        finish,
+        d.finish_with(&src),
+        "decode_eof and finish_with differ"
+    );
     Outcomes { items, finish }
 }
 
