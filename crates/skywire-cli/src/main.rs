@@ -6,6 +6,13 @@ use clap::{Parser, Subcommand};
 
 mod cmd;
 
+/// The binary's allocator: mimalloc keeps freed memory for reuse, where glibc malloc gives
+/// the ~100 KB buffers of large messages back to the OS and faults them in again on the
+/// next message (BENCHMARKS.md, the 100,000-byte row). Only the binary chooses it: the
+/// library crates leave the allocator to their users.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The skynet cluster protocol, from the command line.
 #[derive(Parser, Debug)]
 #[command(name = "skywire", version, about, long_about = None)]
