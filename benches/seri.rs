@@ -6,15 +6,26 @@
 //!   payload (a shared `Bytes`, so every string is a reference-counted slice), dropping the
 //!   values inside the timed loop (their cost is part of using them, as a Lua caller pays
 //!   for collecting them); `unpack_without_drop/*` leaves the drop out.
+//! - `unpack_into/*`: `seri::unpack_into(&payload, &mut args)` into one reused vector (the
+//!   previous call's values are dropped by the next call, inside the timed loop).
+//! - `unpack_ref/*`: `seri::unpack_ref(&payload)`, strings borrowed from the payload (no
+//!   reference counts), the values dropped in the loop; `unpack_ref_into/*`: the same into
+//!   one reused vector.
 //!
 //! Run: `cargo bench --bench seri`.
+//!
+//! Instruction counts (load-independent): `SERI_REPEAT=BENCH:N` runs one bench's body `N`
+//! times and exits instead of measuring, so that under
+//! `valgrind --tool=callgrind` the difference between two counts (`N` and 0) divided by `N`
+//! is the instructions per call, e.g.
+//! `SERI_REPEAT=unpack/cmd_msg:10000 valgrind --tool=callgrind target/release/deps/seri-*`.
 
 mod common;
 
 use std::hint::black_box;
 
 use bytes::BytesMut;
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use criterion::{BatchSize, Criterion, Throughput};
 use skywire::seri::{self, Value};
 
 fn cases() -> Vec<(&'static str, Vec<Value>)> {
@@ -76,6 +87,51 @@ fn unpack(c: &mut Criterion) {
     g.finish();
 }
 
+/// The API additions for hot paths: a reused argument vector, borrowed strings.
+fn unpack_reusing(c: &mut Criterion) {
+    let mut g = c.benchmark_group("seri/unpack_into");
+    for (name, args) in cases() {
+        let payload = common::as_received(&seri::pack(&args).expect("packable"));
+        g.throughput(Throughput::Bytes(payload.len() as u64));
+        let mut out = Vec::new();
+        g.bench_function(name, |b| {
+            b.iter(|| seri::unpack_into(black_box(&payload), &mut out))
+        });
+        assert_eq!(out, args);
+    }
+    g.finish();
+
+    let mut g = c.benchmark_group("seri/unpack_ref");
+    for (name, args) in cases() {
+        let payload = common::as_received(&seri::pack(&args).expect("packable"));
+        assert!(seri::values_exact_eq(
+            &to_owned(&seri::unpack_ref(&payload).expect("unpacks"), &payload),
+            &args
+        ));
+        g.throughput(Throughput::Bytes(payload.len() as u64));
+        g.bench_function(name, |b| {
+            b.iter(|| seri::unpack_ref(black_box(&payload[..])))
+        });
+    }
+    g.finish();
+
+    let mut g = c.benchmark_group("seri/unpack_ref_into");
+    for (name, args) in cases() {
+        let payload = common::as_received(&seri::pack(&args).expect("packable"));
+        g.throughput(Throughput::Bytes(payload.len() as u64));
+        let mut out = Vec::new();
+        g.bench_function(name, |b| {
+            b.iter(|| seri::unpack_ref_into(black_box(&payload[..]), &mut out))
+        });
+        assert!(seri::values_exact_eq(&to_owned(&out, &payload), &args));
+    }
+    g.finish();
+}
+
+fn to_owned(values: &[seri::ValueRef<'_>], backing: &bytes::Bytes) -> Vec<Value> {
+    values.iter().map(|v| v.to_owned_value(backing)).collect()
+}
+
 fn sizes_are_the_issues() {
     // The issue gives these sizes for skynet's bytes: 200 and 7.
     assert_eq!(seri::packed_len(&common::cmd_msg()), Ok(200));
@@ -86,7 +142,49 @@ fn all(c: &mut Criterion) {
     sizes_are_the_issues();
     pack(c);
     unpack(c);
+    unpack_reusing(c);
 }
 
-criterion_group!(benches, all);
-criterion_main!(benches);
+/// The body of each bench, by name (`group/case` without the `seri/` prefix), for
+/// `SERI_REPEAT`.
+fn repeat(spec: &str) {
+    let (name, n) = spec
+        .rsplit_once(':')
+        .and_then(|(name, n)| Some((name, n.parse::<u64>().ok()?)))
+        .expect("SERI_REPEAT=group/case:N");
+    let (group, case) = name.split_once('/').expect("SERI_REPEAT=group/case:N");
+    let args = cases()
+        .into_iter()
+        .find(|(c, _)| *c == case)
+        .map(|(_, args)| args)
+        .expect("a case of cases()");
+    let payload = common::as_received(&seri::pack(&args).expect("packable"));
+    let mut buf = BytesMut::new();
+    let mut values = Vec::new();
+    let mut refs = Vec::new();
+    for _ in 0..n {
+        match group {
+            "pack" => drop(black_box(seri::pack(black_box(&args)))),
+            "pack_into" => {
+                buf.clear();
+                black_box(seri::pack_into(black_box(&args), &mut buf)).expect("packs");
+            }
+            "unpack" => drop(black_box(seri::unpack(black_box(&payload)))),
+            "unpack_into" => seri::unpack_into(black_box(&payload), &mut values).expect("unpacks"),
+            "unpack_ref" => drop(black_box(seri::unpack_ref(black_box(&payload[..])))),
+            "unpack_ref_into" => {
+                seri::unpack_ref_into(black_box(&payload[..]), &mut refs).expect("unpacks")
+            }
+            _ => panic!("no bench group {group}"),
+        }
+    }
+}
+
+fn main() {
+    if let Ok(spec) = std::env::var("SERI_REPEAT") {
+        repeat(&spec);
+        return;
+    }
+    all(&mut Criterion::default().configure_from_args());
+    Criterion::default().configure_from_args().final_summary();
+}

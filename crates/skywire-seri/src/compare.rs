@@ -7,20 +7,36 @@
 
 use alloc::vec;
 
-use crate::value::{Table, Value};
+use crate::value::Value;
+use crate::value_ref::ValueRef;
+use crate::view::{LuaValue, Sealed, View};
 
 impl Value {
     /// Equality of content: reals compare by bit pattern (NaN equals the same
     /// NaN, `-0.0` differs from `0.0`), strings by bytes, array parts in
     /// order and hash parts as unordered multisets of `(key, value)` pairs,
-    /// recursively.
-    pub fn content_eq(&self, other: &Value) -> bool {
+    /// recursively. `other` may be a [`Value`] or a [`ValueRef`].
+    pub fn content_eq<V: LuaValue>(&self, other: &V) -> bool {
         eq(self, other, false)
     }
 
     /// Like [`Value::content_eq`] but hash parts must also be in the same
     /// order: equal values pack to equal bytes.
-    pub fn exact_eq(&self, other: &Value) -> bool {
+    pub fn exact_eq<V: LuaValue>(&self, other: &V) -> bool {
+        eq(self, other, true)
+    }
+}
+
+impl ValueRef<'_> {
+    /// [`Value::content_eq`] for a borrowed value: `other` may be a [`Value`] or a
+    /// [`ValueRef`].
+    pub fn content_eq<V: LuaValue>(&self, other: &V) -> bool {
+        eq(self, other, false)
+    }
+
+    /// [`Value::exact_eq`] for a borrowed value: `other` may be a [`Value`] or a
+    /// [`ValueRef`].
+    pub fn exact_eq<V: LuaValue>(&self, other: &V) -> bool {
         eq(self, other, true)
     }
 }
@@ -35,42 +51,52 @@ pub fn values_exact_eq(a: &[Value], b: &[Value]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.exact_eq(y))
 }
 
-fn eq(a: &Value, b: &Value, ordered: bool) -> bool {
-    match (a, b) {
-        (Value::Nil, Value::Nil) => true,
-        (Value::Boolean(x), Value::Boolean(y)) => x == y,
-        (Value::Integer(x), Value::Integer(y)) => x == y,
-        (Value::Real(x), Value::Real(y)) => x.to_bits() == y.to_bits(),
-        (Value::String(x), Value::String(y)) => x == y,
-        (Value::LightUserdata(x), Value::LightUserdata(y)) => x == y,
-        (Value::Table(x), Value::Table(y)) => table_eq(x, y, ordered),
+fn eq<A: Sealed, B: Sealed>(a: &A, b: &B, ordered: bool) -> bool {
+    match (a.view(), b.view()) {
+        (View::Nil, View::Nil) => true,
+        (View::Boolean(x), View::Boolean(y)) => x == y,
+        (View::Integer(x), View::Integer(y)) => x == y,
+        (View::Real(x), View::Real(y)) => x.to_bits() == y.to_bits(),
+        (View::String(x), View::String(y)) => x == y,
+        (View::LightUserdata(x), View::LightUserdata(y)) => x == y,
+        (
+            View::Table {
+                array: a1,
+                hash: h1,
+            },
+            View::Table {
+                array: a2,
+                hash: h2,
+            },
+        ) => table_eq((a1, h1), (a2, h2), ordered),
         _ => false,
     }
 }
 
-fn table_eq(a: &Table, b: &Table, ordered: bool) -> bool {
-    if a.array.len() != b.array.len() || a.hash.len() != b.hash.len() {
+/// A table's parts: the array part and the hash part.
+type Parts<'t, V> = (&'t [V], &'t [(V, V)]);
+
+fn table_eq<A: Sealed, B: Sealed>(a: Parts<'_, A>, b: Parts<'_, B>, ordered: bool) -> bool {
+    let ((a_array, a_hash), (b_array, b_hash)) = (a, b);
+    if a_array.len() != b_array.len() || a_hash.len() != b_hash.len() {
         return false;
     }
-    if !a.array.iter().zip(&b.array).all(|(x, y)| eq(x, y, ordered)) {
+    if !a_array.iter().zip(b_array).all(|(x, y)| eq(x, y, ordered)) {
         return false;
     }
-    let pair_eq = |(k1, v1): &(Value, Value), (k2, v2): &(Value, Value)| {
-        eq(k1, k2, ordered) && eq(v1, v2, ordered)
-    };
+    let pair_eq = |(k1, v1): &(A, A), (k2, v2): &(B, B)| eq(k1, k2, ordered) && eq(v1, v2, ordered);
     if ordered {
-        return a.hash.iter().zip(&b.hash).all(|(p, q)| pair_eq(p, q));
+        return a_hash.iter().zip(b_hash).all(|(p, q)| pair_eq(p, q));
     }
     // Fast path: same order.
-    if a.hash.iter().zip(&b.hash).all(|(p, q)| pair_eq(p, q)) {
+    if a_hash.iter().zip(b_hash).all(|(p, q)| pair_eq(p, q)) {
         return true;
     }
     // Multiset match. content_eq is an equivalence relation, so greedily
     // pairing each element with any unused equal one is exact.
-    let mut used = vec![false; b.hash.len()];
-    a.hash.iter().all(|p| {
-        let found = b
-            .hash
+    let mut used = vec![false; b_hash.len()];
+    a_hash.iter().all(|p| {
+        let found = b_hash
             .iter()
             .zip(used.iter_mut())
             .find(|(q, u)| !**u && pair_eq(p, q));
@@ -87,6 +113,7 @@ fn table_eq(a: &Table, b: &Table, ordered: bool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::value::Table;
 
     fn t(array: alloc::vec::Vec<Value>, hash: alloc::vec::Vec<(Value, Value)>) -> Value {
         Value::Table(Table { array, hash })

@@ -1,10 +1,17 @@
 //! Unpacking lua-seri bytes: zero-copy, bounded, never panicking.
+//!
+//! One decoder builds both forms: [`Value`] (strings are slices of the payload's `Bytes`)
+//! and [`ValueRef`] (strings borrowed); they differ only in how a value is stored
+//! ([`Decoded`]). The [`Cursor`] reads one wire item at a time.
 
 use alloc::vec::Vec;
+use core::ops::Range;
+
 use bytes::Bytes;
 
 use crate::error::{DecodeError, DecodeErrorKind};
 use crate::value::{Table, Value};
+use crate::value_ref::{TableRef, ValueRef};
 use crate::wire;
 
 /// The decoder's default nesting limit, in tables. skynet's encoder produces
@@ -61,6 +68,12 @@ impl DecodeLimits {
 /// with the default [`DecodeLimits`]. Strings are slices of `payload`, not
 /// copies. An empty payload is zero values.
 ///
+/// Each string costs a reference count on `payload` (an atomic increment now, a
+/// decrement when dropped). Hot paths that only read the values while the payload is at
+/// hand can use [`unpack_ref`] (strings borrowed: no reference counts) and keep one
+/// argument vector across calls with [`unpack_into`] / [`unpack_ref_into`]; typed services
+/// can read straight from the bytes with `from_slice` (feature `serde`).
+///
 /// ```
 /// use bytes::Bytes;
 /// use skywire_seri::{unpack, Value};
@@ -73,20 +86,103 @@ pub fn unpack(payload: &Bytes) -> Result<Vec<Value>, DecodeError> {
 
 /// [`unpack`] with explicit limits.
 pub fn unpack_with(payload: &Bytes, limits: &DecodeLimits) -> Result<Vec<Value>, DecodeError> {
-    let mut d = Decoder {
-        cur: Cursor {
-            payload,
-            buf: payload.as_ref(),
-            pos: 0,
-        },
-        max_depth: limits.max_depth,
-        pairs: Vec::new(),
-    };
     let mut values = Vec::with_capacity(TOP_LEVEL_CAPACITY.min(payload.len()));
-    while d.cur.pos < d.cur.buf.len() {
-        d.push_value(0, &mut values)?;
-    }
+    decode_into::<Value>(payload, limits, &mut values)?;
     Ok(values)
+}
+
+/// [`unpack`] into `out`: clears it, then appends the arguments, so a caller decoding
+/// message after message reuses one vector's allocation. On error `out` is left empty.
+///
+/// ```
+/// use bytes::Bytes;
+/// use skywire_seri::{unpack_into, Value};
+/// let mut args = Vec::new();
+/// for payload in [&[0x0a, 0x01][..], &[0x14, b'h', b'i']] {
+///     unpack_into(&Bytes::copy_from_slice(payload), &mut args).unwrap();
+///     assert_eq!(args.len(), 1);
+/// }
+/// assert_eq!(args, [Value::from("hi")]);
+/// ```
+pub fn unpack_into(payload: &Bytes, out: &mut Vec<Value>) -> Result<(), DecodeError> {
+    unpack_into_with(payload, &DecodeLimits::default(), out)
+}
+
+/// [`unpack_into`] with explicit limits.
+pub fn unpack_into_with(
+    payload: &Bytes,
+    limits: &DecodeLimits,
+    out: &mut Vec<Value>,
+) -> Result<(), DecodeError> {
+    refill::<Value>(payload, limits, out)
+}
+
+/// Unpacks a payload into borrowed values: [`unpack`]'s twin whose strings are `&[u8]`
+/// slices of `payload`. Same validation, same errors (kind and offset), same limits; no
+/// reference counts, so a decoded string costs nothing to make or to drop. The values
+/// cannot outlive `payload`: convert with [`ValueRef::to_owned_value`] to keep them.
+///
+/// ```
+/// use skywire_seri::{pack, unpack_ref, Value, ValueRef};
+/// let bytes = pack(&[Value::from("get"), Value::from(42)]).unwrap();
+/// let args = unpack_ref(&bytes).unwrap();
+/// assert_eq!(args, [ValueRef::String(b"get"), ValueRef::Integer(42)]);
+/// ```
+pub fn unpack_ref(payload: &[u8]) -> Result<Vec<ValueRef<'_>>, DecodeError> {
+    unpack_ref_with(payload, &DecodeLimits::default())
+}
+
+/// [`unpack_ref`] with explicit limits.
+pub fn unpack_ref_with<'a>(
+    payload: &'a [u8],
+    limits: &DecodeLimits,
+) -> Result<Vec<ValueRef<'a>>, DecodeError> {
+    let mut values = Vec::with_capacity(TOP_LEVEL_CAPACITY.min(payload.len()));
+    decode_into::<ValueRef<'a>>(payload, limits, &mut values)?;
+    Ok(values)
+}
+
+/// [`unpack_ref`] into `out`: clears it, then appends the arguments. On error `out` is
+/// left empty. To keep one vector across payloads that do not live equally long, hand it
+/// from one to the next with [`recycle_refs`].
+pub fn unpack_ref_into<'a>(
+    payload: &'a [u8],
+    out: &mut Vec<ValueRef<'a>>,
+) -> Result<(), DecodeError> {
+    unpack_ref_into_with(payload, &DecodeLimits::default(), out)
+}
+
+/// [`unpack_ref_into`] with explicit limits.
+pub fn unpack_ref_into_with<'a>(
+    payload: &'a [u8],
+    limits: &DecodeLimits,
+    out: &mut Vec<ValueRef<'a>>,
+) -> Result<(), DecodeError> {
+    refill::<ValueRef<'a>>(payload, limits, out)
+}
+
+/// Empties `values` and returns its allocation as a vector for values borrowed from
+/// another payload: what lets a loop keep one argument vector for [`unpack_ref_into`]
+/// although each payload lives only for its turn (the vector's type names the payload's
+/// lifetime, so it cannot simply be cleared and refilled).
+///
+/// ```
+/// use skywire_seri::{recycle_refs, unpack_ref_into, ValueRef};
+/// let mut spare: Vec<ValueRef<'static>> = Vec::new();
+/// for i in 1..=3u8 {
+///     let payload = vec![0x0a, i]; // lives only for this turn
+///     let mut args = recycle_refs(std::mem::take(&mut spare));
+///     unpack_ref_into(&payload, &mut args).unwrap();
+///     assert_eq!(args, [ValueRef::Integer(i64::from(i))]);
+///     spare = recycle_refs(args);
+/// }
+/// assert!(spare.capacity() >= 1); // one allocation served every turn
+/// ```
+pub fn recycle_refs<'b>(mut values: Vec<ValueRef<'_>>) -> Vec<ValueRef<'b>> {
+    values.clear();
+    // An empty vector mapped to a type of the same layout is collected in place: the
+    // allocation is kept, and the closure never runs.
+    values.into_iter().map(|_| ValueRef::Nil).collect()
 }
 
 /// Room for this many arguments is made up front: most messages carry a few.
@@ -100,46 +196,189 @@ fn err(offset: usize, kind: DecodeErrorKind) -> DecodeError {
     DecodeError::new(offset, kind)
 }
 
-/// Stores `value` in `slot`, which holds the `Nil` pushed just before: there is nothing to
-/// drop, so the drop glue of the old value is skipped (a plain assignment would call it for
-/// every value decoded). Were `slot` ever not `Nil`, its contents would leak, never be
-/// misused.
-#[inline(always)]
-fn fill(slot: &mut Value, value: Value) {
-    debug_assert!(slot.is_nil());
-    core::mem::forget(core::mem::replace(slot, value));
+/// Clears `out` and decodes `src` into it; on error `out` is left empty.
+fn refill<'a, N: Decoded<'a>>(
+    src: N::Source,
+    limits: &DecodeLimits,
+    out: &mut Vec<N>,
+) -> Result<(), DecodeError> {
+    out.clear();
+    let r = decode_into(src, limits, out);
+    if r.is_err() {
+        out.clear();
+    }
+    r
 }
 
-/// Stores string `s` in `slot` (which holds `Nil`). The `Bytes` is moved into the slot
-/// as a `Bytes`: moved as a whole `Value`, the compiler copies its first word in odd-sized
-/// pieces (the layout it shares with `Value::Boolean`), which the CPU cannot forward from
-/// the stores that just wrote it, a stall that cost a third of the decode time.
-#[inline(always)]
-fn fill_string(slot: &mut Value, s: Bytes) {
-    fill(slot, Value::String(Bytes::new()));
-    if let Value::String(empty) = slot {
-        // An empty `Bytes` owns nothing: forgetting it leaks nothing.
-        core::mem::forget(core::mem::replace(empty, s));
+/// Decodes every value of `src` and appends them to `out`: the one decoder behind every
+/// form.
+fn decode_into<'a, N: Decoded<'a>>(
+    src: N::Source,
+    limits: &DecodeLimits,
+    out: &mut Vec<N>,
+) -> Result<(), DecodeError> {
+    let mut d = Decoder {
+        cur: Cursor::new(N::bytes(src)),
+        src,
+        max_depth: limits.max_depth,
+        pairs: Vec::new(),
+    };
+    while !d.cur.at_end() {
+        d.push_value(0, out)?;
+    }
+    Ok(())
+}
+
+/// A value form the decoder can build: what a string is made of is the only real
+/// difference between [`Value`] (a slice of the payload's `Bytes`) and [`ValueRef`] (a
+/// borrowed `&[u8]`).
+pub(crate) trait Decoded<'a>: Sized + Default {
+    /// What strings are cut from.
+    type Source: Copy;
+    /// The bytes to decode.
+    fn bytes(src: Self::Source) -> &'a [u8];
+    /// Stores the string at `range` of the source (checked to be in bounds) in `slot`,
+    /// which holds nil.
+    fn fill_string(slot: &mut Self, src: Self::Source, range: Range<usize>);
+    /// A boolean.
+    fn boolean(b: bool) -> Self;
+    /// An integer.
+    fn integer(i: i64) -> Self;
+    /// A float.
+    fn real(x: f64) -> Self;
+    /// A light userdata.
+    fn light_userdata(p: u64) -> Self;
+    /// A table from its parts.
+    fn table(array: Vec<Self>, hash: Vec<(Self, Self)>) -> Self;
+}
+
+impl<'a> Decoded<'a> for Value {
+    type Source = &'a Bytes;
+    #[inline(always)]
+    fn bytes(src: &'a Bytes) -> &'a [u8] {
+        src
+    }
+    /// The `Bytes` is moved into the slot as a `Bytes`: moved as a whole `Value`, the
+    /// compiler copies its first word in odd-sized pieces (the layout it shares with
+    /// `Value::Boolean`), which the CPU cannot forward from the stores that just wrote
+    /// it, a stall that cost a third of the decode time.
+    #[inline(always)]
+    fn fill_string(slot: &mut Value, src: &'a Bytes, range: Range<usize>) {
+        let s = src.slice(range);
+        fill(slot, Value::String(Bytes::new()));
+        if let Value::String(empty) = slot {
+            // An empty `Bytes` owns nothing: forgetting it leaks nothing.
+            core::mem::forget(core::mem::replace(empty, s));
+        }
+    }
+    #[inline(always)]
+    fn boolean(b: bool) -> Self {
+        Value::Boolean(b)
+    }
+    #[inline(always)]
+    fn integer(i: i64) -> Self {
+        Value::Integer(i)
+    }
+    #[inline(always)]
+    fn real(x: f64) -> Self {
+        Value::Real(x)
+    }
+    #[inline(always)]
+    fn light_userdata(p: u64) -> Self {
+        Value::LightUserdata(p)
+    }
+    #[inline(always)]
+    fn table(array: Vec<Self>, hash: Vec<(Self, Self)>) -> Self {
+        Value::Table(Table { array, hash })
     }
 }
 
-/// The bytes being read and the position in them.
-struct Cursor<'a> {
-    payload: &'a Bytes,
+impl<'a> Decoded<'a> for ValueRef<'a> {
+    type Source = &'a [u8];
+    #[inline(always)]
+    fn bytes(src: &'a [u8]) -> &'a [u8] {
+        src
+    }
+    #[inline(always)]
+    fn fill_string(slot: &mut Self, src: &'a [u8], range: Range<usize>) {
+        if let Some(s) = src.get(range) {
+            fill(slot, ValueRef::String(s));
+        }
+    }
+    #[inline(always)]
+    fn boolean(b: bool) -> Self {
+        ValueRef::Boolean(b)
+    }
+    #[inline(always)]
+    fn integer(i: i64) -> Self {
+        ValueRef::Integer(i)
+    }
+    #[inline(always)]
+    fn real(x: f64) -> Self {
+        ValueRef::Real(x)
+    }
+    #[inline(always)]
+    fn light_userdata(p: u64) -> Self {
+        ValueRef::LightUserdata(p)
+    }
+    #[inline(always)]
+    fn table(array: Vec<Self>, hash: Vec<(Self, Self)>) -> Self {
+        ValueRef::Table(TableRef { array, hash })
+    }
+}
+
+/// Stores `value` in `slot`, which holds the nil pushed just before: there is nothing to
+/// drop, so the drop glue of the old value is skipped (a plain assignment would call it for
+/// every value decoded). Were `slot` ever not nil, its contents would leak, never be
+/// misused.
+#[inline(always)]
+fn fill<T>(slot: &mut T, value: T) {
+    core::mem::forget(core::mem::replace(slot, value));
+}
+
+/// One value as read off the wire, its contents not yet built.
+pub(crate) enum Item {
+    /// `nil`.
+    Nil,
+    /// A boolean.
+    Boolean(bool),
+    /// An integer (any width).
+    Integer(i64),
+    /// A float.
+    Real(f64),
+    /// A light userdata.
+    LightUserdata(u64),
+    /// A string: where its bytes are (checked to be present).
+    String(Range<usize>),
+    /// A table whose type byte (at `start`, with `cookie`) has been read; the rest is still
+    /// to be read ([`Cursor::table_len`], then the items, then the hash part).
+    Table {
+        /// Offset of the table's type byte.
+        start: usize,
+        /// The cookie of the type byte.
+        cookie: u8,
+    },
+}
+
+/// The bytes being read and the position in them: reads one wire item at a time, checking
+/// everything; shared by the tree decoder and the serde deserializer.
+pub(crate) struct Cursor<'a> {
     buf: &'a [u8],
     pos: usize,
 }
 
-/// What [`Cursor::scalar_to`] found.
-enum Found {
-    /// A value other than a table, now in the slot.
-    Scalar,
-    /// A table, whose type byte (at `start`, with `cookie`) has been read; its contents
-    /// are still to be decoded.
-    Table { start: usize, cookie: u8 },
-}
+impl<'a> Cursor<'a> {
+    /// A cursor at the start of `buf`.
+    pub(crate) const fn new(buf: &'a [u8]) -> Self {
+        Cursor { buf, pos: 0 }
+    }
 
-impl Cursor<'_> {
+    /// `true` when every byte has been read.
+    #[inline(always)]
+    pub(crate) fn at_end(&self) -> bool {
+        self.pos >= self.buf.len()
+    }
+
     /// Bytes left from the current position.
     #[inline(always)]
     fn remaining(&self) -> usize {
@@ -189,24 +428,20 @@ impl Cursor<'_> {
         }))
     }
 
+    /// Passes over a string of `len` bytes of the value that started at `start`.
     #[inline(always)]
-    fn string(&mut self, start: usize, len: usize) -> Result<Bytes, DecodeError> {
+    fn string(&mut self, start: usize, len: usize) -> Result<Range<usize>, DecodeError> {
         if len > self.remaining() {
             return Err(self.truncated(start, len));
         }
-        let s = self.payload.slice(self.pos..self.pos + len);
+        let range = self.pos..self.pos + len;
         self.pos += len;
-        Ok(s)
+        Ok(range)
     }
 
-    /// Decodes the value at the cursor into `slot` (which holds `Nil`), unless it is a
-    /// table: then only its type byte is read and [`Found::Table`] says so.
-    ///
-    /// The value is written in place rather than returned: a returned 56-byte value goes
-    /// through a stack temporary and costs a store-forwarding stall per value. Inlined into
-    /// its callers; table contents, the only recursion, are decoded out of line.
+    /// Reads the next item: a whole value unless it is a table, whose type byte only is read.
     #[inline(always)]
-    fn scalar_to(&mut self, slot: &mut Value) -> Result<Found, DecodeError> {
+    pub(crate) fn item(&mut self) -> Result<Item, DecodeError> {
         let start = self.pos;
         let Some(&byte) = self.buf.get(start) else {
             return Err(self.truncated(start, 1));
@@ -215,58 +450,112 @@ impl Cursor<'_> {
         let ty = byte & 7;
         let cookie = byte >> 3;
         let bad_cookie = || err(start, DecodeErrorKind::BadCookie { ty, cookie });
-        match ty {
-            wire::TYPE_NIL => {
-                if cookie != 0 {
-                    return Err(bad_cookie());
-                }
-            }
-            wire::TYPE_BOOLEAN => match cookie {
-                0 => fill(slot, Value::Boolean(false)),
-                1 => fill(slot, Value::Boolean(true)),
-                _ => return Err(bad_cookie()),
-            },
+        Ok(match ty {
+            wire::TYPE_NIL if cookie == 0 => Item::Nil,
+            wire::TYPE_BOOLEAN if cookie <= 1 => Item::Boolean(cookie == 1),
             wire::TYPE_NUMBER => match self.integer(start, cookie)? {
-                Some(i) => fill(slot, Value::Integer(i)),
+                Some(i) => Item::Integer(i),
                 None if cookie == wire::NUMBER_REAL => {
-                    let bits = u64::from_le_bytes(self.take(start)?);
-                    fill(slot, Value::Real(f64::from_bits(bits)));
+                    Item::Real(f64::from_bits(u64::from_le_bytes(self.take(start)?)))
                 }
                 None => return Err(bad_cookie()),
             },
-            wire::TYPE_USERDATA => {
-                if cookie != 0 {
-                    return Err(bad_cookie());
-                }
-                let p = u64::from_le_bytes(self.take(start)?);
-                fill(slot, Value::LightUserdata(p));
+            wire::TYPE_USERDATA if cookie == 0 => {
+                Item::LightUserdata(u64::from_le_bytes(self.take(start)?))
             }
-            wire::TYPE_SHORT_STRING => {
-                fill_string(slot, self.string(start, usize::from(cookie))?);
-            }
+            wire::TYPE_SHORT_STRING => Item::String(self.string(start, usize::from(cookie))?),
             wire::TYPE_LONG_STRING => {
                 let len = match cookie {
                     wire::LONG_STRING_WORD => usize::from(u16::from_le_bytes(self.take(start)?)),
                     wire::LONG_STRING_DWORD => u32::from_le_bytes(self.take(start)?) as usize,
                     _ => return Err(bad_cookie()),
                 };
-                fill_string(slot, self.string(start, len)?);
+                Item::String(self.string(start, len)?)
             }
-            wire::TYPE_TABLE => return Ok(Found::Table { start, cookie }),
+            wire::TYPE_TABLE => Item::Table { start, cookie },
+            wire::TYPE_NIL | wire::TYPE_BOOLEAN | wire::TYPE_USERDATA => return Err(bad_cookie()),
             _ => return Err(err(start, DecodeErrorKind::UnknownType { byte })),
+        })
+    }
+
+    /// Reads the rest of the header of a table whose type byte (at `start`, with `cookie`)
+    /// was just read, at nesting `depth` (0 for an argument), and returns its array length:
+    /// checked against `max_depth` and against the bytes left (every item takes at least
+    /// one), so that it is safe to allocate.
+    #[inline(always)]
+    pub(crate) fn table_len(
+        &mut self,
+        start: usize,
+        cookie: u8,
+        depth: usize,
+        max_depth: usize,
+    ) -> Result<usize, DecodeError> {
+        let len = if cookie == wire::ARRAY_ESCAPE {
+            let size_at = self.pos;
+            let Some(&byte) = self.buf.get(size_at) else {
+                return Err(self.truncated(size_at, 1));
+            };
+            self.pos += 1;
+            let bad_size = || err(start, DecodeErrorKind::BadArraySize { byte });
+            if byte & 7 != wire::TYPE_NUMBER {
+                return Err(bad_size());
+            }
+            let Some(n) = self.integer(size_at, byte >> 3)? else {
+                return Err(bad_size());
+            };
+            if n < 0 {
+                return Err(err(start, DecodeErrorKind::NegativeArraySize { len: n }));
+            }
+            n as u64
+        } else {
+            u64::from(cookie)
+        };
+        if depth >= max_depth {
+            return Err(err(start, DecodeErrorKind::TooDeep { limit: max_depth }));
         }
-        Ok(Found::Scalar)
+        let remaining = self.remaining();
+        if len > remaining as u64 {
+            return Err(err(
+                start,
+                DecodeErrorKind::ArrayTooLarge { len, remaining },
+            ));
+        }
+        Ok(len as usize)
+    }
+
+    /// At a table's hash part: `true` (and past it) if the next byte is the terminator,
+    /// `false` if a key follows.
+    #[inline(always)]
+    pub(crate) fn hash_end(&mut self) -> Result<bool, DecodeError> {
+        match self.buf.get(self.pos) {
+            None => Err(self.truncated(self.pos, 1)),
+            Some(&0) => {
+                self.pos += 1;
+                Ok(true)
+            }
+            Some(_) => Ok(false),
+        }
     }
 }
 
-struct Decoder<'a> {
+/// What [`scalar_to`] found.
+enum Found {
+    /// A value other than a table, now in the slot.
+    Scalar,
+    /// A table, whose type byte (at `start`, with `cookie`) has been read; its contents
+    /// are still to be decoded.
+    Table { start: usize, cookie: u8 },
+}
+
+struct Decoder<'a, N: Decoded<'a>> {
     cur: Cursor<'a>,
+    src: N::Source,
     max_depth: usize,
     /// Scratch stack of hash-part pairs: the pairs of the tables being decoded, innermost
     /// last. A table's pairs are collected here and moved into a `Vec` of exactly their
     /// number when its terminator is read, so a hash part costs one allocation whatever its
     /// size (a wire table does not say how many pairs it has).
-    pairs: Vec<(Value, Value)>,
+    pairs: Vec<(N, N)>,
 }
 
 /// Which half of the pair on top of the scratch stack to decode.
@@ -276,15 +565,39 @@ enum Half {
     Value,
 }
 
-impl Decoder<'_> {
+/// Decodes the value at the cursor into `slot` (which holds nil), unless it is a table:
+/// then only its type byte is read and [`Found::Table`] says so.
+///
+/// The value is written in place rather than returned: a returned 56-byte value goes
+/// through a stack temporary and costs a store-forwarding stall per value. Inlined into its
+/// callers; table contents, the only recursion, are decoded out of line.
+#[inline(always)]
+fn scalar_to<'a, N: Decoded<'a>>(
+    cur: &mut Cursor<'a>,
+    src: N::Source,
+    slot: &mut N,
+) -> Result<Found, DecodeError> {
+    match cur.item()? {
+        Item::Nil => {}
+        Item::Boolean(b) => fill(slot, N::boolean(b)),
+        Item::Integer(i) => fill(slot, N::integer(i)),
+        Item::Real(x) => fill(slot, N::real(x)),
+        Item::LightUserdata(p) => fill(slot, N::light_userdata(p)),
+        Item::String(range) => N::fill_string(slot, src, range),
+        Item::Table { start, cookie } => return Ok(Found::Table { start, cookie }),
+    }
+    Ok(Found::Scalar)
+}
+
+impl<'a, N: Decoded<'a>> Decoder<'a, N> {
     /// Decodes one value (at nesting `depth`) and appends it to `out`.
     #[inline(always)]
-    fn push_value(&mut self, depth: usize, out: &mut Vec<Value>) -> Result<(), DecodeError> {
-        out.push(Value::Nil);
+    fn push_value(&mut self, depth: usize, out: &mut Vec<N>) -> Result<(), DecodeError> {
+        out.push(N::default());
         let Some(slot) = out.last_mut() else {
             return Ok(());
         };
-        if let Found::Table { start, cookie } = self.cur.scalar_to(slot)? {
+        if let Found::Table { start, cookie } = scalar_to(&mut self.cur, self.src, slot)? {
             fill(slot, self.table(start, cookie, depth)?);
         }
         Ok(())
@@ -296,17 +609,21 @@ impl Decoder<'_> {
     #[inline(always)]
     fn pair_half(&mut self, depth: usize, half: Half) -> Result<(), DecodeError> {
         let top = self.pairs.len().wrapping_sub(1);
-        let found = match (self.pairs.last_mut(), half) {
-            (Some((k, _)), Half::Key) => self.cur.scalar_to(k)?,
-            (Some((_, v)), Half::Value) => self.cur.scalar_to(v)?,
-            (None, _) => return Ok(()),
+        let Some(pair) = self.pairs.last_mut() else {
+            return Ok(());
         };
+        let slot = match half {
+            Half::Key => &mut pair.0,
+            Half::Value => &mut pair.1,
+        };
+        let found = scalar_to(&mut self.cur, self.src, slot)?;
         if let Found::Table { start, cookie } = found {
             let table = self.table(start, cookie, depth)?;
-            match (self.pairs.get_mut(top), half) {
-                (Some((k, _)), Half::Key) => fill(k, table),
-                (Some((_, v)), Half::Value) => fill(v, table),
-                (None, _) => {}
+            if let Some(pair) = self.pairs.get_mut(top) {
+                match half {
+                    Half::Key => fill(&mut pair.0, table),
+                    Half::Value => fill(&mut pair.1, table),
+                }
             }
         }
         Ok(())
@@ -316,71 +633,27 @@ impl Decoder<'_> {
     /// read; `depth` is the table's own nesting (0 for an argument). Kept out of line: the
     /// only recursion.
     #[inline(never)]
-    fn table(&mut self, start: usize, cookie: u8, depth: usize) -> Result<Value, DecodeError> {
-        let len = if cookie == wire::ARRAY_ESCAPE {
-            let size_at = self.cur.pos;
-            let Some(&byte) = self.cur.buf.get(size_at) else {
-                return Err(self.cur.truncated(size_at, 1));
-            };
-            self.cur.pos += 1;
-            let bad_size = || err(start, DecodeErrorKind::BadArraySize { byte });
-            if byte & 7 != wire::TYPE_NUMBER {
-                return Err(bad_size());
-            }
-            let Some(n) = self.cur.integer(size_at, byte >> 3)? else {
-                return Err(bad_size());
-            };
-            if n < 0 {
-                return Err(err(start, DecodeErrorKind::NegativeArraySize { len: n }));
-            }
-            n as u64
-        } else {
-            u64::from(cookie)
-        };
-        if depth >= self.max_depth {
-            return Err(err(
-                start,
-                DecodeErrorKind::TooDeep {
-                    limit: self.max_depth,
-                },
-            ));
-        }
-        let remaining = self.cur.remaining();
-        // Every item takes at least one byte: refuse before allocating.
-        if len > remaining as u64 {
-            return Err(err(
-                start,
-                DecodeErrorKind::ArrayTooLarge { len, remaining },
-            ));
-        }
-        // All the slots at once, then each decoded in place: pushing `Nil` one at a time
+    fn table(&mut self, start: usize, cookie: u8, depth: usize) -> Result<N, DecodeError> {
+        let len = self.cur.table_len(start, cookie, depth, self.max_depth)?;
+        // All the slots at once, then each decoded in place: pushing nil one at a time
         // builds it on the stack and copies all of its bytes (most never written) into
         // the vector, which the CPU cannot forward from the stores that last touched that
         // stack space, a stall per item.
-        let mut array = Vec::with_capacity(len as usize);
-        array.resize_with(len as usize, Value::default);
+        let mut array = Vec::with_capacity(len);
+        array.resize_with(len, N::default);
         for slot in array.iter_mut() {
-            if let Found::Table { start, cookie } = self.cur.scalar_to(slot)? {
+            if let Found::Table { start, cookie } = scalar_to(&mut self.cur, self.src, slot)? {
                 fill(slot, self.table(start, cookie, depth + 1)?);
             }
         }
         let mark = self.pairs.len();
-        loop {
-            match self.cur.buf.get(self.cur.pos) {
-                None => return Err(self.cur.truncated(self.cur.pos, 1)),
-                Some(&0) => {
-                    self.cur.pos += 1;
-                    break;
-                }
-                Some(_) => {
-                    if self.pairs.capacity() == 0 {
-                        self.pairs.reserve(SCRATCH_PAIRS);
-                    }
-                    self.pairs.push((Value::Nil, Value::Nil));
-                    self.pair_half(depth + 1, Half::Key)?;
-                    self.pair_half(depth + 1, Half::Value)?;
-                }
+        while !self.cur.hash_end()? {
+            if self.pairs.capacity() == 0 {
+                self.pairs.reserve(SCRATCH_PAIRS);
             }
+            self.pairs.push((N::default(), N::default()));
+            self.pair_half(depth + 1, Half::Key)?;
+            self.pair_half(depth + 1, Half::Value)?;
         }
         let hash = if self.pairs.len() == mark {
             Vec::new()
@@ -388,7 +661,7 @@ impl Decoder<'_> {
             // Exactly this table's pairs, in one allocation.
             self.pairs.split_off(mark)
         };
-        Ok(Value::Table(Table { array, hash }))
+        Ok(N::table(array, hash))
     }
 }
 

@@ -14,53 +14,82 @@
 use core::fmt::{self, Write};
 
 use crate::value::{Table, Value};
+use crate::value_ref::{TableRef, ValueRef};
+use crate::view::{Sealed, View};
 
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Value::Nil => f.write_str("nil"),
-            Value::Boolean(b) => f.write_str(if *b { "true" } else { "false" }),
-            Value::Integer(i) if *i == i64::MIN => f.write_str("math.mininteger"),
-            Value::Integer(i) => write!(f, "{i}"),
-            Value::Real(x) => write_real(*x, f),
-            Value::String(s) => write_string(s, f),
-            Value::Table(t) => fmt::Display::fmt(t, f),
-            Value::LightUserdata(p) => write!(f, "userdata(0x{p:016x})"),
-        }
+        write_value(self, f)
     }
 }
 
 impl fmt::Display for Table {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_char('{')?;
-        let mut first = true;
-        let mut sep = |f: &mut fmt::Formatter<'_>| {
-            if first {
-                first = false;
-                Ok(())
-            } else {
-                f.write_str(", ")
-            }
-        };
-        for item in &self.array {
-            sep(f)?;
-            write!(f, "{item}")?;
-        }
-        for (k, v) in &self.hash {
-            sep(f)?;
-            match k {
-                Value::String(s) if is_identifier(s) => {
-                    // is_identifier checked ASCII, so this is valid UTF-8.
-                    for &b in s.iter() {
-                        f.write_char(char::from(b))?;
-                    }
-                }
-                _ => write!(f, "[{k}]")?,
-            }
-            write!(f, " = {v}")?;
-        }
-        f.write_char('}')
+        write_table(&self.array, &self.hash, f)
     }
+}
+
+/// The same text as the [`Value`] it converts to.
+impl fmt::Display for ValueRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_value(self, f)
+    }
+}
+
+/// The same text as the [`Table`] it converts to.
+impl fmt::Display for TableRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_table(&self.array, &self.hash, f)
+    }
+}
+
+fn write_value<V: Sealed>(v: &V, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    match v.view() {
+        View::Nil => f.write_str("nil"),
+        View::Boolean(b) => f.write_str(if b { "true" } else { "false" }),
+        View::Integer(i64::MIN) => f.write_str("math.mininteger"),
+        View::Integer(i) => write!(f, "{i}"),
+        View::Real(x) => write_real(x, f),
+        View::String(s) => write_string(s, f),
+        View::Table { array, hash } => write_table(array, hash, f),
+        View::LightUserdata(p) => write!(f, "userdata(0x{p:016x})"),
+    }
+}
+
+fn write_table<V: Sealed>(array: &[V], hash: &[(V, V)], f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    f.write_char('{')?;
+    let mut first = true;
+    let mut sep = |f: &mut fmt::Formatter<'_>| {
+        if first {
+            first = false;
+            Ok(())
+        } else {
+            f.write_str(", ")
+        }
+    };
+    for item in array {
+        sep(f)?;
+        write_value(item, f)?;
+    }
+    for (k, v) in hash {
+        sep(f)?;
+        match k.view() {
+            View::String(s) if is_identifier(s) => {
+                // is_identifier checked ASCII, so this is valid UTF-8.
+                for &b in s {
+                    f.write_char(char::from(b))?;
+                }
+            }
+            _ => {
+                f.write_char('[')?;
+                write_value(k, f)?;
+                f.write_char(']')?;
+            }
+        }
+        f.write_str(" = ")?;
+        write_value(v, f)?;
+    }
+    f.write_char('}')
 }
 
 /// A tiny fixed buffer for formatting one float.

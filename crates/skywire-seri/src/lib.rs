@@ -69,6 +69,8 @@ mod serde;
 #[cfg(any(feature = "serde", feature = "json"))]
 mod text;
 mod value;
+mod value_ref;
+mod view;
 mod wire;
 
 #[cfg(feature = "json")]
@@ -80,7 +82,12 @@ pub use self::serde::{
     from_value, from_values, to_value, to_values, SerdeError, SERIALIZE_MAX_DEPTH,
 };
 pub use compare::{values_content_eq, values_exact_eq};
-pub use decode::{unpack, unpack_with, DecodeLimits, DEFAULT_MAX_DEPTH};
+pub use decode::{
+    recycle_refs, unpack, unpack_into, unpack_into_with, unpack_ref, unpack_ref_into,
+    unpack_ref_into_with, unpack_ref_with, unpack_with, DecodeLimits, DEFAULT_MAX_DEPTH,
+};
 pub use encode::{pack, pack_into, packed_len, MAX_PACK_DEPTH};
 pub use error::{DecodeError, DecodeErrorKind, EncodeError};
 pub use value::{IntegerOverflow, Table, Value};
+pub use value_ref::{TableRef, ValueRef};
+pub use view::LuaValue;

@@ -4,6 +4,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use bytes::Bytes;
 
+use crate::view;
+
 /// One Lua value as lua-seri carries it.
 ///
 /// Equality (`PartialEq`) is structural and derived: reals compare as `f64`
@@ -94,7 +96,7 @@ impl Table {
         let key = key.into();
         let value = value.into();
         for (k, v) in self.hash.iter_mut() {
-            if lua_key_eq(k, &key) {
+            if view::lua_key_eq(k, &key) {
                 return Some(core::mem::replace(v, value));
             }
         }
@@ -110,33 +112,12 @@ impl Table {
     /// table keys compare structurally (Lua compares them by identity, which
     /// does not survive serialization).
     pub fn get(&self, key: &Value) -> Option<&Value> {
-        if let Some(i) = integer_key(key) {
-            if i >= 1 && (i as u64) <= self.array.len() as u64 {
-                return self.array.get((i - 1) as usize);
-            }
-        }
-        self.hash
-            .iter()
-            .find(|(k, _)| lua_key_eq(k, key))
-            .map(|(_, v)| v)
+        view::raw_get(&self.array, &self.hash, key)
     }
 
     /// Looks up a string key in the hash part (`t.name`).
     pub fn get_str(&self, name: &str) -> Option<&Value> {
-        let name = name.as_bytes();
-        self.hash
-            .iter()
-            .find(|(k, _)| matches!(k, Value::String(s) if s.as_ref() == name))
-            .map(|(_, v)| v)
-    }
-}
-
-/// The integer a key denotes, if it is an integer or an integral float.
-fn integer_key(key: &Value) -> Option<i64> {
-    match key {
-        Value::Integer(i) => Some(*i),
-        Value::Real(f) => exact_integer(*f),
-        _ => None,
+        view::get_str(&self.hash, name)
     }
 }
 
@@ -151,16 +132,6 @@ pub(crate) fn exact_integer(f: f64) -> Option<i64> {
         }
     }
     None
-}
-
-/// Lua's raw key equality (numbers by value across integer/float).
-fn lua_key_eq(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Integer(x), Value::Real(y)) | (Value::Real(y), Value::Integer(x)) => {
-            exact_integer(*y) == Some(*x)
-        }
-        _ => a == b,
-    }
 }
 
 impl Value {
@@ -278,14 +249,7 @@ impl Value {
     /// Lua's `type()` name: `"nil"`, `"boolean"`, `"number"`, `"string"`,
     /// `"table"` or `"userdata"`.
     pub fn type_name(&self) -> &'static str {
-        match self {
-            Value::Nil => "nil",
-            Value::Boolean(_) => "boolean",
-            Value::Integer(_) | Value::Real(_) => "number",
-            Value::String(_) => "string",
-            Value::Table(_) => "table",
-            Value::LightUserdata(_) => "userdata",
-        }
+        view::type_name(self)
     }
 }
 

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
-use skywire_seri::{pack, unpack, Value};
+use skywire_seri::{pack, unpack, unpack_ref, Value};
 
 const SCENARIOS: &[&str] = &["basic", "concurrent", "random-1", "random-2"];
 
@@ -117,6 +117,12 @@ fn response_payloads(stream: &[u8]) -> Vec<Bytes> {
 fn assert_round_trips(what: &str, payloads: &[Bytes]) {
     for (i, p) in payloads.iter().enumerate() {
         let values = unpack(p).unwrap_or_else(|e| panic!("{what} #{i}: {e}"));
+        // The borrowed decoder reads skynet's bytes to the same values.
+        let refs = unpack_ref(p).unwrap_or_else(|e| panic!("{what} #{i}: unpack_ref: {e}"));
+        assert!(
+            refs.len() == values.len() && refs.iter().zip(&values).all(|(r, v)| r.exact_eq(v)),
+            "{what} #{i}: unpack_ref differs"
+        );
         let again = pack(&values).unwrap_or_else(|e| panic!("{what} #{i}: re-encoding: {e}"));
         assert!(
             again == *p,

@@ -3,7 +3,8 @@
 
 use bytes::Bytes;
 use skywire_seri::{
-    pack, unpack, unpack_with, DecodeErrorKind as K, DecodeLimits, Table, Value, DEFAULT_MAX_DEPTH,
+    pack, unpack, unpack_into, unpack_ref, unpack_ref_into, unpack_ref_with, unpack_with,
+    DecodeErrorKind as K, DecodeLimits, Table, Value, ValueRef, DEFAULT_MAX_DEPTH,
 };
 
 fn hex(s: &str) -> Bytes {
@@ -15,10 +16,19 @@ fn hex(s: &str) -> Bytes {
         .into()
 }
 
-/// Decodes and expects an error of `kind` at `offset`.
+/// Decodes and expects an error of `kind` at `offset`, from every decoding entry point
+/// (owned and borrowed, fresh and reused vectors, which are left empty).
 fn fails(h: &str, offset: usize, kind: K) {
-    let e = unpack(&hex(h)).unwrap_err();
+    let payload = hex(h);
+    let e = unpack(&payload).unwrap_err();
     assert_eq!((e.offset(), e.kind()), (offset, &kind), "decoding {h}: {e}");
+    assert_eq!(unpack_ref(&payload).unwrap_err(), e, "unpack_ref of {h}");
+    let mut values = vec![Value::from("left over")];
+    assert_eq!(unpack_into(&payload, &mut values).unwrap_err(), e);
+    assert!(values.is_empty(), "unpack_into of {h} left {values:?}");
+    let mut refs = vec![ValueRef::Integer(9)];
+    assert_eq!(unpack_ref_into(&payload, &mut refs).unwrap_err(), e);
+    assert!(refs.is_empty(), "unpack_ref_into of {h} left {refs:?}");
 }
 
 #[test]
@@ -170,11 +180,16 @@ fn depth_limits() {
     assert!(unpack_with(&hex(&nested(2)), &limits).is_ok());
     let e = unpack_with(&hex(&nested(3)), &limits).unwrap_err();
     assert_eq!((e.offset(), e.kind()), (2, &K::TooDeep { limit: 2 }));
+    assert!(unpack_ref_with(&hex(&nested(2)), &limits).is_ok());
+    assert_eq!(unpack_ref_with(&hex(&nested(3)), &limits), Err(e));
     let e = unpack_with(&hex("02 06 00"), &DecodeLimits::new().max_depth(0)).unwrap_err();
     assert_eq!((e.offset(), e.kind()), (1, &K::TooDeep { limit: 0 }));
     // Hash keys and values count as nested too.
     let e = unpack_with(&hex("06 06 00 0a01 00"), &DecodeLimits::new().max_depth(1)).unwrap_err();
     assert_eq!((e.offset(), e.kind()), (1, &K::TooDeep { limit: 1 }));
+    let payload = hex("06 06 00 0a01 00");
+    let r = unpack_ref_with(&payload, &DecodeLimits::new().max_depth(1));
+    assert_eq!(r, Err(e));
 }
 
 #[test]

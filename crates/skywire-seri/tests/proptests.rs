@@ -2,7 +2,10 @@
 
 use bytes::Bytes;
 use proptest::prelude::*;
-use skywire_seri::{pack, packed_len, unpack, values_exact_eq, Table, Value};
+use skywire_seri::{
+    pack, packed_len, unpack, unpack_into, unpack_ref, unpack_ref_into, unpack_ref_with,
+    unpack_with, values_exact_eq, DecodeLimits, Table, Value, ValueRef,
+};
 
 fn real() -> impl Strategy<Value = f64> {
     prop_oneof![
@@ -105,8 +108,77 @@ fn canonical_nan(v: &Value) -> Value {
     }
 }
 
+/// The borrowed decoder agrees with the owned one on `payload` (with `limits`): both fail
+/// with the same error (kind and offset), or both succeed with the same values, which
+/// convert to each other exactly; the reused-vector entry points agree too.
+fn decoders_agree(payload: &Bytes, limits: &DecodeLimits) -> Result<(), TestCaseError> {
+    let owned = unpack_with(payload, limits);
+    let borrowed = unpack_ref_with(payload, limits);
+    match (&owned, &borrowed) {
+        (Ok(vs), Ok(rs)) => {
+            prop_assert_eq!(vs.len(), rs.len());
+            for (v, r) in vs.iter().zip(rs) {
+                prop_assert!(r.exact_eq(v) && v.exact_eq(r));
+                prop_assert!(r.to_owned_value(payload).exact_eq(v));
+                prop_assert!(Value::from(r).exact_eq(v));
+                prop_assert_eq!(r.to_string(), v.to_string());
+            }
+        }
+        (Err(a), Err(b)) => prop_assert_eq!(a, b),
+        _ => prop_assert!(false, "owned {:?}, borrowed {:?}", owned, borrowed),
+    }
+    if *limits == DecodeLimits::default() {
+        let mut into = vec![Value::from("stale")];
+        match (unpack_into(payload, &mut into), &owned) {
+            (Ok(()), Ok(vs)) => prop_assert!(values_exact_eq(&into, vs)),
+            (Err(a), Err(b)) => prop_assert!(a == *b && into.is_empty()),
+            (r, _) => prop_assert!(false, "unpack_into {:?}, unpack {:?}", r, owned),
+        }
+        let mut into = vec![ValueRef::Integer(1)];
+        match (unpack_ref_into(payload, &mut into), &owned) {
+            (Ok(()), Ok(vs)) => prop_assert!(
+                into.len() == vs.len() && into.iter().zip(vs).all(|(r, v)| r.exact_eq(v))
+            ),
+            (Err(a), Err(b)) => prop_assert!(a == *b && into.is_empty()),
+            (r, _) => prop_assert!(false, "unpack_ref_into {:?}, unpack {:?}", r, owned),
+        }
+        prop_assert_eq!(unpack_ref(payload).is_ok(), owned.is_ok());
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn borrowed_and_owned_decoders_agree_on_any_bytes(
+        data in prop::collection::vec(any::<u8>(), 0..256),
+        depth in 0usize..6,
+    ) {
+        let payload = Bytes::from(data);
+        decoders_agree(&payload, &DecodeLimits::default())?;
+        decoders_agree(&payload, &DecodeLimits::new().max_depth(depth))?;
+    }
+
+    #[test]
+    fn borrowed_and_owned_decoders_agree_on_mutated_encodings(
+        vs in args(),
+        flips in prop::collection::vec((any::<usize>(), any::<u8>()), 0..4),
+        cut in any::<prop::sample::Index>(),
+        depth in 0usize..6,
+    ) {
+        let mut data = pack(&vs).unwrap().to_vec();
+        if !data.is_empty() {
+            for (at, byte) in flips {
+                let i = at % data.len();
+                data[i] = byte;
+            }
+            data.truncate(cut.index(data.len() + 1));
+        }
+        let payload = Bytes::from(data);
+        decoders_agree(&payload, &DecodeLimits::default())?;
+        decoders_agree(&payload, &DecodeLimits::new().max_depth(depth))?;
+    }
 
     #[test]
     fn pack_unpack_round_trip(vs in args()) {
