@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use skywire_codec::{
     Limits, Request, Response, ResponseDecoder, Session, SessionAllocator, Target,
 };
@@ -25,12 +25,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::error::CallError;
 use crate::outbox::{wire_estimate, Frames, Outbox};
+use crate::read_buf;
 use crate::trace::{Role, TraceHook, TracedMessage};
-
-/// Read buffer: reserved before each read when less than [`MIN_READ`] is free.
-pub(crate) const READ_BUF: usize = 64 * 1024;
-/// Least free room in the read buffer before reading.
-pub(crate) const MIN_READ: usize = 4 * 1024;
 
 type Reply = Result<Response, CallError>;
 
@@ -298,7 +294,7 @@ impl Conn {
 
     async fn read_loop(self: Arc<Self>, mut rd: OwnedReadHalf, limits: Limits) {
         let mut decoder = ResponseDecoder::new(limits);
-        let mut buf = BytesMut::with_capacity(READ_BUF);
+        let mut buf = read_buf::new();
         let mut batch: Vec<Response> = Vec::new();
         let mut ready: Vec<(oneshot::Sender<Reply>, Response)> = Vec::new();
         let stop = self.stop_reading.clone();
@@ -319,9 +315,7 @@ impl Conn {
             if !batch.is_empty() {
                 self.deliver(&mut batch, &mut ready);
             }
-            if buf.capacity() - buf.len() < MIN_READ {
-                buf.reserve(READ_BUF);
-            }
+            read_buf::make_room(&mut buf);
             let read = tokio::select! {
                 biased;
                 _ = &mut stopped => return,

@@ -63,6 +63,7 @@ mod node;
 mod outbox;
 mod pack;
 mod proxy;
+mod read_buf;
 mod registry;
 mod remote;
 mod serve;

@@ -23,8 +23,11 @@ use tokio::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
 /// How many bytes of frames the writer gathers before writing (parts of multi-part
-/// messages are added only up to this; ready single frames always go in).
-const BATCH_BYTES: usize = 64 * 1024;
+/// messages are added only up to this; ready single frames always go in). Large: every
+/// write hands the peer's side of the kernel a batch to deliver, and wakes the peer once
+/// for it; 256 KiB (eight 32 KiB parts) took the node's CPU per 100,000-byte echo from
+/// ~69 to ~40 µs against 64 KiB. A small message still waits behind at most one batch.
+const BATCH_BYTES: usize = 256 * 1024;
 /// Most I/O slices per write.
 const MAX_IO_SLICES: usize = 64;
 

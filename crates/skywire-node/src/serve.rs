@@ -16,7 +16,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, PoisonError};
 use std::task::{Context, Poll, Waker};
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use skywire_codec::{fragment::truncate_error_text, Request, RequestDecoder, Response, Session};
 use skywire_seri::Value;
 use tokio::io::AsyncReadExt;
@@ -24,9 +24,9 @@ use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
-use crate::conn::{MIN_READ, READ_BUF};
 use crate::node::Shared;
 use crate::outbox::{wire_estimate, Charge, Closed, Frames, Outbox};
+use crate::read_buf;
 use crate::registry::Resolved;
 use crate::service::{ServiceFuture, ServiceRequest, ServiceResult};
 use crate::trace::{Role, TraceHook, TracedMessage};
@@ -119,7 +119,7 @@ impl Serving {
         cancel: &CancellationToken,
     ) -> End {
         let mut decoder = RequestDecoder::new(self.shared.config.limits);
-        let mut buf = BytesMut::with_capacity(READ_BUF);
+        let mut buf = read_buf::new();
         let cancelled = cancel.cancelled();
         tokio::pin!(cancelled);
         loop {
@@ -140,9 +140,7 @@ impl Serving {
             if self.flush().is_err() {
                 return End::Stopped;
             }
-            if buf.capacity() - buf.len() < MIN_READ {
-                buf.reserve(READ_BUF);
-            }
+            read_buf::make_room(&mut buf);
             let read = tokio::select! {
                 biased;
                 _ = &mut cancelled => return End::Stopped,

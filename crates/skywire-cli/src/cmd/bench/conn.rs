@@ -304,7 +304,10 @@ async fn connection(
     let mut decoder = ResponseDecoder::default();
     while !c.pending.is_empty() {
         if rbuf.capacity() - rbuf.len() < READ_BUFFER / 4 {
-            rbuf.reserve(READ_BUFFER);
+            // Back to READ_BUFFER in all (the start of one frame is left): the leftover
+            // moves to the front of the same allocation. `reserve(READ_BUFFER)` would
+            // double the allocation instead.
+            rbuf.reserve(READ_BUFFER.saturating_sub(rbuf.len()).max(READ_BUFFER / 4));
         }
         let n = match tokio::time::timeout(plan.timeout, rd.read_buf(&mut rbuf)).await {
             Err(_) => {
