@@ -5,18 +5,25 @@
 //! decoding accepts nesting up to 64 and NaN keys, the encoder does not), the canonical bytes
 //! are no longer than the input and decode to exactly the same values, and the JSON form
 //! reads back. Decoding with a tighter depth limit fails only with `TooDeep`, or succeeds
-//! with the same values.
+//! with the same values. The borrowed decoder (`unpack_ref`) gives the same error or the
+//! same values.
 #![no_main]
 
 use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
 use skywire_fuzz::seri::{check_unpacked, refusals};
-use skywire_seri::{unpack, unpack_with, values_exact_eq, DecodeErrorKind, DecodeLimits};
+use skywire_seri::{
+    unpack, unpack_ref, unpack_with, values_exact_eq, DecodeErrorKind, DecodeLimits,
+};
 
 fuzz_target!(|data: &[u8]| {
     let payload = Bytes::copy_from_slice(data);
+    let borrowed = unpack_ref(data);
     match unpack(&payload) {
         Ok(values) => {
+            let refs = borrowed.expect("unpack_ref fails where unpack succeeds");
+            assert_eq!(refs.len(), values.len());
+            assert!(refs.iter().zip(&values).all(|(r, v)| r.exact_eq(v)));
             assert_eq!(data.is_empty(), values.is_empty());
             check_unpacked(data.len(), &values);
             // With a depth limit: the same values if they fit, else TooDeep.
@@ -39,6 +46,7 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         Err(e) => {
+            assert_eq!(borrowed.err().as_ref(), Some(&e));
             let at = e.offset();
             match e.kind() {
                 DecodeErrorKind::Truncated { .. } => assert!(at <= data.len(), "{e}"),
