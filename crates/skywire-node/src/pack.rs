@@ -4,7 +4,9 @@
 //! buffer costs an allocation (and another when the buffer is first shared). Here small
 //! payloads are packed one after the other into a per-thread 64 KiB block and split off it:
 //! each payload is a [`Bytes`] view of the block, and the block is freed when the last
-//! payload cut from it is dropped (payloads live until they are written).
+//! payload cut from it is dropped (payloads live until they are written). Large payloads
+//! get an allocation of their own, sized exactly by `skywire_seri::pack`: growing the block
+//! for them would copy the block (a `realloc`) on top of copying the payload.
 
 use std::cell::RefCell;
 
@@ -23,6 +25,9 @@ thread_local! {
 
 /// `skywire_seri::pack`, into the current thread's block.
 pub(crate) fn pack(values: &[Value]) -> Result<Bytes, EncodeError> {
+    if strings_len(values) >= MIN_ROOM {
+        return skywire_seri::pack(values);
+    }
     BLOCK_BUF.with(|cell| {
         let Ok(mut buf) = cell.try_borrow_mut() else {
             return skywire_seri::pack(values);
@@ -38,6 +43,18 @@ pub(crate) fn pack(values: &[Value]) -> Result<Bytes, EncodeError> {
             }
         }
     })
+}
+
+/// Bytes of the top-level string arguments: a lower bound of the packed size, cheap to
+/// know (tables are not walked).
+fn strings_len(values: &[Value]) -> usize {
+    values
+        .iter()
+        .map(|v| match v {
+            Value::String(s) => s.len(),
+            _ => 0,
+        })
+        .fold(0, usize::saturating_add)
 }
 
 #[cfg(test)]
@@ -61,5 +78,20 @@ mod tests {
         }
         assert!(pack(&[deep]).is_err());
         assert_eq!(pack(&a).unwrap(), pa);
+    }
+
+    #[test]
+    fn large_payloads_leave_the_block_alone() {
+        let small = vec![Value::from("ping"), Value::from(7)];
+        let large = vec![Value::from("ping"), Value::string(vec![b'y'; 3 * MIN_ROOM])];
+        let first = pack(&small).unwrap();
+        let big = pack(&large).unwrap();
+        let next = pack(&small).unwrap();
+        assert_eq!(big, skywire_seri::pack(&large).unwrap());
+        // The small payload packed after the large one follows the one before it in the
+        // same block: the large one was not packed there.
+        assert_eq!(next.as_ptr(), first.as_ptr().wrapping_add(first.len()));
+        let big_range = big.as_ptr() as usize..big.as_ptr() as usize + big.len();
+        assert!(!big_range.contains(&(first.as_ptr() as usize)));
     }
 }
