@@ -5,7 +5,7 @@
 CARGO_FUZZ_VERSION=0.13.2
 
 # Every target, in the order the scripts run them.
-TARGETS=(seri_unpack seri_pack request_stream response_stream roundtrip pcap)
+TARGETS=(seri_unpack seri_pack request_stream response_stream roundtrip pcap lua_literal)
 
 # libFuzzer options of one target (besides time and memory limits).
 target_options() {
@@ -17,6 +17,7 @@ target_options() {
     # Room for multi-part messages of a few parts (the seeds hold real ones).
     roundtrip) echo "-max_len=69632 -dict=$dict/codec.dict" ;;
     pcap) echo "-max_len=65536 -dict=$dict/pcap.dict" ;;
+    lua_literal) echo "-max_len=4096 -dict=$dict/lua.dict" ;;
     *) echo "unknown fuzz target '$1' (one of: ${TARGETS[*]})" >&2; return 1 ;;
   esac
 }

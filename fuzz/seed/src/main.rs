@@ -14,7 +14,9 @@
 //!   are in) after its one flag byte (bit 0: the direction);
 //! - `seri_unpack`: every distinct message payload of at most [`MAX_SEED`] bytes;
 //! - `pcap`: from each `capture.pcapng`, its first 64 KiB, and small files of a handful of
-//!   consecutive packets each, both as pcapng and converted to legacy pcap.
+//!   consecutive packets each, both as pcapng and converted to legacy pcap;
+//! - `lua_literal`: every value of those payloads printed as a Lua literal (`Display`) in at
+//!   most [`MAX_LITERAL_SEED`] bytes, a few hand-written literals and a `clustername` file.
 //!
 //! File names are a hash of the contents, so running it again changes nothing.
 
@@ -33,6 +35,8 @@ use skywire_codec::{FrameDecoder, RequestDecoder, ResponseDecoder};
 const MAX_SEED: usize = 2048;
 /// Largest roundtrip seed (its `-max_len`): room for multi-part messages of a few parts.
 const MAX_ROUNDTRIP_SEED: usize = 0x1_1000;
+/// Largest lua_literal seed (its `-max_len`).
+const MAX_LITERAL_SEED: usize = 4096;
 /// Largest pcap seed (the pcap target's `-max_len`).
 const MAX_PCAP_SEED: usize = 65536;
 /// Packets per small pcap seed.
@@ -67,7 +71,21 @@ fn main() -> Result<()> {
             pcap_seeds(&fs::read(&pcapng)?, &mut out)?;
         }
     }
+    // Forms the captures' values never print as: escapes, long strings, comments, hex and
+    // special numbers; and a `clustername` file.
+    for text in [
+        r#""\x41\65\u{48}\z   \a\b\f\v\r\t\"\'\
+""#,
+        "[==[long\n]] string]==]",
+        r#"--[[ comment ]] {1, 2; [3] = 0x10, k = -.5e3, ["x y"] = {}} -- end"#,
+        "{0x1p4, 0xffffffffffffffff, 9223372036854775808, math.huge, -math.huge, 0/0, -(1/0)}",
+        "{math.pi, math.maxinteger, math.mininteger, userdata(0x00007f0000001000), nil, true}",
+        "db = '127.0.0.1:2528'; old = false\n__nowaiting = true\nweb = \"10.0.0.2:2529\"",
+    ] {
+        out.add("lua_literal", text.as_bytes())?;
+    }
     for target in [
+        "lua_literal",
         "seri_unpack",
         "seri_pack",
         "request_stream",
@@ -145,6 +163,15 @@ fn stream_seeds(stream: &[u8], side: u8, out: &mut Corpus) -> Result<()> {
         .filter(|p| !p.is_empty() && p.len() <= MAX_SEED)
     {
         out.add("seri_unpack", p)?;
+    }
+    // Each value printed as a Lua literal, for lua_literal.
+    for p in &payloads {
+        for v in skywire_seri::unpack(p).unwrap_or_default() {
+            let text = v.to_string();
+            if text.len() <= MAX_LITERAL_SEED {
+                out.add("lua_literal", text.as_bytes())?;
+            }
+        }
     }
     Ok(())
 }
