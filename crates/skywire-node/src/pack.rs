@@ -4,9 +4,10 @@
 //! buffer costs an allocation (and another when the buffer is first shared). Here small
 //! payloads are packed one after the other into a per-thread 64 KiB block and split off it:
 //! each payload is a [`Bytes`] view of the block, and the block is freed when the last
-//! payload cut from it is dropped (payloads live until they are written). Large payloads
-//! get an allocation of their own, sized exactly by `skywire_seri::pack`: growing the block
-//! for them would copy the block (a `realloc`) on top of copying the payload.
+//! payload cut from it is dropped (payloads live until they are written). A payload that
+//! does not fit in what is left of the block starts a new block, and a large one gets an
+//! allocation of its own, sized exactly by `skywire_seri::pack`: growing the block for it
+//! would copy the whole block (a `realloc`) on top of the payload.
 
 use std::cell::RefCell;
 
@@ -15,9 +16,11 @@ use skywire_seri::{EncodeError, Value};
 
 /// Size of a block.
 const BLOCK: usize = 64 * 1024;
-/// Room a block must have left to be used; payloads packed into it may be larger (the
-/// block then grows for them).
+/// Room a block must have left, beyond the payload's strings, to be used (a payload with
+/// tables may still be larger: the block then grows for it).
 const MIN_ROOM: usize = 4 * 1024;
+/// Payloads whose top-level strings take this much get an allocation of their own.
+const OWN_ALLOCATION: usize = BLOCK / 4;
 
 thread_local! {
     static BLOCK_BUF: RefCell<BytesMut> = RefCell::new(BytesMut::new());
@@ -25,14 +28,15 @@ thread_local! {
 
 /// `skywire_seri::pack`, into the current thread's block.
 pub(crate) fn pack(values: &[Value]) -> Result<Bytes, EncodeError> {
-    if strings_len(values) >= MIN_ROOM {
+    let strings = strings_len(values);
+    if strings >= OWN_ALLOCATION {
         return skywire_seri::pack(values);
     }
     BLOCK_BUF.with(|cell| {
         let Ok(mut buf) = cell.try_borrow_mut() else {
             return skywire_seri::pack(values);
         };
-        if buf.capacity() - buf.len() < MIN_ROOM {
+        if buf.capacity() - buf.len() < MIN_ROOM + strings {
             *buf = BytesMut::with_capacity(BLOCK);
         }
         match skywire_seri::pack_into(values, &mut buf) {
@@ -83,7 +87,7 @@ mod tests {
     #[test]
     fn large_payloads_leave_the_block_alone() {
         let small = vec![Value::from("ping"), Value::from(7)];
-        let large = vec![Value::from("ping"), Value::string(vec![b'y'; 3 * MIN_ROOM])];
+        let large = vec![Value::from("ping"), Value::string(vec![b'y'; OWN_ALLOCATION])];
         let first = pack(&small).unwrap();
         let big = pack(&large).unwrap();
         let next = pack(&small).unwrap();
