@@ -87,7 +87,10 @@ mod tests {
     #[test]
     fn large_payloads_leave_the_block_alone() {
         let small = vec![Value::from("ping"), Value::from(7)];
-        let large = vec![Value::from("ping"), Value::string(vec![b'y'; OWN_ALLOCATION])];
+        let large = vec![
+            Value::from("ping"),
+            Value::string(vec![b'y'; OWN_ALLOCATION]),
+        ];
         let first = pack(&small).unwrap();
         let big = pack(&large).unwrap();
         let next = pack(&small).unwrap();
