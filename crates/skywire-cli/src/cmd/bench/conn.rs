@@ -247,6 +247,8 @@ struct Callers<'a> {
     /// Outstanding calls: session -> (when made, i).
     pending: HashMap<u32, (Instant, i64)>,
     tx: mpsc::UnboundedSender<Request>,
+    /// The block small calls are packed into.
+    block: BytesMut,
 }
 
 impl Callers<'_> {
@@ -258,7 +260,8 @@ impl Callers<'_> {
         let i = self.next_i;
         self.next_i += 1;
         let session = self.sessions.allocate();
-        let req = Request::call(self.plan.target.clone(), session, self.plan.payload.pack(i));
+        let payload = self.plan.payload.pack_in(i, &mut self.block);
+        let req = Request::call(self.plan.target.clone(), session, payload);
         self.pending.insert(session.get(), (now, i));
         // The writer only stops after this side drops its sender, or on a write error
         // (which the writer reports itself).
@@ -284,6 +287,7 @@ async fn connection(
         next_i: 1,
         pending: HashMap::with_capacity(callers * 2),
         tx,
+        block: BytesMut::new(),
     };
     let mut st = ConnStats {
         calls: 0,

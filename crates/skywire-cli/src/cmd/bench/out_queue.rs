@@ -15,16 +15,16 @@ const COPY_MAX: usize = 4096;
 #[derive(Debug)]
 enum Piece {
     Copied(Bytes),
-    /// Boxed: an `OutFrame` keeps room for the longest header inline (~270 bytes), and
-    /// frames this large are few.
-    Frame(Box<OutFrame>),
+    /// Not boxed: an `OutFrame` is small (its head inline, the payload a shared slice), and
+    /// a box would be an allocation per large call.
+    Frame(OutFrame),
 }
 
 impl Piece {
     fn buf(&self) -> &dyn Buf {
         match self {
             Piece::Copied(b) => b,
-            Piece::Frame(f) => &**f,
+            Piece::Frame(f) => f,
         }
     }
 }
@@ -60,7 +60,7 @@ impl OutQueue {
             frame.write_to(&mut self.small);
         } else {
             self.seal();
-            self.pieces.push_back(Piece::Frame(Box::new(frame)));
+            self.pieces.push_back(Piece::Frame(frame));
         }
     }
 

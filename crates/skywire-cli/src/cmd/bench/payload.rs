@@ -1,11 +1,17 @@
 //! The arguments of every call, `("ping", i, payload)`, and the check of its reply.
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use skywire_codec::Response;
 use skywire_seri::{self as seri, Value};
 
 /// The first argument of every call.
 const PING: &[u8] = b"ping";
+/// Size of the blocks small calls are packed into, one after the other.
+const BLOCK: usize = 64 * 1024;
+/// Payload strings this long get an allocation of their own per call.
+const OWN_ALLOCATION: usize = BLOCK / 4;
+/// Room for the arguments beside the payload string: `"ping"`, `i` and the string's header.
+const ARGS_ROOM: usize = 32;
 
 /// The payload string sent with every call, and how calls are packed and replies checked.
 #[derive(Debug)]
@@ -54,6 +60,26 @@ impl Payload {
     pub fn pack(&self, i: i64) -> Bytes {
         // Three plain values always pack (no tables, strings far below 4 GiB).
         seri::pack(&self.args(i)).unwrap_or_default()
+    }
+
+    /// [`pack`](Self::pack), cut from `block`: small calls are packed one after the other
+    /// into a shared block (as the node packs its replies), so that a call costs no
+    /// allocation of its own; a large payload gets its own buffer.
+    pub fn pack_in(&self, i: i64, block: &mut BytesMut) -> Bytes {
+        if self.bytes.len() >= OWN_ALLOCATION {
+            return self.pack(i);
+        }
+        if block.capacity() - block.len() < self.bytes.len() + ARGS_ROOM {
+            *block = BytesMut::with_capacity(BLOCK);
+        }
+        match seri::pack_into(&self.args(i), block) {
+            Ok(()) => block.split().freeze(),
+            // Three plain values always pack (see `pack`).
+            Err(_) => {
+                block.clear();
+                Bytes::new()
+            }
+        }
     }
 
     /// Checks that `reply` is the echo of call `i`: an ok reply that unpacks to exactly
@@ -106,6 +132,30 @@ mod tests {
             &p.pack(300)[..],
             &[0x24, b'p', b'i', b'n', b'g', 0x12, 0x2c, 0x01, 0x04][..]
         );
+    }
+
+    #[test]
+    fn packs_in_a_block_the_same_bytes() {
+        for size in [0, 1000, OWN_ALLOCATION - 1, OWN_ALLOCATION, 100_000] {
+            let p = Payload::new(size);
+            let mut block = BytesMut::new();
+            let mut previous: Option<Bytes> = None;
+            for i in [1, 255, 256, 65_536, -3, i64::MAX] {
+                let packed = p.pack_in(i, &mut block);
+                assert_eq!(packed, p.pack(i), "size {size}, i {i}");
+                if let Some(prev) = &previous {
+                    // Small calls follow each other in one block while it has room.
+                    let adjacent = packed.as_ptr() == prev.as_ptr().wrapping_add(prev.len());
+                    if size + ARGS_ROOM <= BLOCK / 8 {
+                        assert!(adjacent, "size {size}, i {i}");
+                    }
+                    if size >= OWN_ALLOCATION {
+                        assert!(!adjacent, "size {size}, i {i}");
+                    }
+                }
+                previous = Some(packed);
+            }
+        }
     }
 
     #[test]
