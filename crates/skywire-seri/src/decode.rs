@@ -1,8 +1,9 @@
 //! Unpacking lua-seri bytes: zero-copy, bounded, never panicking.
 //!
-//! One decoder builds both forms: [`Value`] (strings are slices of the payload's `Bytes`)
-//! and [`ValueRef`] (strings borrowed); they differ only in how a value is stored
-//! ([`Decoded`]). The [`Cursor`] reads one wire item at a time.
+//! One decoder builds every form: [`Value`] (strings are slices of the payload's `Bytes`),
+//! [`ValueRef`] (strings borrowed) and nothing at all (validation only, for the serde
+//! deserializer); they differ only in how a value is stored ([`Decoded`]). The
+//! [`Cursor`] that reads one wire item at a time is shared with the serde deserializer.
 
 use alloc::vec::Vec;
 use core::ops::Range;
@@ -185,6 +186,31 @@ pub fn recycle_refs<'b>(mut values: Vec<ValueRef<'_>>) -> Vec<ValueRef<'b>> {
     values.into_iter().map(|_| ValueRef::Nil).collect()
 }
 
+/// Checks that `payload` unpacks (with `limits`) without building anything, and returns
+/// how many arguments it holds.
+#[cfg(feature = "serde")]
+pub(crate) fn validate(payload: &[u8], limits: &DecodeLimits) -> Result<usize, DecodeError> {
+    // A vector of a zero-sized type never allocates: this is a count.
+    let mut args = Vec::new();
+    decode_into::<Skip>(payload, limits, &mut args)?;
+    Ok(args.len())
+}
+
+/// Skips the value at the cursor, checking it as [`unpack`] would (without a depth limit:
+/// for payloads already checked).
+#[cfg(feature = "serde")]
+pub(crate) fn skip_value(cur: &mut Cursor<'_>) -> Result<(), DecodeError> {
+    let mut d = Decoder::<Skip> {
+        cur: *cur,
+        src: cur.buf,
+        max_depth: usize::MAX,
+        pairs: Vec::new(),
+    };
+    d.push_value(0, &mut Vec::new())?;
+    *cur = d.cur;
+    Ok(())
+}
+
 /// Room for this many arguments is made up front: most messages carry a few.
 const TOP_LEVEL_CAPACITY: usize = 4;
 
@@ -230,8 +256,8 @@ fn decode_into<'a, N: Decoded<'a>>(
 }
 
 /// A value form the decoder can build: what a string is made of is the only real
-/// difference between [`Value`] (a slice of the payload's `Bytes`) and [`ValueRef`] (a
-/// borrowed `&[u8]`).
+/// difference between [`Value`] (a slice of the payload's `Bytes`), [`ValueRef`] (a
+/// borrowed `&[u8]`) and `Skip` (nothing: validation only, for the serde deserializer).
 pub(crate) trait Decoded<'a>: Sized + Default {
     /// What strings are cut from.
     type Source: Copy;
@@ -327,6 +353,43 @@ impl<'a> Decoded<'a> for ValueRef<'a> {
     }
 }
 
+/// The form that builds nothing: decoding into it only validates. Zero-sized, so its
+/// vectors never allocate.
+#[cfg(feature = "serde")]
+#[derive(Default)]
+pub(crate) struct Skip;
+
+#[cfg(feature = "serde")]
+impl<'a> Decoded<'a> for Skip {
+    type Source = &'a [u8];
+    #[inline(always)]
+    fn bytes(src: &'a [u8]) -> &'a [u8] {
+        src
+    }
+    #[inline(always)]
+    fn fill_string(_: &mut Self, _: &'a [u8], _: Range<usize>) {}
+    #[inline(always)]
+    fn boolean(_: bool) -> Self {
+        Skip
+    }
+    #[inline(always)]
+    fn integer(_: i64) -> Self {
+        Skip
+    }
+    #[inline(always)]
+    fn real(_: f64) -> Self {
+        Skip
+    }
+    #[inline(always)]
+    fn light_userdata(_: u64) -> Self {
+        Skip
+    }
+    #[inline(always)]
+    fn table(_: Vec<Self>, _: Vec<(Self, Self)>) -> Self {
+        Skip
+    }
+}
+
 /// Stores `value` in `slot`, which holds the nil pushed just before: there is nothing to
 /// drop, so the drop glue of the old value is skipped (a plain assignment would call it for
 /// every value decoded). Were `slot` ever not nil, its contents would leak, never be
@@ -362,6 +425,7 @@ pub(crate) enum Item {
 
 /// The bytes being read and the position in them: reads one wire item at a time, checking
 /// everything; shared by the tree decoder and the serde deserializer.
+#[derive(Clone, Copy)]
 pub(crate) struct Cursor<'a> {
     buf: &'a [u8],
     pos: usize,
@@ -371,6 +435,27 @@ impl<'a> Cursor<'a> {
     /// A cursor at the start of `buf`.
     pub(crate) const fn new(buf: &'a [u8]) -> Self {
         Cursor { buf, pos: 0 }
+    }
+
+    /// The bytes being read.
+    #[cfg(feature = "serde")]
+    #[inline(always)]
+    pub(crate) fn buf(&self) -> &'a [u8] {
+        self.buf
+    }
+
+    /// The current position.
+    #[cfg(feature = "serde")]
+    #[inline(always)]
+    pub(crate) fn pos(&self) -> usize {
+        self.pos
+    }
+
+    /// Moves to a position read before, or to the end of a table looked ahead.
+    #[cfg(feature = "serde")]
+    #[inline(always)]
+    pub(crate) fn rewind(&mut self, pos: usize) {
+        self.pos = pos.min(self.buf.len());
     }
 
     /// `true` when every byte has been read.

@@ -79,7 +79,8 @@ pub use self::json::{
 };
 #[cfg(feature = "serde")]
 pub use self::serde::{
-    from_value, from_values, to_value, to_values, SerdeError, SERIALIZE_MAX_DEPTH,
+    from_slice, from_slice_with, from_value, from_values, to_value, to_values, SerdeError,
+    SERIALIZE_MAX_DEPTH,
 };
 pub use compare::{values_content_eq, values_exact_eq};
 pub use decode::{

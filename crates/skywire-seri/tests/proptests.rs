@@ -253,9 +253,11 @@ proptest! {
 #[cfg(feature = "serde")]
 mod serde_props {
     use super::*;
+    use serde::de::{DeserializeOwned, IgnoredAny};
     use serde::{Deserialize, Serialize};
-    use skywire_seri::{from_value, from_values, to_value, to_values};
+    use skywire_seri::{from_slice, from_value, from_values, to_value, to_values, SerdeError};
     use std::collections::BTreeMap;
+    use std::fmt::Debug;
 
     #[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
     enum Kind {
@@ -329,8 +331,107 @@ mod serde_props {
         a2 == b2 && a.raw.exact_eq(&b.raw)
     }
 
+    /// `from_slice` reads from `payload` exactly what the value model reads
+    /// (`from_values(&unpack(payload))`): the same value or the same error.
+    fn slice_agrees<T: DeserializeOwned + Debug>(payload: &[u8]) -> Result<(), TestCaseError> {
+        let got = from_slice::<T>(payload);
+        let want = unpack(&Bytes::copy_from_slice(payload))
+            .map_err(SerdeError::from)
+            .and_then(|vs| from_values::<T>(&vs));
+        prop_assert_eq!(format!("{:?}", got), format!("{:?}", want));
+        Ok(())
+    }
+
+    #[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
+    struct Pt {
+        x: i64,
+        y: Option<i64>,
+    }
+
+    /// [`slice_agrees`] for targets that take every path of the deserializer.
+    fn slice_agrees_for_all(payload: &[u8]) -> Result<(), TestCaseError> {
+        slice_agrees::<Pt>(payload)?;
+        slice_agrees::<(Pt, Kind)>(payload)?;
+        slice_agrees::<Msg>(payload)?;
+        slice_agrees::<(u32, Msg)>(payload)?;
+        slice_agrees::<(Kind, Option<Kind>, Vec<u64>)>(payload)?;
+        slice_agrees::<Value>(payload)?;
+        slice_agrees::<Vec<Value>>(payload)?;
+        slice_agrees::<(Value, BTreeMap<i64, Vec<Option<bool>>>)>(payload)?;
+        slice_agrees::<(String, i64, Option<bool>)>(payload)?;
+        slice_agrees::<(Vec<u8>, (f32, char), BTreeMap<String, Value>)>(payload)?;
+        slice_agrees::<serde_json::Value>(payload)?;
+        slice_agrees::<(serde_json::Value, serde_json::Value)>(payload)?;
+        slice_agrees::<()>(payload)?;
+        slice_agrees::<(IgnoredAny, IgnoredAny)>(payload)?;
+        Ok(())
+    }
+
+    /// `bytes` with up to a few bytes replaced and possibly cut short.
+    fn mutated(mut data: Vec<u8>, flips: &[(usize, u8)], cut: prop::sample::Index) -> Vec<u8> {
+        if !data.is_empty() {
+            for &(at, byte) in flips {
+                let i = at % data.len();
+                data[i] = byte;
+            }
+            data.truncate(cut.index(data.len() + 1));
+        }
+        data
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn from_slice_agrees_with_the_value_model_on_any_bytes(
+            data in prop::collection::vec(any::<u8>(), 0..256),
+        ) {
+            slice_agrees_for_all(&data)?;
+        }
+
+        #[test]
+        fn from_slice_agrees_with_the_value_model_on_mutated_values(
+            vs in args(),
+            flips in prop::collection::vec((any::<usize>(), any::<u8>()), 0..3),
+            cut in any::<prop::sample::Index>(),
+        ) {
+            slice_agrees_for_all(&mutated(pack(&vs).unwrap().to_vec(), &flips, cut))?;
+        }
+
+        #[test]
+        fn from_slice_agrees_with_the_value_model_on_one_value(
+            v in prop_oneof![
+                value(),
+                // Tables a struct reads positionally (array part only), or nearly.
+                (prop::collection::vec(integer().prop_map(Value::Integer), 0..4), 0usize..2)
+                    .prop_map(|(items, nil_at)| {
+                        let mut t = Table::from_array(items);
+                        if nil_at == 1 {
+                            t.push_pair("y", 1);
+                        }
+                        Value::Table(t)
+                    }),
+            ],
+            flips in prop::collection::vec((any::<usize>(), any::<u8>()), 0..2),
+            cut in any::<prop::sample::Index>(),
+        ) {
+            let bytes = pack(std::slice::from_ref(&v)).unwrap().to_vec();
+            slice_agrees_for_all(&bytes)?;
+            slice_agrees_for_all(&mutated(bytes, &flips, cut))?;
+        }
+
+        #[test]
+        fn from_slice_agrees_with_the_value_model_on_mutated_messages(
+            m in msg(),
+            flips in prop::collection::vec((any::<usize>(), any::<u8>()), 0..3),
+            cut in any::<prop::sample::Index>(),
+        ) {
+            let bytes = pack(&to_values(&(m.id, &m)).unwrap()).unwrap().to_vec();
+            let (id, back): (u32, Msg) = from_slice(&bytes).unwrap();
+            prop_assert_eq!(id, m.id);
+            prop_assert!(same(&back, &m));
+            slice_agrees_for_all(&mutated(bytes, &flips, cut))?;
+        }
 
         #[test]
         fn value_through_serde_is_exact(v in value()) {

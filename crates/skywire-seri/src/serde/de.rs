@@ -17,7 +17,8 @@ use ::serde::forward_to_deserialize_any;
 use super::{SerdeError, COMPACT_VARIANTS, VALUE_MARKER};
 use crate::value::{exact_integer, Table, Value};
 
-static NIL: Value = Value::Nil;
+/// The nil that missing values read as.
+pub(super) static NIL: Value = Value::Nil;
 
 /// Deserializes from one borrowed [`Value`].
 #[derive(Clone, Copy)]
@@ -73,7 +74,7 @@ fn found_name(v: &Value) -> &'static str {
     }
 }
 
-fn out_of_range(value: i64, target: &'static str) -> SerdeError {
+pub(super) fn out_of_range(value: i64, target: &'static str) -> SerdeError {
     SerdeError::IntegerOutOfRange {
         value: i128::from(value),
         target,
@@ -375,8 +376,14 @@ impl<'de> MapAccess<'de> for TableMap<'de> {
 }
 
 /// An enum given as its variant name.
-struct UnitVariant<'de> {
+pub(super) struct UnitVariant<'de> {
     name: &'de str,
+}
+
+impl<'de> UnitVariant<'de> {
+    pub(super) const fn new(name: &'de str) -> Self {
+        UnitVariant { name }
+    }
 }
 
 impl<'de> EnumAccess<'de> for UnitVariant<'de> {
@@ -514,7 +521,7 @@ impl<'de> EnumAccess<'de> for CompactDeserializer<'de> {
     }
 }
 
-fn bad_compact() -> SerdeError {
+pub(super) fn bad_compact() -> SerdeError {
     SerdeError::BadValueForm(String::from("variant does not match the value"))
 }
 

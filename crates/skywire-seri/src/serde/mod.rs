@@ -2,6 +2,7 @@
 
 mod de;
 mod ser;
+mod slice;
 mod value_impl;
 
 use alloc::string::String;
@@ -9,6 +10,8 @@ use alloc::vec::Vec;
 
 use ::serde::{Deserialize, Serialize};
 
+use crate::decode::{validate, DecodeLimits};
+use crate::error::DecodeError;
 use crate::value::Value;
 
 /// The private newtype name that marks a [`Value`] passing through serde.
@@ -84,6 +87,10 @@ pub enum SerdeError {
     /// A serialized `Value` was not in a form this crate understands.
     #[error("malformed Value representation: {0}")]
     BadValueForm(String),
+    /// The payload given to [`from_slice`] does not unpack: the error
+    /// [`unpack`](crate::unpack) gives for it.
+    #[error("payload does not unpack: {0}")]
+    Decode(#[from] DecodeError),
 }
 
 impl ::serde::ser::Error for SerdeError {
@@ -212,4 +219,40 @@ pub fn from_value<'de, T: Deserialize<'de>>(value: &'de Value) -> Result<T, Serd
 /// ```
 pub fn from_values<'de, T: Deserialize<'de>>(values: &'de [Value]) -> Result<T, SerdeError> {
     T::deserialize(de::ArgsDeserializer::new(values))
+}
+
+/// Reads a Rust value straight from a payload's bytes (a Lua argument list, what
+/// `skynet.pack` produced), without building [`Value`]s: the same result as
+/// [`from_values`] of what [`unpack`](crate::unpack) gives, with the same mapping, the
+/// same errors, and a payload that does not unpack refused with
+/// [`SerdeError::Decode`] (the same [`DecodeError`], whatever the target reads). Strings
+/// may be borrowed from `payload`.
+///
+/// The payload is checked whole first (nothing is built: no allocation), then read once
+/// into the target; a typed service saves the value tree, its allocations and its
+/// reference counts.
+///
+/// ```
+/// use skywire_seri::{from_slice, pack, Value};
+/// #[derive(serde::Deserialize, Debug, PartialEq)]
+/// struct Login<'a> { user: &'a str, level: u8 }
+///
+/// let mut t = skywire_seri::Table::new();
+/// t.insert("user", "ana");
+/// t.insert("level", 3);
+/// let payload = pack(&[Value::from("login"), Value::Table(t)]).unwrap();
+/// let (cmd, login): (&str, Login) = from_slice(&payload).unwrap();
+/// assert_eq!((cmd, login), ("login", Login { user: "ana", level: 3 }));
+/// ```
+pub fn from_slice<'de, T: Deserialize<'de>>(payload: &'de [u8]) -> Result<T, SerdeError> {
+    from_slice_with(payload, &DecodeLimits::default())
+}
+
+/// [`from_slice`] with explicit decoding limits.
+pub fn from_slice_with<'de, T: Deserialize<'de>>(
+    payload: &'de [u8],
+    limits: &DecodeLimits,
+) -> Result<T, SerdeError> {
+    let args = validate(payload, limits)?;
+    T::deserialize(slice::SliceArgs::new(payload, args))
 }

@@ -1,0 +1,153 @@
+//! Typed decoding speed: issue 5's `("cmd", msg)` and `("ping", 1)` read into Rust types,
+//! straight from the bytes (`from_slice`) and the way through the value tree
+//! (`from_values(&unpack(..))`, what a typed service did before `from_slice`).
+//!
+//! The bytes are those of `benches/seri.rs` (the root package's bench, which owns the
+//! issue's cases): `msg`'s fields in the same order, checked to pack to the issue's 200
+//! and 7 bytes. Strings are borrowed from the payload where the type allows.
+//!
+//! Run: `cargo bench -p skywire-seri --bench from_slice`. Instruction counts:
+//! `SERI_REPEAT=from_slice/cmd_msg:N` runs one bench's body `N` times and exits (see
+//! `benches/seri.rs`).
+
+use std::hint::black_box;
+
+use bytes::{Bytes, BytesMut};
+use criterion::{Criterion, Throughput};
+use serde::{Deserialize, Serialize};
+use skywire_seri::{from_slice, from_values, pack, to_values, unpack};
+
+#[derive(Serialize, Deserialize, Debug, PartialEq)]
+struct Pos {
+    x: f64,
+    y: f64,
+    z: f64,
+}
+
+#[derive(Serialize, Deserialize, Debug, PartialEq)]
+struct Buff {
+    id: i64,
+    t: i64,
+}
+
+/// Issue 5's `msg`, fields in the order `benches/common/mod.rs` packs them.
+#[derive(Serialize, Deserialize, Debug, PartialEq)]
+struct Msg<'a> {
+    id: i64,
+    name: &'a str,
+    pos: Pos,
+    items: Vec<i64>,
+    flags: bool,
+    guild: &'a str,
+    hp: i64,
+    mp: i64,
+    buffs: Vec<Buff>,
+}
+
+fn msg() -> Msg<'static> {
+    Msg {
+        id: 123_456,
+        name: "player_one",
+        pos: Pos {
+            x: 1.5,
+            y: -2.25,
+            z: 100.0,
+        },
+        items: (1..=20).map(|i| i * 1000 + 7).collect(),
+        flags: true,
+        guild: "dragons",
+        hp: 9876,
+        mp: 321,
+        buffs: vec![Buff { id: 1, t: 30 }, Buff { id: 2, t: 60 }],
+    }
+}
+
+/// `bytes` as a node holds a received payload: a slice of a larger shared buffer.
+fn as_received(bytes: &[u8]) -> Bytes {
+    let mut buf = BytesMut::with_capacity(bytes.len() + 64);
+    buf.extend_from_slice(bytes);
+    buf.extend_from_slice(&[0; 64]);
+    buf.split_to(bytes.len()).freeze()
+}
+
+fn payloads() -> (Bytes, Bytes) {
+    let cmd_msg =
+        as_received(&pack(&to_values(&("cmd", msg())).expect("serializes")).expect("packs"));
+    let ping = as_received(&pack(&to_values(&("ping", 1)).expect("serializes")).expect("packs"));
+    // The issue's sizes for skynet's bytes.
+    assert_eq!((cmd_msg.len(), ping.len()), (200, 7));
+    (cmd_msg, ping)
+}
+
+type CmdMsg<'a> = (&'a str, Msg<'a>);
+
+fn from_slice_msg(p: &[u8]) -> CmdMsg<'_> {
+    from_slice(p).expect("reads")
+}
+
+fn via_values_msg(p: &Bytes) -> bool {
+    let values = unpack(p).expect("unpacks");
+    let (cmd, m): CmdMsg<'_> = from_values(&values).expect("reads");
+    cmd == "cmd" && m.hp == 9876
+}
+
+fn benches(c: &mut Criterion) {
+    let (cmd_msg, ping) = payloads();
+    assert_eq!(from_slice_msg(&cmd_msg), ("cmd", msg()));
+    assert!(via_values_msg(&cmd_msg));
+
+    let mut g = c.benchmark_group("seri/from_slice");
+    g.throughput(Throughput::Bytes(200));
+    g.bench_function("cmd_msg", |b| {
+        b.iter(|| from_slice_msg(black_box(&cmd_msg)))
+    });
+    g.throughput(Throughput::Bytes(7));
+    g.bench_function("ping_1", |b| {
+        b.iter(|| from_slice::<(&str, i64)>(black_box(&ping)).expect("reads"))
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("seri/from_values_of_unpack");
+    g.throughput(Throughput::Bytes(200));
+    g.bench_function("cmd_msg", |b| {
+        b.iter(|| via_values_msg(black_box(&cmd_msg)))
+    });
+    g.throughput(Throughput::Bytes(7));
+    g.bench_function("ping_1", |b| {
+        b.iter(|| {
+            let values = unpack(black_box(&ping)).expect("unpacks");
+            from_values::<(&str, i64)>(&values).expect("reads").1
+        })
+    });
+    g.finish();
+}
+
+/// `SERI_REPEAT=group/case:N`: the bench's body `N` times, for callgrind.
+fn repeat(spec: &str) {
+    let (name, n) = spec
+        .rsplit_once(':')
+        .and_then(|(name, n)| Some((name, n.parse::<u64>().ok()?)))
+        .expect("SERI_REPEAT=group/case:N");
+    let (cmd_msg, ping) = payloads();
+    for _ in 0..n {
+        match name {
+            "from_slice/cmd_msg" => drop(black_box(from_slice_msg(black_box(&cmd_msg)))),
+            "from_slice/ping_1" => drop(black_box(from_slice::<(&str, i64)>(black_box(&ping)))),
+            "from_values_of_unpack/cmd_msg" => drop(black_box(via_values_msg(black_box(&cmd_msg)))),
+            "from_values_of_unpack/ping_1" => {
+                let values = unpack(black_box(&ping)).expect("unpacks");
+                drop(black_box(from_values::<(&str, i64)>(&values)));
+            }
+            _ => panic!("no bench {name}"),
+        }
+    }
+}
+
+fn main() {
+    if let Ok(spec) = std::env::var("SERI_REPEAT") {
+        repeat(&spec);
+        return;
+    }
+    benches(&mut Criterion::default().configure_from_args());
+    Criterion::default().configure_from_args().final_summary();
+}
