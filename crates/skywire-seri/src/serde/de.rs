@@ -12,7 +12,6 @@ use ::serde::de::{
     self, DeserializeSeed, Deserializer, EnumAccess, IntoDeserializer, MapAccess, SeqAccess,
     VariantAccess, Visitor,
 };
-use ::serde::forward_to_deserialize_any;
 
 use super::{SerdeError, COMPACT_VARIANTS, VALUE_MARKER};
 use crate::value::{exact_integer, Table, Value};
@@ -81,17 +80,6 @@ pub(super) fn out_of_range(value: i64, target: &'static str) -> SerdeError {
     }
 }
 
-macro_rules! deserialize_int {
-    ($method:ident, $visit:ident, $t:ty) => {
-        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
-            let name = stringify!($t);
-            let i = self.integer(name)?;
-            let n = <$t>::try_from(i).map_err(|_| out_of_range(i, name))?;
-            visitor.$visit(n)
-        }
-    };
-}
-
 /// Visits an array part as a sequence, requiring every item to be consumed.
 fn visit_array<'de, V: Visitor<'de>>(
     items: &'de [Value],
@@ -141,16 +129,7 @@ impl<'de> Deserializer<'de> for ValueDeserializer<'de> {
         }
     }
 
-    deserialize_int!(deserialize_i8, visit_i8, i8);
-    deserialize_int!(deserialize_i16, visit_i16, i16);
-    deserialize_int!(deserialize_i32, visit_i32, i32);
-    deserialize_int!(deserialize_i64, visit_i64, i64);
-    deserialize_int!(deserialize_i128, visit_i128, i128);
-    deserialize_int!(deserialize_u8, visit_u8, u8);
-    deserialize_int!(deserialize_u16, visit_u16, u16);
-    deserialize_int!(deserialize_u32, visit_u32, u32);
-    deserialize_int!(deserialize_u64, visit_u64, u64);
-    deserialize_int!(deserialize_u128, visit_u128, u128);
+    deserialize_integers!();
 
     fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
         self.deserialize_f64(visitor)
@@ -492,11 +471,7 @@ impl<'de> Deserializer<'de> for CompactDeserializer<'de> {
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
         visitor.visit_enum(self)
     }
-    forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf option unit unit_struct newtype_struct seq tuple
-        tuple_struct map struct enum identifier ignored_any
-    }
+    forward_all_to_any!();
 }
 
 impl<'de> EnumAccess<'de> for CompactDeserializer<'de> {
@@ -603,11 +578,7 @@ impl<'de> Deserializer<'de> for ArrayPart<'de> {
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
         visit_array(self.0, visitor)
     }
-    forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf option unit unit_struct newtype_struct seq tuple
-        tuple_struct map struct enum identifier ignored_any
-    }
+    forward_all_to_any!();
 }
 
 /// A hash part as a sequence of `(key, value)` 2-sequences.
@@ -623,11 +594,7 @@ impl<'de> Deserializer<'de> for HashPart<'de> {
             iter: self.0.iter(),
         })
     }
-    forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf option unit unit_struct newtype_struct seq tuple
-        tuple_struct map struct enum identifier ignored_any
-    }
+    forward_all_to_any!();
 }
 
 struct PairsSeq<'de> {
@@ -672,11 +639,7 @@ impl<'de> Deserializer<'de> for Pair<'de> {
         }
         Ok(out)
     }
-    forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf option unit unit_struct newtype_struct seq tuple
-        tuple_struct map struct enum identifier ignored_any
-    }
+    forward_all_to_any!();
 }
 
 struct PairItems<'de> {
@@ -779,31 +742,7 @@ impl<'de> Deserializer<'de> for ArgsDeserializer<'de> {
         false
     }
 
-    forward_single!(
-        deserialize_any,
-        deserialize_bool,
-        deserialize_i8,
-        deserialize_i16,
-        deserialize_i32,
-        deserialize_i64,
-        deserialize_i128,
-        deserialize_u8,
-        deserialize_u16,
-        deserialize_u32,
-        deserialize_u64,
-        deserialize_u128,
-        deserialize_f32,
-        deserialize_f64,
-        deserialize_char,
-        deserialize_str,
-        deserialize_string,
-        deserialize_bytes,
-        deserialize_byte_buf,
-        deserialize_option,
-        deserialize_map,
-        deserialize_identifier,
-        deserialize_ignored_any
-    );
+    args_read_one!(forward_single);
 
     fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
         if self.values.iter().all(Value::is_nil) {

@@ -1,5 +1,73 @@
 //! serde support: Rust types to and from Lua values (mapping documented on `to_value`).
 
+/// `forward_to_deserialize_any!` for every method: a deserializer that has one form.
+macro_rules! forward_all_to_any {
+    () => {
+        ::serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+            bytes byte_buf option unit unit_struct newtype_struct seq tuple
+            tuple_struct map struct enum identifier ignored_any
+        }
+    };
+}
+
+/// `deserialize_*` for every integer type, from `self.integer(type name)` (the `i64` of an
+/// integer or of an integral float), checked against the type's range.
+macro_rules! deserialize_integers {
+    () => {
+        deserialize_integers!(@one deserialize_i8, visit_i8, i8);
+        deserialize_integers!(@one deserialize_i16, visit_i16, i16);
+        deserialize_integers!(@one deserialize_i32, visit_i32, i32);
+        deserialize_integers!(@one deserialize_i64, visit_i64, i64);
+        deserialize_integers!(@one deserialize_i128, visit_i128, i128);
+        deserialize_integers!(@one deserialize_u8, visit_u8, u8);
+        deserialize_integers!(@one deserialize_u16, visit_u16, u16);
+        deserialize_integers!(@one deserialize_u32, visit_u32, u32);
+        deserialize_integers!(@one deserialize_u64, visit_u64, u64);
+        deserialize_integers!(@one deserialize_u128, visit_u128, u128);
+    };
+    (@one $method:ident, $visit:ident, $t:ty) => {
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
+            let name = stringify!($t);
+            let i = self.integer(name)?;
+            let n = <$t>::try_from(i).map_err(|_| $crate::serde::de::out_of_range(i, name))?;
+            visitor.$visit(n)
+        }
+    };
+}
+
+/// Calls `$forward!(..)` with the methods by which an argument list reads as its one
+/// argument (the others are tuples, sequences and nils).
+macro_rules! args_read_one {
+    ($forward:ident) => {
+        $forward!(
+            deserialize_any,
+            deserialize_bool,
+            deserialize_i8,
+            deserialize_i16,
+            deserialize_i32,
+            deserialize_i64,
+            deserialize_i128,
+            deserialize_u8,
+            deserialize_u16,
+            deserialize_u32,
+            deserialize_u64,
+            deserialize_u128,
+            deserialize_f32,
+            deserialize_f64,
+            deserialize_char,
+            deserialize_str,
+            deserialize_string,
+            deserialize_bytes,
+            deserialize_byte_buf,
+            deserialize_option,
+            deserialize_map,
+            deserialize_identifier,
+            deserialize_ignored_any
+        );
+    };
+}
+
 mod de;
 mod ser;
 mod slice;

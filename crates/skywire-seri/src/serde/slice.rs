@@ -21,9 +21,8 @@ use ::serde::de::value::{
 use ::serde::de::{
     self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor,
 };
-use ::serde::forward_to_deserialize_any;
 
-use super::de::{bad_compact, out_of_range, UnitVariant, ValueDeserializer, NIL};
+use super::de::{bad_compact, UnitVariant, ValueDeserializer, NIL};
 use super::{SerdeError, COMPACT_VARIANTS, VALUE_MARKER};
 use crate::decode::{skip_value, Cursor, Item};
 use crate::error::DecodeError;
@@ -230,17 +229,6 @@ fn visit_table_map<'de, V: Visitor<'de>>(
     Ok(out)
 }
 
-macro_rules! deserialize_int {
-    ($method:ident, $visit:ident, $t:ty) => {
-        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
-            let name = stringify!($t);
-            let i = self.integer(name)?;
-            let n = <$t>::try_from(i).map_err(|_| out_of_range(i, name))?;
-            visitor.$visit(n)
-        }
-    };
-}
-
 impl<'de> Deserializer<'de> for SliceDeserializer<'_, 'de> {
     type Error = SerdeError;
 
@@ -275,16 +263,7 @@ impl<'de> Deserializer<'de> for SliceDeserializer<'_, 'de> {
         }
     }
 
-    deserialize_int!(deserialize_i8, visit_i8, i8);
-    deserialize_int!(deserialize_i16, visit_i16, i16);
-    deserialize_int!(deserialize_i32, visit_i32, i32);
-    deserialize_int!(deserialize_i64, visit_i64, i64);
-    deserialize_int!(deserialize_i128, visit_i128, i128);
-    deserialize_int!(deserialize_u8, visit_u8, u8);
-    deserialize_int!(deserialize_u16, visit_u16, u16);
-    deserialize_int!(deserialize_u32, visit_u32, u32);
-    deserialize_int!(deserialize_u64, visit_u64, u64);
-    deserialize_int!(deserialize_u128, visit_u128, u128);
+    deserialize_integers!();
 
     fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
         self.deserialize_f64(visitor)
@@ -612,11 +591,7 @@ impl<'de> Deserializer<'de> for Compact<'_, 'de> {
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
         visitor.visit_enum(self)
     }
-    forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf option unit unit_struct newtype_struct seq tuple
-        tuple_struct map struct enum identifier ignored_any
-    }
+    forward_all_to_any!();
 }
 
 impl<'a, 'de> EnumAccess<'de> for Compact<'a, 'de> {
@@ -763,11 +738,7 @@ impl<'de> Deserializer<'de> for ArrayPart<'_, 'de> {
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
         visit_array(self.cur, self.len, visitor)
     }
-    forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf option unit unit_struct newtype_struct seq tuple
-        tuple_struct map struct enum identifier ignored_any
-    }
+    forward_all_to_any!();
 }
 
 /// A hash part as a sequence of `(key, value)` 2-sequences; its terminator is read when
@@ -792,11 +763,7 @@ impl<'de> Deserializer<'de> for HashPart<'_, 'de> {
         }
         Ok(out)
     }
-    forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf option unit unit_struct newtype_struct seq tuple
-        tuple_struct map struct enum identifier ignored_any
-    }
+    forward_all_to_any!();
 }
 
 struct PairsSeq<'a, 'de> {
@@ -840,11 +807,7 @@ impl<'de> Deserializer<'de> for Pair<'_, 'de> {
         }
         Ok(out)
     }
-    forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf option unit unit_struct newtype_struct seq tuple
-        tuple_struct map struct enum identifier ignored_any
-    }
+    forward_all_to_any!();
 }
 
 struct PairItems<'a, 'de> {
@@ -957,31 +920,7 @@ impl<'de> Deserializer<'de> for SliceArgs<'de> {
         false
     }
 
-    forward_single!(
-        deserialize_any,
-        deserialize_bool,
-        deserialize_i8,
-        deserialize_i16,
-        deserialize_i32,
-        deserialize_i64,
-        deserialize_i128,
-        deserialize_u8,
-        deserialize_u16,
-        deserialize_u32,
-        deserialize_u64,
-        deserialize_u128,
-        deserialize_f32,
-        deserialize_f64,
-        deserialize_char,
-        deserialize_str,
-        deserialize_string,
-        deserialize_bytes,
-        deserialize_byte_buf,
-        deserialize_option,
-        deserialize_map,
-        deserialize_identifier,
-        deserialize_ignored_any
-    );
+    args_read_one!(forward_single);
 
     fn deserialize_unit<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value, SerdeError> {
         for _ in 0..self.args {
