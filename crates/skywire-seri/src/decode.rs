@@ -260,6 +260,10 @@ fn decode_into<'a, N: Decoded<'a>>(
 /// difference between [`Value`] (a slice of the payload's `Bytes`), [`ValueRef`] (a
 /// borrowed `&[u8]`) and `Skip` (nothing: validation only, for the serde deserializer).
 pub(crate) trait Decoded<'a>: Sized + Default {
+    /// `nil`, as a constant: pushed as is, it is copied from the program's constants (a
+    /// value built on the stack would be copied from memory the CPU has just written in
+    /// other sizes, which it cannot forward: a stall).
+    const NIL: Self;
     /// What strings are cut from.
     type Source: Copy;
     /// The bytes to decode.
@@ -280,6 +284,7 @@ pub(crate) trait Decoded<'a>: Sized + Default {
 }
 
 impl<'a> Decoded<'a> for Value {
+    const NIL: Self = Value::Nil;
     type Source = &'a Bytes;
     #[inline(always)]
     fn bytes(src: &'a Bytes) -> &'a [u8] {
@@ -321,6 +326,7 @@ impl<'a> Decoded<'a> for Value {
 }
 
 impl<'a> Decoded<'a> for ValueRef<'a> {
+    const NIL: Self = ValueRef::Nil;
     type Source = &'a [u8];
     #[inline(always)]
     fn bytes(src: &'a [u8]) -> &'a [u8] {
@@ -362,6 +368,7 @@ pub(crate) struct Skip;
 
 #[cfg(feature = "serde")]
 impl<'a> Decoded<'a> for Skip {
+    const NIL: Self = Skip;
     type Source = &'a [u8];
     #[inline(always)]
     fn bytes(src: &'a [u8]) -> &'a [u8] {
@@ -644,11 +651,43 @@ struct Decoder<'a, N: Decoded<'a>> {
     pairs: Vec<(N, N)>,
 }
 
-/// Which half of the pair on top of the scratch stack to decode.
+/// Which half of a pair of the scratch stack.
 #[derive(Clone, Copy)]
 enum Half {
     Key,
     Value,
+}
+
+/// Where [`Decoder::table`] stores the table it decodes: written there directly, not
+/// returned, since a returned table is copied through a stack temporary that the CPU cannot
+/// forward from the stores that wrote it (a stall per table).
+enum Dest<'s, N> {
+    /// A slot that no nested table moves (an array part's, an argument's), holding nil.
+    Slot(&'s mut N),
+    /// A half of the pair at this index of the scratch stack (which nested tables may
+    /// move), holding nil.
+    Pair(usize, Half),
+}
+
+impl<'s, N> Dest<'s, N> {
+    /// The slot, given the scratch stack.
+    #[inline(always)]
+    fn slot(self, pairs: &'s mut [(N, N)]) -> Option<&'s mut N> {
+        match self {
+            Dest::Slot(slot) => Some(slot),
+            Dest::Pair(at, half) => pair_slot(pairs, at, half),
+        }
+    }
+}
+
+/// One half of the pair at index `at` of the scratch stack `pairs`.
+#[inline(always)]
+fn pair_slot<N>(pairs: &mut [(N, N)], at: usize, half: Half) -> Option<&mut N> {
+    let pair = pairs.get_mut(at)?;
+    Some(match half {
+        Half::Key => &mut pair.0,
+        Half::Value => &mut pair.1,
+    })
 }
 
 /// Decodes the value at the cursor into `slot` (which holds nil), unless it is a table:
@@ -684,42 +723,38 @@ impl<'a, N: Decoded<'a>> Decoder<'a, N> {
             return Ok(());
         };
         if let Found::Table { start, cookie } = scalar_to(&mut self.cur, self.src, slot)? {
-            fill(slot, self.table(start, cookie, depth)?);
+            self.table(start, cookie, depth, Dest::Slot(slot))?;
         }
         Ok(())
     }
 
     /// Decodes one half of the pair on top of the scratch stack, in place. A table is
-    /// decoded first and stored after: its own pairs go on the stack above this one (and
-    /// may move the stack), and are gone again when it returns.
+    /// stored by index when it is complete: its own pairs go on the stack above this one
+    /// (and may move the stack), and are gone again by then.
     #[inline(always)]
     fn pair_half(&mut self, depth: usize, half: Half) -> Result<(), DecodeError> {
         let top = self.pairs.len().wrapping_sub(1);
-        let Some(pair) = self.pairs.last_mut() else {
+        let Some(slot) = pair_slot(&mut self.pairs, top, half) else {
             return Ok(());
-        };
-        let slot = match half {
-            Half::Key => &mut pair.0,
-            Half::Value => &mut pair.1,
         };
         let found = scalar_to(&mut self.cur, self.src, slot)?;
         if let Found::Table { start, cookie } = found {
-            let table = self.table(start, cookie, depth)?;
-            if let Some(pair) = self.pairs.get_mut(top) {
-                match half {
-                    Half::Key => fill(&mut pair.0, table),
-                    Half::Value => fill(&mut pair.1, table),
-                }
-            }
+            self.table(start, cookie, depth, Dest::Pair(top, half))?;
         }
         Ok(())
     }
 
     /// Decodes the contents of a table whose type byte (at `start`, with `cookie`) was just
-    /// read; `depth` is the table's own nesting (0 for an argument). Kept out of line: the
-    /// only recursion.
+    /// read, and stores the table at `dest`; `depth` is the table's own nesting (0 for an
+    /// argument). Kept out of line: the only recursion.
     #[inline(never)]
-    fn table(&mut self, start: usize, cookie: u8, depth: usize) -> Result<N, DecodeError> {
+    fn table(
+        &mut self,
+        start: usize,
+        cookie: u8,
+        depth: usize,
+        dest: Dest<'_, N>,
+    ) -> Result<(), DecodeError> {
         let len = self.cur.table_len(start, cookie, depth, self.max_depth)?;
         // All the slots at once, then each decoded in place: pushing nil one at a time
         // builds it on the stack and copies all of its bytes (most never written) into
@@ -729,7 +764,7 @@ impl<'a, N: Decoded<'a>> Decoder<'a, N> {
         array.resize_with(len, N::default);
         for slot in array.iter_mut() {
             if let Found::Table { start, cookie } = scalar_to(&mut self.cur, self.src, slot)? {
-                fill(slot, self.table(start, cookie, depth + 1)?);
+                self.table(start, cookie, depth + 1, Dest::Slot(slot))?;
             }
         }
         let mark = self.pairs.len();
@@ -737,17 +772,24 @@ impl<'a, N: Decoded<'a>> Decoder<'a, N> {
             if self.pairs.capacity() == 0 {
                 self.pairs.reserve(SCRATCH_PAIRS);
             }
-            self.pairs.push((N::default(), N::default()));
+            self.pairs.push((N::NIL, N::NIL));
             self.pair_half(depth + 1, Half::Key)?;
             self.pair_half(depth + 1, Half::Value)?;
         }
-        let hash = if self.pairs.len() == mark {
-            Vec::new()
+        // Two stores, each of parts held in registers: one store of a part chosen by a
+        // branch would be made through a stack temporary, a stall.
+        if self.pairs.len() == mark {
+            if let Some(slot) = dest.slot(&mut self.pairs) {
+                fill(slot, N::table(array, Vec::new()));
+            }
         } else {
             // Exactly this table's pairs, in one allocation.
-            self.pairs.split_off(mark)
-        };
-        Ok(N::table(array, hash))
+            let hash = self.pairs.split_off(mark);
+            if let Some(slot) = dest.slot(&mut self.pairs) {
+                fill(slot, N::table(array, hash));
+            }
+        }
+        Ok(())
     }
 }
 
