@@ -374,3 +374,52 @@ async fn the_server_trace_hook_sees_every_message() {
         ]
     );
 }
+
+/// Busy polling on both nodes, on a runtime with one thread: the spinning readers must
+/// let the services, the writers and the other side run, or nothing here would finish
+/// within the hang guard (the spin window is twice as long).
+#[tokio::test(flavor = "current_thread")]
+async fn busy_polling_nodes_on_one_thread_answer_calls_pushes_and_large_messages() {
+    let spin = HANG_GUARD * 2;
+    let (_server, listener, s) = serving_node_with(Node::builder().busy_poll(spin).build()).await;
+    let client = Node::builder().busy_poll(spin).build();
+    client.set_node(
+        "db",
+        skywire_node::NodeAddress::At(listener.local_addr().to_string()),
+    );
+    for n in [100, MULTI_PART - 1, MULTI_PART, MULTI_PART + 1, 200_000] {
+        let arg = value_packing_to(n);
+        let ret = guard(
+            "echo",
+            client.call("db", "@echo", std::slice::from_ref(&arg)),
+        )
+        .await
+        .unwrap();
+        assert!(values_content_eq(&ret, &[arg]), "echo of {n} bytes");
+    }
+    guard("send", client.send("db", "@record", &["pushed".into()]))
+        .await
+        .unwrap();
+    let got = guard("push", s.recorder.wait_for(1)).await;
+    assert!(got[0].push && values_content_eq(&got[0].args, &["pushed".into()]));
+    // The address a query gives reaches the service.
+    let echo = guard("query", client.query("db", "echo")).await.unwrap();
+    let ret = guard("call", client.call("db", echo, &["by number".into()]))
+        .await
+        .unwrap();
+    assert!(values_content_eq(&ret, &["by number".into()]));
+    // Many calls at once over the one connection.
+    let remote = client.remote("db").unwrap();
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..200i64 {
+        let r = remote.clone();
+        tasks.spawn(async move { (i, r.call("@echo", &[i.into()]).await) });
+    }
+    let mut n = 0;
+    while let Some(joined) = guard("200 calls", tasks.join_next()).await {
+        let (i, ret) = joined.unwrap();
+        assert!(values_content_eq(&ret.unwrap(), &[i.into()]));
+        n += 1;
+    }
+    assert_eq!(n, 200);
+}

@@ -17,7 +17,6 @@ use bytes::Bytes;
 use skywire_codec::{
     Limits, Request, Response, ResponseDecoder, Session, SessionAllocator, Target,
 };
-use tokio::io::AsyncReadExt;
 use tokio::net::tcp::OwnedReadHalf;
 use tokio::net::TcpStream;
 use tokio::sync::{oneshot, Semaphore};
@@ -25,8 +24,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::error::CallError;
 use crate::outbox::{wire_estimate, Frames, Outbox};
-use crate::read_buf;
 use crate::trace::{Role, TraceHook, TracedMessage};
+use crate::{busy_poll, read_buf};
 
 type Reply = Result<Response, CallError>;
 
@@ -44,6 +43,7 @@ pub(crate) struct ConnSettings {
     pub(crate) max_buffered_bytes: usize,
     pub(crate) drain_timeout: Duration,
     pub(crate) trace: Option<TraceHook>,
+    pub(crate) busy_poll: Duration,
 }
 
 /// One connection to a remote node.
@@ -103,7 +103,8 @@ impl Conn {
         *conn.writer.lock().unwrap_or_else(PoisonError::into_inner) = Some(task);
         let reader = conn.clone();
         let limits = settings.limits;
-        tokio::spawn(async move { reader.read_loop(rd, limits).await });
+        let spin = settings.busy_poll;
+        tokio::spawn(async move { reader.read_loop(rd, limits, spin).await });
         tracing::debug!(node = %conn.node, %peer, "connected");
         conn
     }
@@ -292,7 +293,7 @@ impl Conn {
         queued.map_err(|_| self.closed_error())
     }
 
-    async fn read_loop(self: Arc<Self>, mut rd: OwnedReadHalf, limits: Limits) {
+    async fn read_loop(self: Arc<Self>, mut rd: OwnedReadHalf, limits: Limits, spin: Duration) {
         let mut decoder = ResponseDecoder::new(limits);
         let mut buf = read_buf::new();
         let mut batch: Vec<Response> = Vec::new();
@@ -319,7 +320,7 @@ impl Conn {
             let read = tokio::select! {
                 biased;
                 _ = &mut stopped => return,
-                r = rd.read_buf(&mut buf) => r,
+                r = busy_poll::read_buf(&mut rd, &mut buf, spin) => r,
             };
             match read {
                 Ok(0) => {

@@ -52,6 +52,7 @@
 #![forbid(unsafe_code)]
 
 mod builder;
+pub mod busy_poll;
 mod call_options;
 mod cluster;
 pub mod clustername;

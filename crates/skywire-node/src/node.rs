@@ -87,6 +87,7 @@ impl Node {
                 max_buffered_bytes: config.max_buffered_bytes,
                 drain_timeout: config.drain_timeout,
                 trace: config.trace.clone(),
+                busy_poll: config.busy_poll,
             },
             call_timeout: config.call_timeout,
             connect_timeout: config.connect_timeout,

@@ -19,17 +19,16 @@ use std::task::{Context, Poll, Waker};
 use bytes::Bytes;
 use skywire_codec::{fragment::truncate_error_text, Request, RequestDecoder, Response, Session};
 use skywire_seri::Value;
-use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 use crate::node::Shared;
 use crate::outbox::{wire_estimate, Charge, Closed, Frames, Outbox};
-use crate::read_buf;
 use crate::registry::Resolved;
 use crate::service::{ServiceFuture, ServiceRequest, ServiceResult};
 use crate::trace::{Role, TraceHook, TracedMessage};
+use crate::{busy_poll, read_buf};
 
 /// skynet's answer to a query for a name nobody registered.
 pub(crate) const NAME_NOT_FOUND: &str = "name not found";
@@ -144,7 +143,7 @@ impl Serving {
             let read = tokio::select! {
                 biased;
                 _ = &mut cancelled => return End::Stopped,
-                r = rd.read_buf(&mut buf) => r,
+                r = busy_poll::read_buf(&mut rd, &mut buf, self.shared.config.busy_poll) => r,
             };
             match read {
                 Ok(0) => {

@@ -69,6 +69,12 @@ pub struct Args {
     /// Threads for the client's runtime (1: everything on one thread).
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
+    /// Busy-poll the sockets: after a read finds nothing, try again for up to this many
+    /// microseconds before sleeping (0: off). Cuts the latency of one-at-a-time calls where
+    /// waking a sleeping CPU is slow, at the price of a busy core; see `skywire node
+    /// --busy-poll-us`.
+    #[arg(long, value_name = "MICROSECONDS", default_value_t = 0)]
+    pub busy_poll_us: u64,
     /// Print one JSON object on one line instead of text.
     #[arg(long)]
     pub json: bool,
@@ -97,6 +103,7 @@ pub fn run(args: Args) -> CmdResult {
         payload: payload::Payload::new(args.size),
         warmup: seconds("warmup", args.warmup)?,
         timeout: seconds("timeout", args.timeout)?,
+        busy_poll: Duration::from_micros(args.busy_poll_us),
         stop,
     });
 

@@ -6,6 +6,7 @@ use std::io::{LineWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use bytes::Bytes;
 use skywire_node::{
@@ -29,6 +30,12 @@ pub struct Args {
     /// form.
     #[arg(long, value_name = "FILE")]
     trace: Option<PathBuf>,
+    /// Busy-poll every connection: after a read finds nothing, try again for up to this
+    /// many microseconds before sleeping (0: off; 50 is a sensible value). Cuts the latency
+    /// of calls that come one at a time where waking a sleeping CPU is slow (some virtual
+    /// machines), at the price of a busy core while calls keep coming.
+    #[arg(long, value_name = "MICROSECONDS", default_value_t = 0)]
+    busy_poll_us: u64,
 }
 
 /// `echo`: returns its arguments; `"error", text` fails with `text`.
@@ -114,7 +121,7 @@ pub fn run(args: Args) -> CmdResult {
 }
 
 async fn serve(args: Args) -> CmdResult {
-    let mut builder = Node::builder();
+    let mut builder = Node::builder().busy_poll(Duration::from_micros(args.busy_poll_us));
     if let Some(path) = &args.trace {
         let file = File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let out = Arc::new(Mutex::new(LineWriter::new(file)));

@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 use bytes::{Buf, BytesMut};
 use hdrhistogram::Histogram;
 use skywire_codec::{DecodeError, Request, ResponseDecoder, SessionAllocator, Target};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use skywire_node::busy_poll;
+use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
@@ -29,6 +30,8 @@ pub struct Plan {
     pub warmup: Duration,
     /// No reply for this long while calls are outstanding: the run fails.
     pub timeout: Duration,
+    /// Busy polling of each connection's reads (`Duration::ZERO`: off).
+    pub busy_poll: Duration,
     /// When callers stop making calls.
     pub stop: Stop,
 }
@@ -313,7 +316,12 @@ async fn connection(
             // double the allocation instead.
             rbuf.reserve(READ_BUFFER.saturating_sub(rbuf.len()).max(READ_BUFFER / 4));
         }
-        let n = match tokio::time::timeout(plan.timeout, rd.read_buf(&mut rbuf)).await {
+        let n = match tokio::time::timeout(
+            plan.timeout,
+            busy_poll::read_buf(&mut rd, &mut rbuf, plan.busy_poll),
+        )
+        .await
+        {
             Err(_) => {
                 return Err(BenchError::Stalled {
                     conn,
