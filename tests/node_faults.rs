@@ -586,3 +586,52 @@ async fn a_half_closed_peer_still_gets_its_responses() {
     );
     dec.finish().unwrap();
 }
+
+/// The calling side of a peer leaving in the middle of a multi-part response: the call
+/// fails with `ConnectionLost` (not a hang), and the next call, on a new connection, gets
+/// its whole answer with nothing of the broken one mixed in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_response_cut_off_mid_multi_part_fails_the_call_and_the_next_gets_its_answer() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        for connection in 0..2 {
+            let (mut sock, _) = listener.accept().await.unwrap();
+            let mut dec = RequestDecoder::default();
+            let mut buf = BytesMut::with_capacity(1 << 16);
+            let req = loop {
+                if let Some(req) = dec.decode(&mut buf).unwrap() {
+                    break req;
+                }
+                assert!(sock.read_buf(&mut buf).await.unwrap() > 0);
+            };
+            let frames: Vec<_> = Response::ok(req.session, req.payload)
+                .frames()
+                .unwrap()
+                .collect();
+            assert!(frames.len() >= 3, "a multi-part response");
+            // First connection: the header and one part, then gone.
+            let keep = if connection == 0 { 2 } else { frames.len() };
+            for f in &frames[..keep] {
+                sock.write_all(&f.to_vec()).await.unwrap();
+            }
+            if connection == 1 {
+                // Hold the connection open until the client is done with it.
+                let _ = sock.read_buf(&mut buf).await;
+            }
+        }
+    });
+    let client = Node::new();
+    client.set_node("db", at(addr));
+    let first = value_packing_to(MULTI_PART * 2 + 10);
+    let r = guard("cut-off call", client.call("db", "@x", &[first])).await;
+    assert!(is_lost(&r), "{r:?}");
+    let second = value_packing_to(MULTI_PART * 2 + 20);
+    let ret = guard(
+        "call on the new connection",
+        client.call("db", "@x", std::slice::from_ref(&second)),
+    )
+    .await
+    .unwrap();
+    assert!(values_content_eq(&ret, &[second]));
+}

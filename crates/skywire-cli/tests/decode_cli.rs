@@ -452,3 +452,74 @@ fn bad_input_gets_one_line_naming_file_and_offset() {
     assert_eq!(stderr(&o).lines().count(), 1);
     assert!(stderr(&o).contains(s(&p)));
 }
+
+/// A payload that is not lua-seri is printed with `undecodable` (and its size and CRC-32)
+/// in place of its values, and decoding goes on with the next message, in both directions.
+#[test]
+fn undecodable_payloads_are_reported_and_decoding_goes_on() {
+    fn frame(out: &mut Vec<u8>, body: &[u8]) {
+        out.extend_from_slice(&(body.len() as u16).to_be_bytes());
+        out.extend_from_slice(body);
+    }
+    // "123456789": '1' is a boolean, '2' (type 2, cookie 6) announces an 8-byte integer
+    // and only 7 bytes follow. Its CRC-32 (IEEE) is the algorithm's published check
+    // value, 0xCBF43926.
+    let bad = b"123456789";
+    let good = [0x24u8, b'p', b'i', b'n', b'g']; // the short string "ping"
+    let mut requests = Vec::new();
+    for (session, payload) in [(1u32, &good[..]), (2, &bad[..]), (3, &good[..])] {
+        let body = [
+            &[0x00][..],
+            &10u32.to_le_bytes(),
+            &session.to_le_bytes(),
+            payload,
+        ];
+        frame(&mut requests, &body.concat());
+    }
+    let mut responses = Vec::new();
+    for (session, payload) in [(1u32, &good[..]), (2, &bad[..]), (3, &good[..])] {
+        let body = [&session.to_le_bytes()[..], &[0x01], payload];
+        frame(&mut responses, &body.concat());
+    }
+    let req = temp("undecodable-requests.bin", &requests);
+    let resp = temp("undecodable-responses.bin", &responses);
+    let o = skywire(&[
+        "decode",
+        "--json",
+        "--requests",
+        s(&req),
+        "--responses",
+        s(&resp),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lines = json_lines(&stdout(&o));
+    assert_eq!(lines.len(), 6, "{}", stdout(&o));
+    for line in &lines {
+        let session = line["session"].as_u64().unwrap();
+        let values = if line["dir"] == "request" {
+            "args"
+        } else {
+            "values"
+        };
+        if session == 2 {
+            assert_eq!(line["size"], 9, "{line}");
+            assert_eq!(line["crc32"], 0xCBF4_3926u32, "{line}");
+            let reason = line["undecodable"].as_str().unwrap_or_default();
+            assert!(!reason.is_empty(), "{line}");
+            assert!(line.get(values).is_none(), "{line}");
+        } else {
+            assert_eq!(line[values], serde_json::json!(["ping"]), "{line}");
+            assert!(line.get("undecodable").is_none(), "{line}");
+        }
+    }
+    // The human form says so too, and goes on.
+    let o = skywire(&["decode", "--requests", s(&req)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert_eq!(text.lines().count(), 3, "{text}");
+    assert!(
+        text.lines().nth(1).unwrap().contains("undecodable"),
+        "{text}"
+    );
+    assert!(text.lines().nth(2).unwrap().contains("\"ping\""), "{text}");
+}

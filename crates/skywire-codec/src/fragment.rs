@@ -365,6 +365,10 @@ mod tests {
         let s = Session::new(5);
         assert_eq!(shape_resp(&Response::ok(s, payload(0))), [(1, 5)]);
         assert_eq!(
+            shape_resp(&Response::ok(s, payload(0x7fff))),
+            [(1, 5 + 0x7fff)]
+        );
+        assert_eq!(
             shape_resp(&Response::ok(s, payload(0x8000))),
             [(1, 5 + 0x8000)]
         );
@@ -385,6 +389,13 @@ mod tests {
             shape_resp(&Response::error(s, payload(0x9000))),
             [(0, 5 + 0x8000)]
         );
+        for n in [0x7fff, 0x8000, 0x8001] {
+            assert_eq!(
+                shape_resp(&Response::error(s, payload(n))),
+                [(0, 5 + n.min(0x8000))],
+                "error text of {n} bytes"
+            );
+        }
         assert_eq!(shape_resp(&Response::error(s, payload(10))), [(0, 15)]);
         let begin = Response::ok(s, payload(0x10001))
             .frames()
