@@ -79,9 +79,10 @@ skywire="$target_dir/release/skywire"
 node_pid=""  # the node this script started
 cpu_pid=""   # the node whose CPU time and memory are read
 
+# start_node [NODE OPTIONS...]: a fresh `skywire node` on a free loopback port.
 start_node() {
   cargo build --release -p skywire-cli >&2
-  "$skywire" node --listen 127.0.0.1:0 >"$out_dir/$stamp.node.log" 2>&1 &
+  "$skywire" node --listen 127.0.0.1:0 "$@" >"$out_dir/$stamp.node.log" 2>&1 &
   node_pid=$!
   cpu_pid=$node_pid
   for _ in $(seq 50); do
@@ -135,7 +136,11 @@ node_rows() {
   row callers64_tiny --callers 64
   row callers64_4KiB --callers 64 --size 4096
   row callers8_100000B --callers 8 --size 100000
+  stop_node
 
+  log "== the one-caller row again, node and client busy-polling their sockets for 50 us"
+  start_node --busy-poll-us 50
+  row one_caller_tiny_busy_poll --callers 1 --busy-poll-us 50
   stop_node
 
   log "== sustained: a fresh node, ${sustain}s of 64 callers with 4 KiB arguments, its memory every 5 s"

@@ -11,6 +11,7 @@ ROWS = [
     ('`skynet.pack("ping", 1)` (7 bytes)', "seri_pack/ping_1", None, 161, 20, "ns", "lower"),
     ('`skynet.unpack` of `("ping", 1)`', "seri_unpack/ping_1", None, 70, 20, "ns", "lower"),
     ("node to node, 1 caller, tiny call, median latency", "one_caller_tiny", "p50", 107, 35, "us", "lower"),
+    ("... the same, both sides busy-polling (`--busy-poll-us 50`)", "one_caller_tiny_busy_poll", "p50", 107, 35, "us", "lower"),
     ("node to node, 64 callers, 1 connection, tiny calls", "callers64_tiny", "rate", 31900, 320000, "calls/s", "higher"),
     ("node to node, 64 callers, 4 KiB argument echoed", "callers64_4KiB", "rate", 23200, 230000, "calls/s", "higher"),
     ("node to node, 8 callers, 100,000-byte argument echoed", "callers8_100000B", "rate", 3470, 17000, "calls/s", "higher"),
