@@ -11,6 +11,8 @@
 //! - `unpack_ref/*`: `seri::unpack_ref(&payload)`, strings borrowed from the payload (no
 //!   reference counts), the values dropped in the loop; `unpack_ref_into/*`: the same into
 //!   one reused vector.
+//! - `unpack_tape/*`: `seri::unpack_tape(&payload)`, the flat form (one vector of nodes,
+//!   strings borrowed); `unpack_tape_into/*`: the same into one reused tape.
 //!
 //! Run: `cargo bench --bench seri`.
 //!
@@ -129,6 +131,37 @@ fn unpack_reusing(c: &mut Criterion) {
         });
     }
     g.finish();
+
+    let mut g = c.benchmark_group("seri/unpack_tape");
+    for (name, args) in cases() {
+        let payload = common::as_received(&seri::pack(&args).expect("packable"));
+        let tape = seri::unpack_tape(&payload).expect("unpacks");
+        assert!(seri::values_exact_eq(
+            &to_owned(&tape.to_value_refs(), &payload),
+            &args
+        ));
+        g.throughput(Throughput::Bytes(payload.len() as u64));
+        g.bench_function(name, |b| {
+            b.iter(|| seri::unpack_tape(black_box(&payload[..])))
+        });
+    }
+    g.finish();
+
+    let mut g = c.benchmark_group("seri/unpack_tape_into");
+    for (name, args) in cases() {
+        let payload = common::as_received(&seri::pack(&args).expect("packable"));
+        let mut tape = seri::Tape::new();
+        seri::unpack_tape_into(&payload[..], &mut tape).expect("unpacks");
+        assert!(seri::values_exact_eq(
+            &to_owned(&tape.to_value_refs(), &payload),
+            &args
+        ));
+        g.throughput(Throughput::Bytes(payload.len() as u64));
+        g.bench_function(name, |b| {
+            b.iter(|| seri::unpack_tape_into(black_box(&payload[..]), &mut tape))
+        });
+    }
+    g.finish();
 }
 
 fn to_owned(values: &[seri::ValueRef<'_>], backing: &bytes::Bytes) -> Vec<Value> {
@@ -165,6 +198,7 @@ fn repeat(spec: &str) {
     let mut buf = BytesMut::new();
     let mut values = Vec::new();
     let mut refs = Vec::new();
+    let mut tape = seri::Tape::new();
     for _ in 0..n {
         match group {
             "pack" => drop(black_box(seri::pack(black_box(&args)))),
@@ -177,6 +211,10 @@ fn repeat(spec: &str) {
             "unpack_ref" => drop(black_box(seri::unpack_ref(black_box(&payload[..])))),
             "unpack_ref_into" => {
                 seri::unpack_ref_into(black_box(&payload[..]), &mut refs).expect("unpacks")
+            }
+            "unpack_tape" => drop(black_box(seri::unpack_tape(black_box(&payload[..])))),
+            "unpack_tape_into" => {
+                seri::unpack_tape_into(black_box(&payload[..]), &mut tape).expect("unpacks")
             }
             _ => panic!("no bench group {group}"),
         }

@@ -200,14 +200,7 @@ async fn payloads_across_every_fragmentation_boundary_both_ways() {
     ];
     for &n in &sizes {
         // Request of n bytes, echoed: response of n bytes.
-        let arg = value_packing_to(n);
-        let ret = guard(
-            "echo",
-            client.call("db", "@echo", std::slice::from_ref(&arg)),
-        )
-        .await
-        .unwrap();
-        assert!(values_content_eq(&ret, &[arg]), "echo of {n} bytes");
+        assert_echoes(&client, n).await;
         // Small request, response of exactly n bytes.
         let ret = guard(
             "big",
@@ -388,14 +381,7 @@ async fn busy_polling_nodes_on_one_thread_answer_calls_pushes_and_large_messages
         skywire_node::NodeAddress::At(listener.local_addr().to_string()),
     );
     for n in [100, MULTI_PART - 1, MULTI_PART, MULTI_PART + 1, 200_000] {
-        let arg = value_packing_to(n);
-        let ret = guard(
-            "echo",
-            client.call("db", "@echo", std::slice::from_ref(&arg)),
-        )
-        .await
-        .unwrap();
-        assert!(values_content_eq(&ret, &[arg]), "echo of {n} bytes");
+        assert_echoes(&client, n).await;
     }
     guard("send", client.send("db", "@record", &["pushed".into()]))
         .await
@@ -422,4 +408,16 @@ async fn busy_polling_nodes_on_one_thread_answer_calls_pushes_and_large_messages
         n += 1;
     }
     assert_eq!(n, 200);
+}
+
+/// `@echo` on node "db" returns an argument that packs to `n` bytes unchanged.
+async fn assert_echoes(client: &Node, n: usize) {
+    let arg = value_packing_to(n);
+    let ret = guard(
+        "echo",
+        client.call("db", "@echo", std::slice::from_ref(&arg)),
+    )
+    .await
+    .unwrap();
+    assert!(values_content_eq(&ret, &[arg]), "echo of {n} bytes");
 }

@@ -5,25 +5,32 @@
 //! decoding accepts nesting up to 64 and NaN keys, the encoder does not), the canonical bytes
 //! are no longer than the input and decode to exactly the same values, and the JSON form
 //! reads back. Decoding with a tighter depth limit fails only with `TooDeep`, or succeeds
-//! with the same values. The borrowed decoder (`unpack_ref`) gives the same error or the
-//! same values.
+//! with the same values. The borrowed decoder (`unpack_ref`) and the flat one
+//! (`unpack_tape`) give the same error or the same values.
 #![no_main]
 
 use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
 use skywire_fuzz::seri::{check_unpacked, refusals};
 use skywire_seri::{
-    unpack, unpack_ref, unpack_with, values_exact_eq, DecodeErrorKind, DecodeLimits,
+    unpack, unpack_ref, unpack_tape, unpack_with, values_exact_eq, DecodeErrorKind,
+    DecodeLimits,
 };
 
 fuzz_target!(|data: &[u8]| {
     let payload = Bytes::copy_from_slice(data);
     let borrowed = unpack_ref(data);
+    let tape = unpack_tape(data);
     match unpack(&payload) {
         Ok(values) => {
             let refs = borrowed.expect("unpack_ref fails where unpack succeeds");
             assert_eq!(refs.len(), values.len());
             assert!(refs.iter().zip(&values).all(|(r, v)| r.exact_eq(v)));
+            let flat = tape.expect("unpack_tape fails where unpack succeeds");
+            assert_eq!(flat.len(), values.len());
+            assert_eq!(flat.args().count(), values.len());
+            let flat_refs = flat.to_value_refs();
+            assert!(flat_refs.iter().zip(&values).all(|(r, v)| r.exact_eq(v)));
             assert_eq!(data.is_empty(), values.is_empty());
             check_unpacked(data.len(), &values);
             // With a depth limit: the same values if they fit, else TooDeep.
@@ -47,6 +54,7 @@ fuzz_target!(|data: &[u8]| {
         }
         Err(e) => {
             assert_eq!(borrowed.err().as_ref(), Some(&e));
+            assert_eq!(tape.err().as_ref(), Some(&e));
             let at = e.offset();
             match e.kind() {
                 DecodeErrorKind::Truncated { .. } => assert!(at <= data.len(), "{e}"),

@@ -9,6 +9,9 @@
 //!   checked against the bytes actually present before anything is
 //!   allocated, nesting is bounded ([`DecodeLimits`]), and every failure is
 //!   a [`DecodeError`] with the byte offset; nothing panics.
+//! - [`unpack_ref`] / [`unpack_tape`] decode the same bytes with the same checks into
+//!   forms for hot paths: borrowed strings ([`ValueRef`]), and a flat [`Tape`] that
+//!   allocates nothing per table or string (nothing at all when reused).
 //! - [`Value`] / [`Table`] model Lua values; a table keeps its array part and
 //!   its hash part in wire order, so decode-then-encode gives back the same
 //!   bytes. `Display` writes a Lua literal; [`Value::content_eq`] compares
@@ -66,6 +69,7 @@ mod error;
 mod json;
 #[cfg(feature = "serde")]
 mod serde;
+mod tape;
 #[cfg(any(feature = "serde", feature = "json"))]
 mod text;
 mod value;
@@ -89,6 +93,10 @@ pub use decode::{
 };
 pub use encode::{pack, pack_into, packed_len, MAX_PACK_DEPTH};
 pub use error::{DecodeError, DecodeErrorKind, EncodeError};
+pub use tape::{
+    unpack_tape, unpack_tape_into, unpack_tape_into_with, unpack_tape_with, Tape, TapePairs,
+    TapeTable, TapeValue, TapeValues,
+};
 pub use value::{IntegerOverflow, Table, Value};
 pub use value_ref::{TableRef, ValueRef};
 pub use view::LuaValue;

@@ -4,7 +4,8 @@ use bytes::Bytes;
 use proptest::prelude::*;
 use skywire_seri::{
     pack, packed_len, unpack, unpack_into, unpack_ref, unpack_ref_into, unpack_ref_with,
-    unpack_with, values_exact_eq, DecodeLimits, Table, Value, ValueRef,
+    unpack_tape, unpack_tape_into, unpack_tape_with, unpack_with, values_exact_eq, DecodeLimits,
+    Table, Value, ValueRef,
 };
 
 fn real() -> impl Strategy<Value = f64> {
@@ -127,6 +128,22 @@ fn decoders_agree(payload: &Bytes, limits: &DecodeLimits) -> Result<(), TestCase
         (Err(a), Err(b)) => prop_assert_eq!(a, b),
         _ => prop_assert!(false, "owned {:?}, borrowed {:?}", owned, borrowed),
     }
+    // The flat form: same error, or the same values read through its cursors.
+    match (unpack_tape_with(payload, limits), &owned) {
+        (Ok(tape), Ok(vs)) => {
+            prop_assert_eq!(tape.len(), vs.len());
+            prop_assert_eq!(tape.is_empty(), vs.is_empty());
+            let refs = tape.to_value_refs();
+            prop_assert_eq!(refs.len(), vs.len());
+            for ((r, v), t) in refs.iter().zip(vs).zip(tape.args()) {
+                prop_assert!(r.exact_eq(v), "{:?} / {:?}", r, v);
+                prop_assert_eq!(t.to_string(), v.to_string());
+            }
+            prop_assert_eq!(tape.args().count(), vs.len());
+        }
+        (Err(a), Err(b)) => prop_assert_eq!(&a, b),
+        (t, _) => prop_assert!(false, "unpack_tape {:?}, unpack {:?}", t, owned),
+    }
     if *limits == DecodeLimits::default() {
         let mut into = vec![Value::from("stale")];
         match (unpack_into(payload, &mut into), &owned) {
@@ -143,6 +160,19 @@ fn decoders_agree(payload: &Bytes, limits: &DecodeLimits) -> Result<(), TestCase
             (r, _) => prop_assert!(false, "unpack_ref_into {:?}, unpack {:?}", r, owned),
         }
         prop_assert_eq!(unpack_ref(payload).is_ok(), owned.is_ok());
+        let mut tape = unpack_tape(&[0x0a, 0x07]).unwrap(); // a stale argument
+        match (unpack_tape_into(payload, &mut tape), &owned) {
+            (Ok(()), Ok(vs)) => {
+                let refs = tape.to_value_refs();
+                prop_assert!(
+                    refs.len() == vs.len() && refs.iter().zip(vs).all(|(r, v)| r.exact_eq(v))
+                );
+            }
+            (Err(a), Err(b)) => {
+                prop_assert!(a == *b && tape.is_empty() && tape.args().next().is_none())
+            }
+            (r, _) => prop_assert!(false, "unpack_tape_into {:?}, unpack {:?}", r, owned),
+        }
     }
     Ok(())
 }
@@ -188,7 +218,11 @@ proptest! {
         prop_assert!(values_exact_eq(&back, &vs));
         prop_assert!(skywire_seri::values_content_eq(&back, &vs));
         // And re-packing what we decoded gives the same bytes.
-        prop_assert_eq!(pack(&back).unwrap(), bytes);
+        prop_assert_eq!(&pack(&back).unwrap(), &bytes);
+        // The flat form holds the same values.
+        let tape = unpack_tape(&bytes).unwrap();
+        let refs = tape.to_value_refs();
+        prop_assert!(refs.len() == vs.len() && refs.iter().zip(&vs).all(|(r, v)| r.exact_eq(v)));
     }
 
     #[test]
