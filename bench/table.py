@@ -8,8 +8,10 @@ import sys
 ROWS = [
     ('`skynet.pack("cmd", msg)` (200 bytes)', "seri_pack/cmd_msg", None, 2490, 250, "ns", "lower"),
     ("`skynet.unpack` of those 200 bytes", "seri_unpack/cmd_msg", None, 3310, 330, "ns", "lower"),
+    ("... the same into a reused flat `Tape` (`unpack_tape_into`)", "seri_unpack_tape_into/cmd_msg", None, 3310, 330, "ns", "lower"),
     ('`skynet.pack("ping", 1)` (7 bytes)', "seri_pack/ping_1", None, 161, 20, "ns", "lower"),
     ('`skynet.unpack` of `("ping", 1)`', "seri_unpack/ping_1", None, 70, 20, "ns", "lower"),
+    ("... the same into a reused flat `Tape` (`unpack_tape_into`)", "seri_unpack_tape_into/ping_1", None, 70, 20, "ns", "lower"),
     ("node to node, 1 caller, tiny call, median latency", "one_caller_tiny", "p50", 107, 35, "us", "lower"),
     ("... the same, both sides busy-polling (`--busy-poll-us 50`)", "one_caller_tiny_busy_poll", "p50", 107, 35, "us", "lower"),
     ("node to node, 64 callers, 1 connection, tiny calls", "callers64_tiny", "rate", 31900, 320000, "calls/s", "higher"),

@@ -72,8 +72,9 @@ impl DecodeLimits {
 /// Each string costs a reference count on `payload` (an atomic increment now, a
 /// decrement when dropped). Hot paths that only read the values while the payload is at
 /// hand can use [`unpack_ref`] (strings borrowed: no reference counts) and keep one
-/// argument vector across calls with [`unpack_into`] / [`unpack_ref_into`]; typed services
-/// can read straight from the bytes with `from_slice` (feature `serde`).
+/// argument vector across calls with [`unpack_into`] / [`unpack_ref_into`], or decode
+/// flat with [`unpack_tape_into`](crate::unpack_tape_into) (no allocation at all); typed
+/// services can read straight from the bytes with `from_slice` (feature `serde`).
 ///
 /// ```
 /// use bytes::Bytes;
