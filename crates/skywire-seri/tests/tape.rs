@@ -2,20 +2,13 @@
 //! of one tape, and errors. That it agrees with `unpack` on any bytes is a property test
 //! (`tests/proptests.rs`).
 
+mod common;
+
+use common::PING_TABLE;
 use skywire_seri::{
     pack, unpack_tape, unpack_tape_into, unpack_tape_with, DecodeErrorKind, DecodeLimits, Table,
     Tape, TapeValue, Value, ValueRef,
 };
-
-/// `skynet.pack("ping", {1, 2, name = "v"}, 0.5)`, byte by byte from the format's rules.
-const PING_TABLE: [u8; 27] = [
-    0x24, b'p', b'i', b'n', b'g', // short string, length 4
-    0x16, // table, array length 2
-    0x0a, 0x01, 0x0a, 0x02, // 1, 2 (u8 integers)
-    0x24, b'n', b'a', b'm', b'e', 0x0c, b'v', // name = "v"
-    0x00, // end of the hash part
-    0x42, 0, 0, 0, 0, 0, 0, 0xe0, 0x3f, // 0.5, a little-endian double
-];
 
 #[test]
 fn values_are_read_in_place_and_strings_borrow_the_payload() {
