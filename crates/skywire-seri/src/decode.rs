@@ -447,7 +447,6 @@ impl<'a> Cursor<'a> {
     }
 
     /// The bytes being read.
-    #[cfg(feature = "serde")]
     #[inline(always)]
     pub(crate) fn buf(&self) -> &'a [u8] {
         self.buf

@@ -165,7 +165,6 @@ pub fn unpack_tape_into_with<'a>(
     tape.clear();
     let mut writer = Writer {
         cur: Cursor::new(payload),
-        src: payload,
         nodes: &mut tape.nodes,
         max_depth: limits.get_max_depth(),
     };
@@ -185,7 +184,6 @@ pub fn unpack_tape_into_with<'a>(
 /// of the payload, so the vector never holds more nodes than the payload has bytes.
 struct Writer<'a, 'n> {
     cur: Cursor<'a>,
-    src: &'a [u8],
     nodes: &'n mut Vec<Node<'a>>,
     max_depth: usize,
 }
@@ -202,7 +200,7 @@ impl<'a> Writer<'a, '_> {
             Item::LightUserdata(p) => Node::LightUserdata(p),
             // The cursor checked that the range lies inside the payload (were it not, the
             // string would be empty, never a panic).
-            Item::String(range) => Node::String(self.src.get(range).unwrap_or_default()),
+            Item::String(range) => Node::String(self.cur.buf().get(range).unwrap_or_default()),
             Item::Table { start, cookie } => return self.table(start, cookie, depth),
         };
         self.nodes.push(node);
