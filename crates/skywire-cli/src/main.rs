@@ -37,6 +37,8 @@ enum Command {
     Query(cmd::call::QueryArgs),
     /// Load-test a node that serves an echo (a skynet node included).
     Bench(cmd::bench::Args),
+    /// Run the conformance suite against a node (or, with --serve, a caller).
+    Conform(cmd::conform::Args),
 }
 
 fn main() -> ExitCode {
@@ -49,6 +51,7 @@ fn main() -> ExitCode {
         Command::Send(a) => ("send", cmd::call::run_send(a)),
         Command::Query(a) => ("query", cmd::call::run_query(a)),
         Command::Bench(a) => ("bench", cmd::bench::run(a)),
+        Command::Conform(a) => ("conform", cmd::conform::run(a)),
     };
     match result {
         Ok(code) => code,

@@ -12,6 +12,8 @@ macro_rules! outln {
 pub mod bench;
 pub mod call;
 pub mod check;
+pub mod conform;
+mod conform_serve;
 pub mod decode;
 mod inputs;
 pub mod node;

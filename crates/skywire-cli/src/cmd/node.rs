@@ -1,4 +1,5 @@
-//! `skywire node`: a node serving two demo services, `echo` and `kv`, until interrupted.
+//! `skywire node`: a node serving two demo services, `echo` and `kv` (or, with `--conform`,
+//! the conformance contract), until interrupted.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -36,6 +37,10 @@ pub struct Args {
     /// machines), at the price of a busy core while calls keep coming.
     #[arg(long, value_name = "MICROSECONDS", default_value_t = 0)]
     busy_poll_us: u64,
+    /// Serve the conformance contract instead of the demo services: `echo` at address 10
+    /// and `echo2` at 11, as `skywire conform` expects (conform/README.md).
+    #[arg(long)]
+    conform: bool,
 }
 
 /// `echo`: returns its arguments; `"error", text` fails with `text`.
@@ -137,9 +142,13 @@ async fn serve(args: Args) -> CmdResult {
         });
     }
     let node = builder.build();
-    node.register("echo", sync_service_fn(echo))?;
-    let kv = Arc::new(Kv::default());
-    node.register("kv", sync_service_fn(move |r| kv.call(r)))?;
+    if args.conform {
+        skywire_conform::contract::register(&node)?;
+    } else {
+        node.register("echo", sync_service_fn(echo))?;
+        let kv = Arc::new(Kv::default());
+        node.register("kv", sync_service_fn(move |r| kv.call(r)))?;
+    }
     if let Some(path) = &args.cluster {
         node.load_cluster_file(path)?;
     }

@@ -1,0 +1,1 @@
+//! Caller checks (to come).

@@ -1,0 +1,1 @@
+//! Faulty node (to come).
