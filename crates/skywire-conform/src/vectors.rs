@@ -66,9 +66,14 @@ pub struct SeriVector {
     pub values: serde_json::Value,
     /// `skynet.pack(values...)`, hex.
     pub packed: String,
-    /// Other byte forms `skynet.unpack` reads as the same values, hex.
+    /// Other byte forms `skynet.unpack` reads as the same values, hex; a conforming decoder
+    /// reads them as these values too.
     #[serde(default)]
     pub unpacks_from: Vec<String>,
+    /// Byte forms `skynet.unpack` also reads as these values, but that the spec rejects or
+    /// reads differently (spec/lua-seri.md §5): a decoder may refuse them.
+    #[serde(default)]
+    pub unpacks_from_skynet_only: Vec<String>,
 }
 
 impl SeriVector {

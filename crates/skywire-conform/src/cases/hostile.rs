@@ -137,8 +137,9 @@ pub(super) fn cases() -> Vec<Case> {
         case("truncated-payload", "lua-seri.md §5.2", "a call whose payload is a string promising 20 bytes with 3 present", by_name(1, &[0x15, 20, 0, b'a', b'b', b'c']), false),
         case("deep-nesting", "lua-seri.md §5.2", "a call whose payload nests 60,000 tables (skynet itself packs at most 33)", by_name(1, &deep), false),
         case("query-non-string", "protocol.md §5", "a name query (address 0) whose payload is an integer", query_non_string, false)
-            .skynet_behaviour("skynet's agent raises an error unpacking the name and never answers: the caller waits for ever"),
-        case("query-empty", "protocol.md §5", "a name query with an empty payload", query_empty, false),
+            .skynet_behaviour("skynet's agent turns the number into a name (Lua concatenation) and answers \"name not found\""),
+        case("query-empty", "protocol.md §5", "a name query with an empty payload", query_empty, false)
+            .skynet_behaviour("skynet's agent raises an error (concatenating nil) and never answers: a caller waits for ever"),
         case("trace-without-request", "protocol.md §2.5", "trace tags (one empty) followed by no request", trace_then_nothing, false),
         case("garbage", "protocol.md §1", "4 KiB of pseudo-random bytes", garbage, false),
     ]

@@ -71,8 +71,29 @@ fn big(tag: &str, n: usize, byte: u8) -> Vec<Value> {
     v
 }
 
+/// A push nobody can take must still not be answered.
+async fn push_unanswered(t: Target, to: Dest) -> CaseResult {
+    let mut conn = connect(&t).await?;
+    conn.send(&Request::push(to, Session::PUSH, pack(&["nobody".into()])))
+        .await?;
+    conn.expect_silence(t.settle).await?;
+    super::still_serving(&t).await?;
+    Ok(None)
+}
+
 pub(super) fn cases() -> Vec<Case> {
     vec![
+        Case::new("push/unknown-name", "protocol.md §2.4", "a small push to an unknown @name is not answered", |t| {
+            push_unanswered(t, Dest::Name(bytes::Bytes::from_static(b"@no-such-service")))
+        })
+        .skynet_behaviour("skynet answers it with an error response for session 0 (\"Invalid name\"), which its sender cannot match to any call"),
+        Case::new("push/unknown-address", "protocol.md §2.4", "a small push to an address no service has is not answered", |t| {
+            push_unanswered(t, Dest::Address(0x00ff_fff0))
+        }),
+        Case::new("push/address-0", "protocol.md §2.4, §5", "a small push to address 0 (a query's address) is not answered", |t| {
+            push_unanswered(t, Dest::Address(0))
+        })
+        .skynet_behaviour("skynet treats it as a name query and answers it, for session 0"),
         Case::new(
             "push/small/at-name",
             "protocol.md §2.4",
