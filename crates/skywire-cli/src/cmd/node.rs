@@ -41,6 +41,11 @@ pub struct Args {
     /// and `echo2` at 11, as `skywire conform` expects (conform/README.md).
     #[arg(long)]
     conform: bool,
+    /// Test instrument: with `--conform`, serve the contract from skywire-conform's faulty
+    /// node breaking the named rule (see skywire_conform::faulty::Fault), to see the
+    /// suite's cases fail.
+    #[arg(long, value_name = "FAULT", requires = "conform", hide = true)]
+    fault: Option<String>,
 }
 
 /// `echo`: returns its arguments; `"error", text` fails with `text`.
@@ -126,6 +131,9 @@ pub fn run(args: Args) -> CmdResult {
 }
 
 async fn serve(args: Args) -> CmdResult {
+    if let Some(name) = &args.fault {
+        return serve_faulty(&args.listen, name).await;
+    }
     let mut builder = Node::builder().busy_poll(Duration::from_micros(args.busy_poll_us));
     if let Some(path) = &args.trace {
         let file = File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -167,6 +175,28 @@ async fn serve(args: Args) -> CmdResult {
     outln!("shutting down")?;
     listener.shutdown().await;
     node.shutdown();
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--conform --fault NAME`: the faulty contract node until interrupted.
+async fn serve_faulty(listen: &str, name: &str) -> CmdResult {
+    use skywire_conform::faulty::{serve, Fault};
+    let fault = Fault::from_name(name).ok_or_else(|| {
+        let names: Vec<_> = Fault::ALL.iter().map(|f| f.name()).collect();
+        format!("unknown fault {name:?}; one of: {}", names.join(", "))
+    })?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    outln!(
+        "listening on {} (faulty: {})",
+        listener.local_addr()?,
+        fault.name()
+    )?;
+    tokio::select! {
+        _ = serve(listener, Some(fault)) => outln!("stopped by its fault")?,
+        r = wait_for_signal() => r?,
+    }
     Ok(ExitCode::SUCCESS)
 }
 
