@@ -117,6 +117,9 @@ pub struct PackerRejection {
 pub struct SeriInvalidFile {
     /// `skywire-vectors/lua-seri-invalid/1`.
     pub format: String,
+    /// Where the vectors came from.
+    #[serde(default)]
+    pub source: String,
     /// The vectors.
     pub vectors: Vec<InvalidVector>,
 }
@@ -152,6 +155,9 @@ impl InvalidVector {
 pub struct FramesInvalidFile {
     /// `skywire-vectors/frames-invalid/1`.
     pub format: String,
+    /// Where the vectors came from.
+    #[serde(default)]
+    pub source: String,
     /// The vectors.
     pub vectors: Vec<InvalidStream>,
 }
