@@ -209,3 +209,45 @@ fn a_wrong_integer_width_is_found_in_its_payload() {
     assert_eq!(devs[0].step, Some(k));
     assert!(devs[0].what.contains("length"), "{devs:?}");
 }
+
+#[test]
+fn hash_pairs_in_another_order_are_no_deviation_but_other_payload_changes_are() {
+    // skynet's own caller, run again, writes the string-keyed pairs of a table in another
+    // order (its string hash is seeded per run): the same values, packed as skynet packs.
+    let reqs = requests(BASIC_EXPECTED);
+    let k = step_where(|r| {
+        skywire_seri::unpack(&r.payload).is_ok_and(|vs| {
+            vs.iter()
+                .any(|v| v.as_table().is_some_and(|t| t.hash.len() > 1))
+        })
+    });
+    let mut values = skywire_seri::unpack(&reqs[k].payload).unwrap();
+    let t = values
+        .iter_mut()
+        .find_map(|v| v.as_table_mut().filter(|t| t.hash.len() > 1))
+        .unwrap();
+    t.hash.reverse();
+    let mut reordered = reqs[k].clone();
+    reordered.payload = skywire_seri::pack(&values).unwrap();
+    assert_ne!(reordered.payload, reqs[k].payload);
+    let mut odd = Vec::new();
+    reordered.write_frames(&mut odd).unwrap();
+    let devs = compare(BASIC_EXPECTED, &[&stream(&reqs, k, &odd)]);
+    assert!(devs.is_empty(), "{devs:#?}");
+    // A changed value in the same table is a deviation.
+    t_first_value_changed(&mut values);
+    reordered.payload = skywire_seri::pack(&values).unwrap();
+    let mut odd = Vec::new();
+    reordered.write_frames(&mut odd).unwrap();
+    let devs = compare(BASIC_EXPECTED, &[&stream(&reqs, k, &odd)]);
+    assert_eq!(devs.len(), 1, "{devs:#?}");
+    assert_eq!(devs[0].step, Some(k));
+}
+
+fn t_first_value_changed(values: &mut [skywire_seri::Value]) {
+    let t = values
+        .iter_mut()
+        .find_map(|v| v.as_table_mut().filter(|t| t.hash.len() > 1))
+        .unwrap();
+    t.hash[0].1 = skywire_seri::Value::from("changed");
+}

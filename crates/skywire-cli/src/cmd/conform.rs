@@ -46,9 +46,27 @@ pub struct Args {
     #[arg(long, value_name = "HOST:PORT", conflicts_with = "list")]
     serve: Option<String>,
     /// With `--serve`: the caller script the caller performs (default: the built-in one,
-    /// conform/caller/basic.jsonl).
-    #[arg(long, value_name = "FILE", requires = "serve")]
-    script: Option<PathBuf>,
+    /// conform/caller/basic.jsonl, the captures' basic scenario).
+    #[arg(long, value_name = "FILE", requires_all = ["serve", "expected"])]
+    pub(super) script: Option<PathBuf>,
+    /// With `--script`: the byte stream skynet's sender wrote for that script.
+    #[arg(long, value_name = "FILE", requires = "script")]
+    pub(super) expected: Option<PathBuf>,
+    /// With `--serve`: stop waiting for the caller after this long.
+    #[arg(long, value_name = "SECONDS", default_value_t = 120)]
+    pub(super) wait: u64,
+}
+
+impl Args {
+    /// `--json`.
+    pub(super) fn json(&self) -> bool {
+        self.json
+    }
+
+    /// `--junit`.
+    pub(super) fn junit(&self) -> Option<&PathBuf> {
+        self.junit.as_ref()
+    }
 }
 
 /// Runs `skywire conform`.
