@@ -29,6 +29,8 @@ struct Frame {
     bytes: Vec<u8>,
     /// Its raw session, where it carries one, and where in `bytes` that sits.
     session: Option<(u32, usize)>,
+    /// Which connection it came on.
+    conn: usize,
 }
 
 /// Where the session field of a frame sits (index into the frame, header included).
@@ -52,7 +54,7 @@ fn is_new_message(ty: u8) -> bool {
 fn cut(conns: &[&[u8]], devs: &mut Vec<Deviation>) -> Vec<Frame> {
     let mut out = Vec::new();
     let mut base = 0;
-    for c in conns {
+    for (conn, c) in conns.iter().enumerate() {
         let mut at = 0;
         while at < c.len() {
             let len = match c.get(at..at + 2) {
@@ -81,6 +83,7 @@ fn cut(conns: &[&[u8]], devs: &mut Vec<Deviation>) -> Vec<Frame> {
                 offset: base + at,
                 bytes,
                 session,
+                conn,
             });
             at += 2 + len;
         }
@@ -89,14 +92,15 @@ fn cut(conns: &[&[u8]], devs: &mut Vec<Deviation>) -> Vec<Frame> {
     out
 }
 
-/// Renumbers sessions in order of first appearance (0 stays 0).
+/// Renumbers sessions in order of first appearance over all connections (0 stays 0; a
+/// session number used again on another connection is another session).
 fn renumber(frames: &mut [Frame]) {
     let mut map = HashMap::new();
     for f in frames {
         if let Some((s, i)) = f.session {
             if s != 0 {
                 let n = map.len() as u32 + 1;
-                let new = *map.entry(s).or_insert(n);
+                let new = *map.entry((f.conn, s)).or_insert(n);
                 f.bytes[i..i + 4].copy_from_slice(&new.to_le_bytes());
             }
         }
@@ -118,12 +122,14 @@ fn steps(frames: &[Frame]) -> Vec<Vec<&Frame>> {
             step.push(f);
             if let Some((s, _)) = f.session {
                 if s != 0 || matches!(ty, 0x01 | 0x41 | 0x81 | 0xc1) {
-                    of_session.insert(s, steps.len());
+                    of_session.insert((f.conn, s), steps.len());
                 }
             }
             steps.push(step);
         } else {
-            let k = f.session.and_then(|(s, _)| of_session.get(&s).copied());
+            let k = f
+                .session
+                .and_then(|(s, _)| of_session.get(&(f.conn, s)).copied());
             match k.or(steps.len().checked_sub(1)) {
                 Some(k) => steps[k].push(f),
                 None => steps.push(vec![f]),
