@@ -47,7 +47,8 @@ impl ContractEcho {
     /// Answers one request as the contract says.
     pub async fn handle(&self, req: ServiceRequest) -> ServiceResult {
         if req.push {
-            self.lock().push(req.args.iter().map(owned).collect());
+            self.lock()
+                .push(req.args.iter().map(Value::detached).collect());
             return Ok(Vec::new());
         }
         let command = req.args.first().and_then(Value::as_bytes);
@@ -83,19 +84,6 @@ fn int_arg(args: &[Value], what: &str) -> Result<i64, ServiceError> {
     args.get(1)
         .and_then(Value::as_integer)
         .ok_or_else(|| ServiceError::from(format!("echo: usage: \"{what}\", n")))
-}
-
-/// A copy of `v` that shares no memory with the read buffer it was decoded from (kept
-/// pushes would otherwise pin whole read buffers).
-fn owned(v: &Value) -> Value {
-    match v {
-        Value::String(s) => Value::String(Bytes::copy_from_slice(s)),
-        Value::Table(t) => Value::Table(Table {
-            array: t.array.iter().map(owned).collect(),
-            hash: t.hash.iter().map(|(k, v)| (owned(k), owned(v))).collect(),
-        }),
-        other => other.clone(),
-    }
 }
 
 /// Registers the contract's `echo` (at [`ECHO_ADDRESS`]) and `echo2` (at

@@ -35,6 +35,7 @@ pub mod contract;
 pub mod faulty;
 pub mod report;
 pub mod run;
+mod text;
 pub mod vectors;
 pub mod wire;
 

@@ -238,6 +238,28 @@ fn lua_seri_invalid_payloads_are_rejected_where_the_spec_says() {
 // messages.json
 
 /// The 0x04 frame carrying a trace tag.
+/// Feeds `frames` to `dec`: they must make exactly one message, and leave nothing open.
+fn only_message<A: skywire_codec::Assemble>(
+    mut dec: skywire_codec::StreamDecoder<A>,
+    frames: &[Vec<u8>],
+) -> Result<A::Message, String>
+where
+    A::Message: std::fmt::Debug,
+{
+    for f in frames {
+        dec.feed(f);
+    }
+    let got = dec
+        .next_message()
+        .map_err(|e| format!("decode: {e}"))?
+        .ok_or("decode: no message")?;
+    if let Some(extra) = dec.next_message().map_err(|e| format!("decode: {e}"))? {
+        return Err(format!("decode: a second message {extra:?}"));
+    }
+    dec.finish().map_err(|e| format!("decode: {e}"))?;
+    Ok(got)
+}
+
 fn trace_frame(tag: &[u8]) -> Vec<u8> {
     let len = u16::try_from(tag.len() + 1).unwrap();
     let mut f = len.to_be_bytes().to_vec();
@@ -273,17 +295,7 @@ fn check_request(v: &MessageVector) -> Result<(), String> {
     if let Some(tag) = &trace {
         dec.feed(&trace_frame(tag));
     }
-    for f in &frames {
-        dec.feed(f);
-    }
-    let got = dec
-        .next_message()
-        .map_err(|e| format!("decode: {e}"))?
-        .ok_or("decode: no message")?;
-    if let Some(extra) = dec.next_message().map_err(|e| format!("decode: {e}"))? {
-        return Err(format!("decode: a second message {extra:?}"));
-    }
-    dec.finish().map_err(|e| format!("decode: {e}"))?;
+    let got = only_message(dec, &frames)?;
     if got.session.get() != v.session
         || got.push != push
         || got.target != target
@@ -336,18 +348,7 @@ fn check_response(v: &MessageVector) -> Result<(), String> {
         return Err("a response has no target or trace".into());
     }
 
-    let mut dec = ResponseDecoder::default();
-    for f in &frames {
-        dec.feed(f);
-    }
-    let got = dec
-        .next_message()
-        .map_err(|e| format!("decode: {e}"))?
-        .ok_or("decode: no message")?;
-    if let Some(extra) = dec.next_message().map_err(|e| format!("decode: {e}"))? {
-        return Err(format!("decode: a second message {extra:?}"));
-    }
-    dec.finish().map_err(|e| format!("decode: {e}"))?;
+    let got = only_message(ResponseDecoder::default(), &frames)?;
     if got.session.get() != v.session || got.ok != ok || got.payload[..] != payload[..] {
         return Err(format!(
             "decoded as session {} ok {}, payload of {} bytes (equal: {})",

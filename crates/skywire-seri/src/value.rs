@@ -251,6 +251,33 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         view::type_name(self)
     }
+
+    /// A deep copy whose strings share no memory with anything: a value decoded by
+    /// [`unpack`](crate::unpack) holds its strings as slices of the payload, which keeps
+    /// the whole payload (often a whole read buffer) alive for as long as the value is kept.
+    ///
+    /// ```
+    /// use skywire_seri::Value;
+    /// let payload = bytes::Bytes::from_static(b"\x24ping");
+    /// let v = skywire_seri::unpack(&payload).unwrap().remove(0);
+    /// let kept = v.detached();
+    /// assert_eq!(kept, v);
+    /// assert_ne!(kept.as_bytes().unwrap().as_ptr(), v.as_bytes().unwrap().as_ptr());
+    /// ```
+    pub fn detached(&self) -> Value {
+        match self {
+            Value::String(s) => Value::String(Bytes::copy_from_slice(s)),
+            Value::Table(t) => Value::Table(Table {
+                array: t.array.iter().map(Value::detached).collect(),
+                hash: t
+                    .hash
+                    .iter()
+                    .map(|(k, v)| (k.detached(), v.detached()))
+                    .collect(),
+            }),
+            other => other.clone(),
+        }
+    }
 }
 
 macro_rules! from_integer {

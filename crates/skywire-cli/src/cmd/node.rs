@@ -13,7 +13,7 @@ use bytes::Bytes;
 use skywire_node::{
     sync_service_fn, Node, ServiceError, ServiceRequest, ServiceResult, TracedMessage,
 };
-use skywire_seri::{Table, Value};
+use skywire_seri::Value;
 
 use super::CmdResult;
 use skywire_cli::record::{request_record, response_record};
@@ -76,18 +76,6 @@ fn key_of(v: &Value) -> Result<String, ServiceError> {
     }
 }
 
-/// A copy of `v` that shares no memory with the read buffer it was decoded from.
-fn owned(v: &Value) -> Value {
-    match v {
-        Value::String(s) => Value::String(Bytes::copy_from_slice(s)),
-        Value::Table(t) => Value::Table(Table {
-            array: t.array.iter().map(owned).collect(),
-            hash: t.hash.iter().map(|(k, v)| (owned(k), owned(v))).collect(),
-        }),
-        other => other.clone(),
-    }
-}
-
 impl Kv {
     /// `"SET", k, v` stores `v` and returns the previous value; `"GET", k` returns the value.
     fn call(&self, req: ServiceRequest) -> ServiceResult {
@@ -101,7 +89,7 @@ impl Kv {
         let mut map = self.map.lock().unwrap_or_else(PoisonError::into_inner);
         match command {
             b"SET" => {
-                let value = req.args.get(2).map(owned).unwrap_or(Value::Nil);
+                let value = req.args.get(2).map(Value::detached).unwrap_or(Value::Nil);
                 let old = if value.is_nil() {
                     map.remove(&key)
                 } else {

@@ -132,22 +132,7 @@ impl Step {
             Target::Address(a) => a.to_string(),
             Target::Name(n) => String::from_utf8_lossy(n).into_owned(),
         };
-        let a = |args: &[Value]| {
-            let s = args
-                .iter()
-                .map(|v| v.to_string())
-                .collect::<Vec<_>>()
-                .join(", ");
-            if s.len() > 60 {
-                let mut end = 60;
-                while !s.is_char_boundary(end) {
-                    end -= 1;
-                }
-                format!("{}...", &s[..end])
-            } else {
-                s
-            }
-        };
+        let a = |args: &[Value]| crate::text::values(args, 60);
         match self {
             Step::Call {
                 target,

@@ -101,22 +101,7 @@ pub(crate) fn expect_payload(a: &Answer, want: &[u8]) -> Result<(), Failure> {
 /// The answer must be ok and unpack to values equal to `want` (hash parts compared as
 /// unordered maps).
 pub(crate) fn expect_values(a: &Answer, want: &[Value]) -> Result<(), Failure> {
-    let show = |vs: &[Value]| {
-        let s = vs
-            .iter()
-            .map(|v| v.to_string())
-            .collect::<Vec<_>>()
-            .join(", ");
-        if s.len() > 200 {
-            let mut end = 200;
-            while !s.is_char_boundary(end) {
-                end -= 1;
-            }
-            format!("{}... ({} values)", &s[..end], vs.len())
-        } else {
-            s
-        }
-    };
+    let show = |vs: &[Value]| crate::text::values(vs, 200);
     if !a.ok {
         return Err(Failure::new(show(want), describe(a)));
     }

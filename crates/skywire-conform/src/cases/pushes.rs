@@ -35,20 +35,11 @@ async fn push_and_check(t: Target, to: Dest, args: Vec<Vec<Value>>) -> CaseResul
         .collect();
     if !skywire_seri::values_content_eq(&got, &want) {
         let show = |vs: &[Value]| {
-            vs.iter()
-                .map(|v| {
-                    let s = v.to_string();
-                    if s.len() > 60 {
-                        format!(
-                            "{}...",
-                            &s[..s.char_indices().nth(60).map_or(s.len(), |(i, _)| i)]
-                        )
-                    } else {
-                        s
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
+            let each: Vec<String> = vs
+                .iter()
+                .map(|v| crate::text::shorten(&v.to_string(), 60))
+                .collect();
+            each.join(", ")
         };
         return Err(Failure::new(
             format!(
