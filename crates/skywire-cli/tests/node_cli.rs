@@ -268,6 +268,9 @@ fn interrupt_shuts_down_cleanly_and_the_trace_has_every_message() {
         json!({"dir":"request","kind":"call","session":1,"target":"@echo","size":ping.len(),"crc32":crc(&ping),"args":["ping",7]}),
         json!({"dir":"response","session":1,"ok":true,"size":ping.len(),"crc32":crc(&ping),"values":["ping",7]}),
         json!({"dir":"request","kind":"push","session":0,"target":"@kv","size":set.len(),"crc32":crc(&set),"args":["SET","k","v"]}),
+        // `skywire send` confirms its push before it closes: a name query for "kv".
+        json!({"dir":"request","kind":"query","session":1,"target":0,"size":kv.len(),"crc32":crc(&kv),"args":["kv"]}),
+        json!({"dir":"response","session":1,"ok":true,"size":two.len(),"crc32":crc(&two),"values":[2]}),
         json!({"dir":"request","kind":"call","session":1,"target":"@echo","size":bad.len(),"crc32":crc(&bad),"args":["error","bad"]}),
         json!({"dir":"response","session":1,"ok":false,"size":3,"crc32":crc(b"bad"),"error":"bad"}),
         json!({"dir":"request","kind":"query","session":1,"target":0,"size":kv.len(),"crc32":crc(&kv),"args":["kv"]}),

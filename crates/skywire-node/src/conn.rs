@@ -33,6 +33,98 @@ struct Calls {
     sessions: SessionAllocator,
     pending: HashMap<u32, oneshot::Sender<Reply>>,
     closed: Option<CallError>,
+    unconfirmed: Unconfirmed,
+}
+
+/// Pushes not yet known to have been taken by the peer's node.
+///
+/// A push has no answer, so nothing says the peer's node took it; and skynet's cluster
+/// agent drops messages still waiting in it when their connection closes (a large push
+/// sent right before a close is lost). What its agent does is handle one connection's
+/// messages one after another: a push to a number or a `.name` is handed on while it is
+/// read, a push to a `@name` as soon as the name is resolved, and a `@name` is resolved
+/// once at a time (later users of the same name wait for the first). So an answer, of
+/// either kind, to a request that reached the peer after a push confirms the push when it
+/// went to a number or a `.name`, or when the request went to the same `@name` (a call to
+/// it, or a name query for it).
+///
+/// "After" on the wire: a one-frame push is written before anything queued after it, so a
+/// later call's answer can confirm it; the parts of a multi-part push are interleaved with
+/// later messages, so only [`Conn::confirm`] (which first waits until every queued byte is
+/// written, then queries) confirms those.
+#[derive(Default)]
+struct Unconfirmed {
+    /// Pushes sent on the connection so far (each push's sequence number).
+    pushes: u64,
+    /// The last unconfirmed one-frame push to a number or a `.name`.
+    plain: Option<u64>,
+    /// Per `@name` one-frame pushes went to (without the `@`), its last unconfirmed one.
+    names: Vec<(Bytes, u64)>,
+    /// The `@names` (without the `@`; empty for a number or a `.name`) of multi-part pushes
+    /// not confirmed yet, in the order sent.
+    multi_part: Vec<Bytes>,
+}
+
+impl Unconfirmed {
+    fn pushed(&mut self, target: &Target, multi_part: bool) {
+        self.pushes += 1;
+        let seq = self.pushes;
+        let name = target.as_name().and_then(|n| n.strip_prefix(b"@"));
+        if multi_part {
+            self.multi_part
+                .push(Bytes::copy_from_slice(name.unwrap_or_default()));
+            return;
+        }
+        match name {
+            Some(name) => match self.names.iter_mut().find(|(n, _)| n[..] == *name) {
+                Some(entry) => entry.1 = seq,
+                None => self.names.push((Bytes::copy_from_slice(name), seq)),
+            },
+            None => self.plain = Some(seq),
+        }
+    }
+
+    /// A request was answered that was queued after push `seen`, to `@name` (or a query
+    /// for `name`) when `name` is given.
+    fn answered(&mut self, seen: u64, name: Option<&[u8]>) {
+        if self.plain.is_some_and(|p| p <= seen) {
+            self.plain = None;
+        }
+        if let Some(name) = name {
+            self.names.retain(|(n, s)| !(n[..] == *name && *s <= seen));
+        }
+    }
+
+    fn any(&self) -> bool {
+        self.plain.is_some() || !self.names.is_empty() || !self.multi_part.is_empty()
+    }
+
+    /// The names to query to confirm everything so far, each once. Pushes to numbers and
+    /// `.names` need a query of any name: the empty name, when no `@name` needs one.
+    fn to_query(&self) -> Vec<Bytes> {
+        let mut names: Vec<Bytes> = Vec::new();
+        for n in self.names.iter().map(|(n, _)| n).chain(&self.multi_part) {
+            if !n.is_empty() && !names.contains(n) {
+                names.push(n.clone());
+            }
+        }
+        let plain = self.plain.is_some() || self.multi_part.iter().any(Bytes::is_empty);
+        if names.is_empty() && plain {
+            names.push(Bytes::new());
+        }
+        names
+    }
+}
+
+/// The `@name` a request reaches, without the `@`, or the name a query asks for: what its
+/// answer confirms besides plain pushes.
+fn confirms_name(target: &Target, payload: &Bytes) -> Option<Bytes> {
+    if target.is_query() {
+        let name = skywire_seri::unpack(payload).ok()?.into_iter().next()?;
+        return name.as_bytes_shared().cloned();
+    }
+    let name = target.as_name()?.strip_prefix(b"@")?;
+    Some(Bytes::copy_from_slice(name))
 }
 
 /// Settings a connection needs.
@@ -84,6 +176,7 @@ impl Conn {
                 sessions: SessionAllocator::starting_at(first_session),
                 pending: HashMap::new(),
                 closed: None,
+                unconfirmed: Unconfirmed::default(),
             }),
             closed: AtomicBool::new(false),
             outbox: Outbox::new(settings.max_buffered_bytes, true),
@@ -201,6 +294,9 @@ impl Conn {
             .await
             .map_err(|_| self.closed_error())?;
         let (tx, rx) = oneshot::channel();
+        // What this call's answer confirms: pushes up to this sequence number (and to its
+        // `@name`), when some were unconfirmed as it went out.
+        let mut confirms = None;
         let session = {
             let mut calls = self.lock();
             if let Some(e) = &calls.closed {
@@ -211,6 +307,9 @@ impl Conn {
             }
             let session = calls.sessions.allocate();
             let lead = 1 + usize::from(trace.is_some());
+            if calls.unconfirmed.any() {
+                confirms = Some((calls.unconfirmed.pushes, confirms_name(&target, &payload)));
+            }
             let request = Request {
                 target,
                 session,
@@ -246,7 +345,11 @@ impl Conn {
         };
         let reply = rx.await;
         forget.session = None;
-        reply.unwrap_or_else(|_| Err(self.closed_error()))
+        let reply = reply.unwrap_or_else(|_| Err(self.closed_error()));
+        if let (Ok(_), Some((seen, name))) = (&reply, &confirms) {
+            self.lock().unconfirmed.answered(*seen, name.as_deref());
+        }
+        reply
     }
 
     /// Sends a push (no response).
@@ -288,9 +391,50 @@ impl Conn {
         if let Some(hook) = &self.trace {
             hook.emit(Role::Calling, self.peer, TracedMessage::Request(&request));
         }
+        let target = request.target.clone();
+        let multi_part = request.is_multi_part();
         let queued = self.outbox.push(charge, Frames::Request(frames), lead);
+        if queued.is_ok() {
+            calls.unconfirmed.pushed(&target, multi_part);
+        }
         drop(calls);
         queued.map_err(|_| self.closed_error())
+    }
+
+    /// True when some push sent on this connection is not confirmed yet.
+    pub(crate) fn has_unconfirmed(&self) -> bool {
+        self.lock().unconfirmed.any()
+    }
+
+    /// Waits until the peer's node has taken every push sent so far on this connection
+    /// (see [`Unconfirmed`]): a name query for each `@name` with unconfirmed pushes (or one
+    /// for the empty name, for pushes to numbers and `.names`), each answered. Fails when
+    /// the connection drops first.
+    pub(crate) async fn confirm(&self) -> Result<(), CallError> {
+        let (names, multi_part) = {
+            let calls = self.lock();
+            (
+                calls.unconfirmed.to_query(),
+                calls.unconfirmed.multi_part.len(),
+            )
+        };
+        if names.is_empty() {
+            return Ok(());
+        }
+        // Every part on the wire before the queries.
+        self.flush().await;
+        for name in names {
+            let payload = crate::pack::pack(&[skywire_seri::Value::String(name)])?;
+            // An answer of either kind (the address, or "name not found") confirms.
+            self.call(Target::QUERY, payload, None)
+                .await
+                .map_err(|e| CallError::Unconfirmed {
+                    node: self.node.clone(),
+                    source: Box::new(e),
+                })?;
+        }
+        self.lock().unconfirmed.multi_part.drain(..multi_part);
+        Ok(())
     }
 
     async fn read_loop(self: Arc<Self>, mut rd: OwnedReadHalf, limits: Limits, spin: Duration) {

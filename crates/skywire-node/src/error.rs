@@ -88,6 +88,15 @@ pub enum CallError {
     /// The node was shut down.
     #[error("the node is shut down")]
     Shutdown,
+    /// The pushes sent on a connection could not be confirmed as taken by the peer's node
+    /// before it closed (the confirming name query failed): they may be lost.
+    #[error("node {node}: pushes not confirmed, they may be lost: {source}")]
+    Unconfirmed {
+        /// The node.
+        node: String,
+        /// Why the confirmation failed.
+        source: Box<CallError>,
+    },
 }
 
 impl CallError {

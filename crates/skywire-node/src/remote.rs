@@ -51,9 +51,42 @@ impl Drop for RemoteInner {
     fn drop(&mut self) {
         let st = self.state.get_mut().unwrap_or_else(PoisonError::into_inner);
         if let Some(c) = st.conn.take() {
-            c.close("the node handle was dropped");
+            close_confirmed(
+                c,
+                &self.name,
+                self.settings.drain_timeout,
+                "the node handle was dropped",
+            );
         }
     }
+}
+
+/// Closes `conn` once its pushes are confirmed (see [`Remote::confirm`]), in the
+/// background where a runtime is at hand; a failed confirmation is logged. Without
+/// pushes to confirm, or outside a runtime, it closes at once.
+fn close_confirmed(conn: Arc<Conn>, node: &str, drain: Duration, reason: &'static str) {
+    let handle = match tokio::runtime::Handle::try_current() {
+        Ok(h) if conn.has_unconfirmed() => h,
+        Ok(_) => return conn.close(reason),
+        Err(_) => {
+            if conn.has_unconfirmed() {
+                tracing::warn!(
+                    node,
+                    "closing with unconfirmed pushes (no runtime to confirm them on)"
+                );
+            }
+            return conn.close(reason);
+        }
+    };
+    let node = node.to_owned();
+    handle.spawn(async move {
+        match tokio::time::timeout(drain, conn.confirm()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(%node, "closing: {e}"),
+            Err(_) => tracing::error!(%node, "closing: pushes not confirmed within {drain:?}, they may be lost"),
+        }
+        conn.close_and_flush(reason).await;
+    });
 }
 
 /// Everything a [`Remote`] is made from.
@@ -229,13 +262,52 @@ impl Remote {
         }
     }
 
-    /// Closes the current connection, if any: its pending calls fail with
-    /// [`CallError::ConnectionLost`]; the next call opens a new one.
+    /// Closes the current connection, if any; the next call opens a new one. Its pending
+    /// calls fail with [`CallError::ConnectionLost`]: at once, or, when pushes were sent on
+    /// it, once the peer confirmed them (in the background, within the drain timeout; a
+    /// failure is logged). [`close`](Self::close) reports that failure instead.
     pub fn disconnect(&self) {
         let conn = self.inner.lock().conn.take();
         if let Some(c) = conn {
-            c.close("disconnected by the caller");
+            close_confirmed(
+                c,
+                &self.inner.name,
+                self.inner.settings.drain_timeout,
+                "disconnected by the caller",
+            );
         }
+    }
+
+    /// Waits until the peer's node has taken every push sent so far on the current
+    /// connection. A push has no answer, and skynet drops pushes still waiting in its
+    /// cluster agent when their connection closes; its agent does answer name queries, in
+    /// order, so one query per `@name` pushed to (or one for the empty name), answered,
+    /// confirms every push before it. Bounded by the node's drain timeout.
+    ///
+    /// [`close`](Self::close) does this first; call it directly to know the pushes
+    /// arrived while keeping the connection.
+    pub async fn confirm(&self) -> Result<(), CallError> {
+        let conn = self.inner.lock().conn.clone();
+        match conn {
+            Some(c) => self.within_drain(c.confirm()).await,
+            None => Ok(()),
+        }
+    }
+
+    async fn within_drain(
+        &self,
+        fut: impl Future<Output = Result<(), CallError>>,
+    ) -> Result<(), CallError> {
+        let after = self.inner.settings.drain_timeout;
+        tokio::time::timeout(after, fut).await.unwrap_or_else(|_| {
+            Err(CallError::Unconfirmed {
+                node: self.inner.name.clone(),
+                source: Box::new(CallError::Timeout {
+                    node: self.inner.name.clone(),
+                    after,
+                }),
+            })
+        })
     }
 
     /// Waits until everything already queued on the connection (pushes, mostly: a
@@ -248,15 +320,18 @@ impl Remote {
         }
     }
 
-    /// Closes the current connection gracefully: waits until everything already queued on
-    /// it (pushes, mostly) has been written, within the node's drain timeout. Calls still
-    /// waiting for a response fail with [`CallError::ConnectionLost`]. Use it before
-    /// exiting after [`send`](Self::send), which returns as soon as the push is queued.
-    pub async fn close(&self) {
+    /// Closes the current connection gracefully: first [`confirm`](Self::confirm)s the
+    /// pushes sent on it (the peer's node has taken them), then waits until everything
+    /// queued has been written, each within the node's drain timeout. Calls still waiting
+    /// for a response fail with [`CallError::ConnectionLost`]. Use it before exiting after
+    /// [`send`](Self::send), which returns as soon as the push is queued: an error says the
+    /// pushes may not have arrived ([`CallError::Unconfirmed`]).
+    pub async fn close(&self) -> Result<(), CallError> {
         let conn = self.inner.lock().conn.take();
-        if let Some(c) = conn {
-            c.close_and_flush("closed by the caller").await;
-        }
+        let Some(c) = conn else { return Ok(()) };
+        let confirmed = self.within_drain(c.confirm()).await;
+        c.close_and_flush("closed by the caller").await;
+        confirmed
     }
 
     /// Applies the call's deadline (or the node's default) to `fut`.
@@ -321,11 +396,16 @@ impl Remote {
         }
     }
 
-    /// Closes the connection for good (node shutdown).
+    /// Closes the connection for good (node shutdown), once its pushes are confirmed.
     pub(crate) fn shut(&self) {
         let conn = self.inner.lock().conn.take();
         if let Some(c) = conn {
-            c.close("the node is shutting down");
+            close_confirmed(
+                c,
+                &self.inner.name,
+                self.inner.settings.drain_timeout,
+                "the node is shutting down",
+            );
         }
     }
 

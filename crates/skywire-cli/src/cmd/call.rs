@@ -101,11 +101,13 @@ fn parse_args(args: &[String]) -> Result<Vec<Value>, String> {
         .collect()
 }
 
-/// Runs `f` with a handle to the node at `addr` on a small runtime.
+/// Runs `f` with a handle to the node at `addr` on a small runtime, then closes the
+/// connection once the peer confirmed any push (`Remote::close`): a push that may not have
+/// arrived is an error, not a silent success.
 fn with_remote<T>(
     addr: &str,
-    f: impl AsyncFnOnce(&Remote) -> T,
-) -> Result<T, Box<dyn std::error::Error + Send + Sync>> {
+    f: impl AsyncFnOnce(&Remote) -> Result<T, CallError>,
+) -> Result<Result<T, CallError>, Box<dyn std::error::Error + Send + Sync>> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -113,9 +115,8 @@ fn with_remote<T>(
         let node = Node::new();
         let remote = node.remote_at(addr);
         let out = f(&remote).await;
-        // Whatever is queued (a push) goes out before we exit.
-        remote.close().await;
-        out
+        let closed = remote.close().await;
+        out.and_then(|v| closed.map(|()| v))
     }))
 }
 

@@ -44,6 +44,8 @@ pub async fn play(steps: &[Step], addr: &str) -> Vec<(usize, String)> {
             wrong.push((i, p));
         }
     }
-    remote.close().await;
+    if let Err(e) = remote.close().await {
+        wrong.push((steps.len(), format!("closing: {e}")));
+    }
     wrong
 }
