@@ -21,6 +21,11 @@ pub(crate) struct Config {
     pub(crate) wait_for_nodes: bool,
     pub(crate) trace: Option<TraceHook>,
     pub(crate) busy_poll: Duration,
+    pub(crate) memory_budget: usize,
+    pub(crate) max_connections: usize,
+    pub(crate) allow: Vec<ipnet::IpNet>,
+    pub(crate) multi_part_timeout: Duration,
+    pub(crate) idle_timeout: Option<Duration>,
 }
 
 impl Default for Config {
@@ -37,6 +42,11 @@ impl Default for Config {
             wait_for_nodes: false,
             trace: None,
             busy_poll: Duration::ZERO,
+            memory_budget: NodeBuilder::DEFAULT_MEMORY_BUDGET,
+            max_connections: NodeBuilder::DEFAULT_MAX_CONNECTIONS,
+            allow: Vec::new(),
+            multi_part_timeout: NodeBuilder::DEFAULT_MULTI_PART_TIMEOUT,
+            idle_timeout: None,
         }
     }
 }
@@ -68,6 +78,12 @@ impl NodeBuilder {
     pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
     /// Default of [`drain_timeout`](Self::drain_timeout).
     pub const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+    /// Default of [`memory_budget`](Self::memory_budget): 1 GiB.
+    pub const DEFAULT_MEMORY_BUDGET: usize = 1 << 30;
+    /// Default of [`max_connections`](Self::max_connections).
+    pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+    /// Default of [`multi_part_timeout`](Self::multi_part_timeout).
+    pub const DEFAULT_MULTI_PART_TIMEOUT: Duration = Duration::from_secs(60);
 
     /// Reassembly limits for every connection (per direction): largest multi-part message,
     /// most open at once, most bytes they may declare together. Default: the codec's
@@ -158,6 +174,58 @@ impl NodeBuilder {
     /// ```
     pub fn busy_poll(mut self, spin: Duration) -> Self {
         self.config.busy_poll = spin;
+        self
+    }
+
+    /// The node-wide memory budget for the connections it serves: bytes that reassembly
+    /// reserves for open multi-part requests (their declared sizes) plus bytes waiting in
+    /// write buffers, all connections together. A connection that would take the node over
+    /// it is closed (a header is refused before anything is allocated for it), with a log
+    /// line saying why; the others go on. Default: [`DEFAULT_MEMORY_BUDGET`](Self::DEFAULT_MEMORY_BUDGET)
+    /// (1 GiB). Per connection, [`limits`](Self::limits) and
+    /// [`max_buffered_bytes`](Self::max_buffered_bytes) still apply.
+    pub fn memory_budget(mut self, bytes: usize) -> Self {
+        self.config.memory_budget = bytes;
+        self
+    }
+
+    /// Most connections served at once (skynet's `cluster.open` has `maxclient`); one more
+    /// is closed as soon as it is accepted, and logged. Default: 1024.
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.config.max_connections = n.max(1);
+        self
+    }
+
+    /// Accept connections only from peers in `net` (call again for more networks; with
+    /// none, every peer is accepted, as skynet does). Others are closed as soon as they are
+    /// accepted, and logged. The protocol has no authentication: this, the network and the
+    /// bounds are what protect a node.
+    ///
+    /// ```
+    /// let node = skywire_node::Node::builder()
+    ///     .allow("127.0.0.0/8".parse().unwrap())
+    ///     .allow("10.20.0.0/16".parse().unwrap())
+    ///     .build();
+    /// # let _ = node;
+    /// ```
+    pub fn allow(mut self, net: ipnet::IpNet) -> Self {
+        self.config.allow.push(net);
+        self
+    }
+
+    /// How long a served connection holding unfinished multi-part requests may go without
+    /// completing any message; then it is closed (a peer that opens messages and trickles
+    /// parts, or none, cannot pin memory for ever). Default: 60 s.
+    pub fn multi_part_timeout(mut self, after: Duration) -> Self {
+        self.config.multi_part_timeout = after;
+        self
+    }
+
+    /// Close a served connection that has sent nothing for this long while nothing it asked
+    /// for is still running. Default: none (skynet keeps idle connections, and so do its
+    /// senders: a node that closes them makes its peers reconnect).
+    pub fn idle_timeout(mut self, after: Duration) -> Self {
+        self.config.idle_timeout = Some(after);
         self
     }
 

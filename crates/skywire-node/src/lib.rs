@@ -51,6 +51,8 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod admission;
+mod budget;
 mod builder;
 pub mod busy_poll;
 mod call_options;

@@ -64,10 +64,18 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, cancel: Cancell
         };
         match accepted {
             Ok((stream, peer)) => {
+                let permit = match shared.admission.admit(peer.ip()) {
+                    Ok(p) => p,
+                    Err(why) => {
+                        tracing::warn!(%peer, "refusing connection: {why}");
+                        drop(stream);
+                        continue;
+                    }
+                };
                 if let Err(e) = stream.set_nodelay(true) {
                     tracing::debug!(%peer, "set_nodelay: {e}");
                 }
-                tokio::spawn(serve(stream, peer, shared.clone(), cancel.clone()));
+                tokio::spawn(serve(stream, peer, shared.clone(), cancel.clone(), permit));
             }
             Err(e) => {
                 // Out of file descriptors and the like: wait a little rather than spin.

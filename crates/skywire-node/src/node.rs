@@ -11,6 +11,8 @@ use skywire_seri::Value;
 use tokio::net::{TcpListener, ToSocketAddrs};
 use tokio_util::sync::CancellationToken;
 
+use crate::admission::Admission;
+use crate::budget::MemoryBudget;
 use crate::builder::{Config, NodeBuilder};
 use crate::call_options::{CallOptions, IntoTarget};
 use crate::cluster::NodeTable;
@@ -31,6 +33,10 @@ pub(crate) struct Shared {
     pub(crate) shutdown: CancellationToken,
     /// Set by [`Node::shutdown`]; cheaper to read than the token.
     pub(crate) down: Arc<AtomicBool>,
+    /// What the served connections hold, all together.
+    pub(crate) budget: MemoryBudget,
+    /// Who may connect, and how many at once.
+    pub(crate) admission: Admission,
 }
 
 /// A node of a skynet cluster: it serves its services to other nodes and calls theirs.
@@ -95,8 +101,12 @@ impl Node {
             shutdown: down.clone(),
         };
         let table = NodeTable::new(remote, config.wait_for_nodes);
+        let budget = MemoryBudget::new(config.memory_budget);
+        let admission = Admission::new(config.allow.clone(), config.max_connections);
         Node {
             shared: Arc::new(Shared {
+                budget,
+                admission,
                 config,
                 registry: RwLock::new(Registry::default()),
                 table,

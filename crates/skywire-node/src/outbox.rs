@@ -133,6 +133,11 @@ impl Outbox {
         Some(Charge(n))
     }
 
+    /// Bytes reserved now: queued, or about to be.
+    pub(crate) fn queued(&self) -> usize {
+        self.capacity - self.budget.available_permits().min(self.capacity)
+    }
+
     /// Gives back a reservation that was not used.
     pub(crate) fn release(&self, charge: Charge) {
         self.budget.add_permits(charge.0);

@@ -20,7 +20,8 @@ use bytes::Bytes;
 use skywire_codec::{fragment::truncate_error_text, Request, RequestDecoder, Response, Session};
 use skywire_seri::Value;
 use tokio::net::TcpStream;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::node::Shared;
@@ -38,12 +39,21 @@ pub(crate) const INVALID_NAME: &str = "Invalid name";
 /// source location skynet prefixes it with).
 pub(crate) const INVALID_ADDRESS: &str = "call to invalid address";
 
+/// Sleeps until `deadline`, or for ever without one.
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}
+
 /// Serves one connection until the peer closes it, it breaks, or `server_cancel` fires.
 pub(crate) async fn serve(
     stream: TcpStream,
     peer: SocketAddr,
     shared: Arc<Shared>,
     server_cancel: CancellationToken,
+    _admitted: OwnedSemaphorePermit,
 ) {
     let cancel = server_cancel.child_token();
     let (rd, wr) = stream.into_split();
@@ -71,6 +81,7 @@ pub(crate) async fn serve(
         outbox: outbox.clone(),
         server_cancel,
         queued: Vec::new(),
+        held: 0,
     };
     tracing::debug!(%peer, "serving");
     let end = conn.read_loop(rd, &cancel).await;
@@ -109,6 +120,14 @@ struct Serving {
     server_cancel: CancellationToken,
     /// Responses answered on the reading task, queued together after each read.
     queued: Vec<(Charge, Frames, usize)>,
+    /// What this connection holds of the node's memory budget.
+    held: usize,
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        self.shared.budget.hold(&mut self.held, 0);
+    }
 }
 
 impl Serving {
@@ -117,21 +136,47 @@ impl Serving {
         mut rd: tokio::net::tcp::OwnedReadHalf,
         cancel: &CancellationToken,
     ) -> End {
-        let mut decoder = RequestDecoder::new(self.shared.config.limits);
+        let shared = self.shared.clone();
+        let config = &shared.config;
+        let mut decoder = RequestDecoder::new(config.limits);
         let mut buf = read_buf::new();
         let cancelled = cancel.cancelled();
         tokio::pin!(cancelled);
+        // When a message last completed, or nothing was open (the multi-part deadline).
+        let mut progress = Instant::now();
+        let mut last_read = Instant::now();
         loop {
+            // Reassembly may reserve what it holds plus what is left of the node's budget.
+            let reserved = decoder.assembler().reserved();
+            let writing = self.held.saturating_sub(reserved);
+            let room = shared.budget.room(self.held).saturating_sub(writing);
+            let narrowed = room < config.limits.max_buffered_bytes();
+            let limits = config
+                .limits
+                .with_max_buffered_bytes(room.min(config.limits.max_buffered_bytes()));
+            decoder.assembler_mut().set_limits(limits);
             loop {
                 match decoder.decode(&mut buf) {
                     Ok(Some(req)) => {
+                        progress = Instant::now();
                         if self.dispatch(req, cancel).await.is_err() {
                             return End::Stopped;
                         }
                     }
                     Ok(None) => break,
                     Err(e) => {
-                        tracing::warn!(peer = %self.peer, "closing connection: undecodable request stream: {e}");
+                        if narrowed
+                            && matches!(
+                                e.kind(),
+                                skywire_codec::DecodeErrorKind::Reassembly(
+                                    skywire_codec::ReassemblyError::BufferLimit { .. }
+                                )
+                            )
+                        {
+                            tracing::warn!(peer = %self.peer, budget = self.shared.budget.limit(), used = self.shared.budget.used(), "closing connection: the node-wide memory budget is used up ({e})");
+                        } else {
+                            tracing::warn!(peer = %self.peer, "closing connection: undecodable request stream: {e}");
+                        }
                         return End::Stopped;
                     }
                 }
@@ -139,12 +184,35 @@ impl Serving {
             if self.flush().is_err() {
                 return End::Stopped;
             }
+            let now = decoder.assembler().reserved() + self.outbox.queued();
+            if !self.shared.budget.hold(&mut self.held, now) {
+                tracing::warn!(peer = %self.peer, budget = self.shared.budget.limit(), used = self.shared.budget.used(), holds = now, "closing connection: it would take the node over its memory budget");
+                return End::Stopped;
+            }
+            if decoder.assembler().open_messages() == 0 {
+                progress = Instant::now();
+            }
+            let multi_part_deadline = (decoder.assembler().open_messages() > 0)
+                .then(|| progress + config.multi_part_timeout);
+            let idle_deadline = config
+                .idle_timeout
+                .filter(|_| self.in_flight.available_permits() == self.max_in_flight)
+                .map(|t| last_read + t);
             read_buf::make_room(&mut buf);
             let read = tokio::select! {
                 biased;
                 _ = &mut cancelled => return End::Stopped,
-                r = busy_poll::read_buf(&mut rd, &mut buf, self.shared.config.busy_poll) => r,
+                _ = sleep_until(multi_part_deadline) => {
+                    tracing::warn!(peer = %self.peer, open = decoder.assembler().open_messages(), "closing connection: no multi-part request completed within {:?}", config.multi_part_timeout);
+                    return End::Stopped;
+                }
+                _ = sleep_until(idle_deadline) => {
+                    tracing::info!(peer = %self.peer, "closing connection: idle for {:?}", config.idle_timeout.unwrap_or_default());
+                    return End::Stopped;
+                }
+                r = busy_poll::read_buf(&mut rd, &mut buf, config.busy_poll) => r,
             };
+            last_read = Instant::now();
             match read {
                 Ok(0) => {
                     if let Err(e) = decoder.finish_with(&buf) {

@@ -170,6 +170,11 @@ impl<H> PartialSet<H> {
         self.reserved
     }
 
+    /// Changes the limits for messages opened from now on (open ones are kept).
+    pub fn set_limits(&mut self, limits: Limits) {
+        self.limits = limits;
+    }
+
     /// The limits in force.
     pub fn limits(&self) -> &Limits {
         &self.limits
