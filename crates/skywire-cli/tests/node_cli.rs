@@ -334,3 +334,91 @@ fn a_reader_that_goes_away_is_not_a_crash() {
         out.status
     );
 }
+
+/// Starts `skywire node ARGS` with standard error going to `log`; returns the child and
+/// its address.
+fn start_node_logging(extra: &[&str], log: &std::path::Path) -> (Child, String) {
+    let mut child = Command::new(SKYWIRE)
+        .args(["node", "--listen", "127.0.0.1:0"])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_owned();
+    (child, addr)
+}
+
+/// Waits (bounded) until `log` has a line containing `what`.
+fn wait_for_log(log: &std::path::Path, what: &str) -> String {
+    for _ in 0..200 {
+        let text = std::fs::read_to_string(log).unwrap_or_default();
+        if text.contains(what) {
+            return text;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    panic!(
+        "no log line with {what:?}: {:?}",
+        std::fs::read_to_string(log)
+    );
+}
+
+#[test]
+fn logs_to_a_file_have_no_colour_and_json_logs_are_json() {
+    use std::io::Write;
+    let log = temp_path("text.log");
+    let (mut child, addr) = start_node_logging(&[], &log);
+    std::net::TcpStream::connect(&addr)
+        .unwrap()
+        .write_all(&[0, 1, 0x05])
+        .unwrap();
+    let text = wait_for_log(&log, "undecodable");
+    assert!(
+        !text.contains('\x1b'),
+        "colour codes in a log file: {text:?}"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+
+    let log = temp_path("json.log");
+    let (mut child, addr) = start_node_logging(&["--log-format", "json"], &log);
+    std::net::TcpStream::connect(&addr)
+        .unwrap()
+        .write_all(&[0, 1, 0x05])
+        .unwrap();
+    let text = wait_for_log(&log, "undecodable");
+    for line in text.lines() {
+        let j: Json = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
+        assert_eq!(j["level"], "WARN", "{line}");
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[test]
+fn a_peer_outside_the_allowlist_is_refused_and_logged() {
+    let log = temp_path("allow.log");
+    let (mut child, addr) = start_node_logging(&["--allow", "10.0.0.0/8"], &log);
+    let out = skywire(&["call", &addr, "@echo", "x", "--timeout", "5"]);
+    assert!(!out.status.success());
+    let text = wait_for_log(&log, "refusing connection");
+    assert!(text.contains("not in the allowlist"), "{text}");
+    let _ = child.kill();
+    let _ = child.wait();
+    // Loopback allowed: served.
+    let log = temp_path("allow2.log");
+    let (mut child, addr) = start_node_logging(&["--allow", "127.0.0.1/32"], &log);
+    let out = skywire(&["call", &addr, "@echo", "x"]);
+    assert_eq!(stdout_of(&out), "\"x\"\n");
+    let _ = child.kill();
+    let _ = child.wait();
+}

@@ -16,6 +16,7 @@ pub mod conform;
 mod conform_serve;
 pub mod decode;
 mod inputs;
+pub mod logging;
 pub mod node;
 
 /// What a subcommand returns: an exit code, or an error printed as one line.

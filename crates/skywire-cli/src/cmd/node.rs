@@ -21,9 +21,33 @@ use skywire_cli::record::{request_record, response_record};
 /// Arguments of `skywire node`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Where to listen, `HOST:PORT` (port 0: any free port; the real one is printed).
-    #[arg(long, value_name = "HOST:PORT")]
+    /// Where to listen, `HOST:PORT` (port 0: any free port; the real one is printed). The
+    /// default is loopback only: the protocol has no authentication, so listen on other
+    /// addresses deliberately, with `--allow`.
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:2528")]
     listen: String,
+    /// Accept connections only from this network (`10.0.0.0/8`, `192.168.1.7/32`,
+    /// `::1/128`); repeat for more. Others are closed at once and logged. Default: anyone
+    /// who can reach the address.
+    #[arg(long, value_name = "CIDR")]
+    allow: Vec<ipnet::IpNet>,
+    /// Most connections served at once; more are closed at once and logged.
+    #[arg(long, value_name = "N", default_value_t = skywire_node::NodeBuilder::DEFAULT_MAX_CONNECTIONS)]
+    max_connections: usize,
+    /// Node-wide memory budget, in MiB, for unfinished multi-part requests and write
+    /// buffers of all connections together; the connection that would go over is closed.
+    #[arg(long, value_name = "MIB", default_value_t = skywire_node::NodeBuilder::DEFAULT_MEMORY_BUDGET >> 20)]
+    memory_budget_mib: usize,
+    /// Close a connection whose unfinished multi-part requests see no message complete
+    /// for this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = skywire_node::NodeBuilder::DEFAULT_MULTI_PART_TIMEOUT.as_secs())]
+    multi_part_timeout: u64,
+    /// Close a connection idle this many seconds (default: never, as skynet).
+    #[arg(long, value_name = "SECONDS")]
+    idle_timeout: Option<u64>,
+    /// Log lines as text (coloured on a terminal only) or as JSON lines.
+    #[arg(long, value_enum, default_value_t = super::logging::LogFormat::Text)]
+    log_format: super::logging::LogFormat,
     /// A skynet `clustername` file: the nodes this node knows (loaded and listed).
     #[arg(long, value_name = "FILE")]
     cluster: Option<PathBuf>,
@@ -105,13 +129,7 @@ impl Kv {
 
 /// Runs `skywire node`.
 pub fn run(args: Args) -> CmdResult {
-    let _ = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .try_init();
+    super::logging::init(args.log_format);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -122,7 +140,17 @@ async fn serve(args: Args) -> CmdResult {
     if let Some(name) = &args.fault {
         return serve_faulty(&args.listen, name).await;
     }
-    let mut builder = Node::builder().busy_poll(Duration::from_micros(args.busy_poll_us));
+    let mut builder = Node::builder()
+        .busy_poll(Duration::from_micros(args.busy_poll_us))
+        .max_connections(args.max_connections)
+        .memory_budget(args.memory_budget_mib.saturating_mul(1 << 20))
+        .multi_part_timeout(Duration::from_secs(args.multi_part_timeout));
+    for net in &args.allow {
+        builder = builder.allow(*net);
+    }
+    if let Some(s) = args.idle_timeout {
+        builder = builder.idle_timeout(Duration::from_secs(s));
+    }
     if let Some(path) = &args.trace {
         let file = File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let out = Arc::new(Mutex::new(LineWriter::new(file)));
