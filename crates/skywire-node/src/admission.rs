@@ -41,7 +41,7 @@ impl std::fmt::Display for Refusal {
 
 impl Admission {
     pub(crate) fn new(allow: Vec<IpNet>, max: usize) -> Admission {
-        let max = max.clamp(1, Semaphore::MAX_PERMITS);
+        let max = max.clamp(1, Semaphore::MAX_PERMITS.min(u32::MAX as usize));
         Admission {
             allow,
             slots: Arc::new(Semaphore::new(max)),
@@ -64,6 +64,15 @@ impl Admission {
             .clone()
             .try_acquire_owned()
             .map_err(|_| Refusal::Full { max: self.max })
+    }
+}
+
+impl Admission {
+    /// Waits until every admitted connection is done.
+    pub(crate) async fn all_done(&self) {
+        if let Ok(all) = self.slots.acquire_many(self.max as u32).await {
+            drop(all);
+        }
     }
 }
 

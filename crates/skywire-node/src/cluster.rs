@@ -143,6 +143,17 @@ impl NodeTable {
     }
 
     /// Closes every connection (node shutdown).
+    /// Every remote, of the table and direct ones.
+    pub(crate) fn remotes(&self) -> Vec<Remote> {
+        let mut all: Vec<Remote> = {
+            let nodes = self.nodes.read().unwrap_or_else(PoisonError::into_inner);
+            nodes.values().map(|(_, r)| r.clone()).collect()
+        };
+        let direct = self.direct.lock().unwrap_or_else(PoisonError::into_inner);
+        all.extend(direct.values().cloned());
+        all
+    }
+
     pub(crate) fn shut(&self) {
         let nodes = self.nodes.read().unwrap_or_else(PoisonError::into_inner);
         for (_, r) in nodes.values() {

@@ -60,6 +60,7 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, cancel: Cancell
         let accepted = tokio::select! {
             biased;
             _ = cancel.cancelled() => return,
+            _ = shared.draining.cancelled() => return,
             a = listener.accept() => a,
         };
         match accepted {

@@ -3,6 +3,7 @@
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
+use std::time::Duration;
 use std::time::Instant;
 
 use serde::de::DeserializeOwned;
@@ -37,6 +38,9 @@ pub(crate) struct Shared {
     pub(crate) budget: MemoryBudget,
     /// Who may connect, and how many at once.
     pub(crate) admission: Admission,
+    /// Set by [`Node::graceful_shutdown`]: listeners stop accepting, served connections
+    /// stop reading and finish what they started.
+    pub(crate) draining: CancellationToken,
 }
 
 /// A node of a skynet cluster: it serves its services to other nodes and calls theirs.
@@ -107,6 +111,7 @@ impl Node {
             shared: Arc::new(Shared {
                 budget,
                 admission,
+                draining: CancellationToken::new(),
                 config,
                 registry: RwLock::new(Registry::default()),
                 table,
@@ -327,6 +332,33 @@ impl Node {
         self.shared.down.store(true, Ordering::Release);
         self.shared.shutdown.cancel();
         self.shared.table.shut();
+    }
+
+    /// Shuts the node down gracefully, within `deadline`: listeners stop accepting; served
+    /// connections stop reading, finish the requests already running and write their
+    /// responses, then close; every outgoing connection confirms its pushes (see
+    /// [`Remote::confirm`]) and writes what is queued, then closes. Whatever is still
+    /// going at the deadline is cut, as [`shutdown`](Self::shutdown) does, which is also
+    /// where it ends.
+    pub async fn graceful_shutdown(&self, deadline: Duration) {
+        let end = tokio::time::Instant::now() + deadline;
+        self.shared.draining.cancel();
+        let remotes = self.shared.table.remotes();
+        let outgoing = async {
+            for r in remotes {
+                if let Err(e) = r.close().await {
+                    tracing::warn!(node = r.name(), "shutting down: {e}");
+                }
+            }
+        };
+        let serving = self.shared.admission.all_done();
+        if tokio::time::timeout_at(end, async { tokio::join!(outgoing, serving) })
+            .await
+            .is_err()
+        {
+            tracing::warn!("shutting down: not done within {deadline:?}, cutting what is left");
+        }
+        self.shutdown();
     }
 
     /// True once [`shutdown`](Self::shutdown) was called.

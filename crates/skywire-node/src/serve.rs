@@ -59,7 +59,7 @@ pub(crate) async fn serve(
     let (rd, wr) = stream.into_split();
     let config = &shared.config;
     let outbox = Arc::new(Outbox::new(config.max_buffered_bytes, false));
-    {
+    let writer = {
         let outbox = outbox.clone();
         let cancel = cancel.clone();
         let drain = config.drain_timeout;
@@ -70,8 +70,8 @@ pub(crate) async fn serve(
             // The writer is done (drained after the peer closed, or failed): stop reading.
             outbox.close();
             cancel.cancel();
-        });
-    }
+        })
+    };
     let mut conn = Serving {
         in_flight: Arc::new(Semaphore::new(config.max_in_flight_requests)),
         max_in_flight: config.max_in_flight_requests,
@@ -100,6 +100,9 @@ pub(crate) async fn serve(
             cancel.cancel();
         }
     }
+    // The connection counts (for max_connections and a graceful shutdown) until its last
+    // response is written.
+    let _ = writer.await;
     tracing::debug!(%peer, "connection done");
 }
 
@@ -202,6 +205,9 @@ impl Serving {
             let read = tokio::select! {
                 biased;
                 _ = &mut cancelled => return End::Stopped,
+                // A graceful shutdown: read no more, finish what runs (as when the peer
+                // closes its side).
+                _ = shared.draining.cancelled() => return End::PeerClosed,
                 _ = sleep_until(multi_part_deadline) => {
                     tracing::warn!(peer = %self.peer, open = decoder.assembler().open_messages(), "closing connection: no multi-part request completed within {:?}", config.multi_part_timeout);
                     return End::Stopped;

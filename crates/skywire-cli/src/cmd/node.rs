@@ -45,6 +45,10 @@ pub struct Args {
     /// Close a connection idle this many seconds (default: never, as skynet).
     #[arg(long, value_name = "SECONDS")]
     idle_timeout: Option<u64>,
+    /// On Ctrl-C or SIGTERM: how many seconds running requests get to finish and their
+    /// responses to be written (no new connection is accepted meanwhile).
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    shutdown_timeout: u64,
     /// Log lines as text (coloured on a terminal only) or as JSON lines.
     #[arg(long, value_enum, default_value_t = super::logging::LogFormat::Text)]
     log_format: super::logging::LogFormat,
@@ -189,8 +193,10 @@ async fn serve(args: Args) -> CmdResult {
     }
     wait_for_signal().await?;
     outln!("shutting down")?;
+    // Stop accepting, finish the requests running, write their responses, confirm pushes.
+    node.graceful_shutdown(Duration::from_secs(args.shutdown_timeout))
+        .await;
     listener.shutdown().await;
-    node.shutdown();
     Ok(ExitCode::SUCCESS)
 }
 
