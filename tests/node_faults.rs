@@ -153,7 +153,9 @@ async fn a_server_killed_mid_call_fails_the_call_and_the_next_call_reconnects() 
             .unwrap();
         assert!(is_lost(&r), "{r:?}");
     }
-    // Nobody listens: connecting fails (at once, not a hang), for every caller.
+    // Nobody listens: connecting fails (at once, not a hang), for every caller; after a
+    // failed attempt the node backs off, and calls meanwhile fail at once with NodeDown
+    // instead of trying again.
     let e = guard("call to a dead node", client.call("db", "@echo", &[]))
         .await
         .unwrap_err();
@@ -165,14 +167,28 @@ async fn a_server_killed_mid_call_fails_the_call_and_the_next_call_reconnects() 
     }
     while let Some(r) = guard("calls to a dead node", many.join_next()).await {
         let e = r.unwrap().unwrap_err();
-        assert!(matches!(e, CallError::Connect { .. }), "{e:?}");
+        assert!(
+            matches!(e, CallError::Connect { .. } | CallError::NodeDown { .. }),
+            "{e:?}"
+        );
     }
-    // The server comes back on the same port: the next call reconnects.
+    let e = client.call("db", "@echo", &[]).await.unwrap_err();
+    assert!(
+        matches!(e, CallError::NodeDown { .. }),
+        "backing off: {e:?}"
+    );
+    // The server comes back on the same port: a call after the backoff reconnects.
     let listener = server.listen(addr).await.unwrap();
-    let ret = guard(
-        "call after restart",
-        client.call("db", "@echo", &[1.into()]),
-    )
+    let ret = guard("call after restart", async {
+        loop {
+            match client.call("db", "@echo", &[1.into()]).await {
+                Err(CallError::NodeDown { .. }) => {
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await
+                }
+                other => return other,
+            }
+        }
+    })
     .await
     .unwrap();
     assert!(values_content_eq(&ret, &[1.into()]));

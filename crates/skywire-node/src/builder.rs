@@ -26,6 +26,7 @@ pub(crate) struct Config {
     pub(crate) allow: Vec<ipnet::IpNet>,
     pub(crate) multi_part_timeout: Duration,
     pub(crate) idle_timeout: Option<Duration>,
+    pub(crate) reconnect_backoff: (Duration, Duration),
 }
 
 impl Default for Config {
@@ -47,6 +48,7 @@ impl Default for Config {
             allow: Vec::new(),
             multi_part_timeout: NodeBuilder::DEFAULT_MULTI_PART_TIMEOUT,
             idle_timeout: None,
+            reconnect_backoff: NodeBuilder::DEFAULT_RECONNECT_BACKOFF,
         }
     }
 }
@@ -82,6 +84,9 @@ impl NodeBuilder {
     pub const DEFAULT_MEMORY_BUDGET: usize = 1 << 30;
     /// Default of [`max_connections`](Self::max_connections).
     pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+    /// Default of [`reconnect_backoff`](Self::reconnect_backoff): 100 ms, at most 5 s.
+    pub const DEFAULT_RECONNECT_BACKOFF: (Duration, Duration) =
+        (Duration::from_millis(100), Duration::from_secs(5));
     /// Default of [`multi_part_timeout`](Self::multi_part_timeout).
     pub const DEFAULT_MULTI_PART_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -226,6 +231,16 @@ impl NodeBuilder {
     /// senders: a node that closes them makes its peers reconnect).
     pub fn idle_timeout(mut self, after: Duration) -> Self {
         self.config.idle_timeout = Some(after);
+        self
+    }
+
+    /// After a failed attempt to connect to a node, calls to it fail at once with
+    /// [`CallError::NodeDown`](crate::CallError::NodeDown) for `first`, doubling after each
+    /// further failure up to `max` (less a random part of up to a quarter), until an
+    /// attempt succeeds: a dead node is not hammered (skynet users see reconnect storms),
+    /// and no call waits for it beyond its own deadline. Moving the node resets it.
+    pub fn reconnect_backoff(mut self, first: Duration, max: Duration) -> Self {
+        self.config.reconnect_backoff = (first, max.max(first));
         self
     }
 

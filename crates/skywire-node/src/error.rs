@@ -27,7 +27,9 @@ pub enum CallError {
         /// The name asked for.
         node: String,
     },
-    /// The node is marked down (`false` in the node table).
+    /// The node is marked down (`false` in the node table), or its last connection
+    /// attempts failed and the next is not due yet (see
+    /// [`NodeBuilder::reconnect_backoff`](crate::NodeBuilder::reconnect_backoff)).
     #[error("cluster node [{node}] is down")]
     NodeDown {
         /// The node.

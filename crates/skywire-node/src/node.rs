@@ -103,6 +103,7 @@ impl Node {
             connect_timeout: config.connect_timeout,
             first_session: config.first_session,
             shutdown: down.clone(),
+            backoff: config.reconnect_backoff,
         };
         let table = NodeTable::new(remote, config.wait_for_nodes);
         let budget = MemoryBudget::new(config.memory_budget);

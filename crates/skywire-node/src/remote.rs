@@ -35,6 +35,10 @@ struct State {
     /// The last failed connection attempt: callers that waited for it share its outcome
     /// instead of each trying (and maybe each waiting out the connect timeout) in turn.
     last_failure: Option<(Instant, u64, CallError)>,
+    /// Connection attempts that failed in a row (for this generation).
+    failures: u32,
+    /// No new attempt before this (reconnect backoff).
+    retry_at: Option<Instant>,
 }
 
 pub(crate) struct RemoteInner {
@@ -42,6 +46,7 @@ pub(crate) struct RemoteInner {
     settings: ConnSettings,
     call_timeout: Option<Duration>,
     connect_timeout: Duration,
+    backoff: (Duration, Duration),
     shutdown: Arc<AtomicBool>,
     state: Mutex<State>,
     connecting: tokio::sync::Mutex<()>,
@@ -59,6 +64,20 @@ impl Drop for RemoteInner {
             );
         }
     }
+}
+
+/// The wait after `failures` failed attempts in a row: `first` doubled each time up to
+/// `max`, less up to a quarter at random (so that many callers of one node, or many nodes,
+/// do not retry in step).
+fn backoff((first, max): (Duration, Duration), failures: u32) -> Duration {
+    let full = first
+        .saturating_mul(1 << failures.saturating_sub(1).min(20))
+        .min(max);
+    // Jitter from the clock's low bits: enough to spread retries, no RNG needed.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    full.saturating_sub(full.mul_f64(f64::from(nanos % 1000) / 4000.0))
 }
 
 /// Closes `conn` once its pushes are confirmed (see [`Remote::confirm`]), in the
@@ -97,6 +116,8 @@ pub(crate) struct RemoteSettings {
     pub(crate) first_session: Session,
     /// Set when the node shuts down.
     pub(crate) shutdown: Arc<AtomicBool>,
+    /// Reconnect backoff: the wait after the first failed attempt, and the longest.
+    pub(crate) backoff: (Duration, Duration),
 }
 
 /// A handle to one remote node: its calls share one connection, opened on first use and
@@ -126,6 +147,7 @@ impl Remote {
                 settings: s.conn.clone(),
                 call_timeout: s.call_timeout,
                 connect_timeout: s.connect_timeout,
+                backoff: s.backoff,
                 shutdown: s.shutdown.clone(),
                 state: Mutex::new(State {
                     place,
@@ -133,6 +155,8 @@ impl Remote {
                     next_session: s.first_session,
                     generation: 0,
                     last_failure: None,
+                    failures: 0,
+                    retry_at: None,
                 }),
                 connecting: tokio::sync::Mutex::new(()),
             }),
@@ -380,6 +404,8 @@ impl Remote {
             }
             st.place = place.clone();
             st.generation += 1;
+            st.failures = 0;
+            st.retry_at = None;
             let old = st.conn.take();
             if let Some(c) = &old {
                 st.next_session = c.next_session();
@@ -429,6 +455,12 @@ impl Remote {
                         return Err(e.clone());
                     }
                 }
+                // Backing off after failed attempts: fail fast, do not hammer the node.
+                if st.retry_at.is_some_and(|t| Instant::now() < t) {
+                    return Err(CallError::NodeDown {
+                        node: self.inner.name.clone(),
+                    });
+                }
                 match &st.place {
                     Place::At(a) => (a.clone(), st.generation, st.next_session),
                     // live() has checked the other places.
@@ -461,6 +493,8 @@ impl Remote {
                 continue;
             }
             st.last_failure = None;
+            st.failures = 0;
+            st.retry_at = None;
             st.conn = Some(conn.clone());
             return Ok(conn);
         }
@@ -473,8 +507,14 @@ impl Remote {
             addr: addr.to_owned(),
             reason,
         };
-        tracing::debug!(node = %self.inner.name, "{e}");
-        self.inner.lock().last_failure = Some((Instant::now(), generation, e.clone()));
+        let mut st = self.inner.lock();
+        st.last_failure = Some((Instant::now(), generation, e.clone()));
+        if st.generation == generation {
+            st.failures = st.failures.saturating_add(1);
+            let wait = backoff(self.inner.backoff, st.failures);
+            st.retry_at = Some(Instant::now() + wait);
+            tracing::debug!(node = %self.inner.name, failures = st.failures, "{e}; next attempt in {wait:?}");
+        }
         e
     }
 
@@ -509,5 +549,27 @@ impl Remote {
 impl RemoteInner {
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod backoff_tests {
+    use super::*;
+
+    #[test]
+    fn doubles_up_to_the_bound_with_jitter_below() {
+        let b = (Duration::from_millis(100), Duration::from_secs(5));
+        for (failures, full) in [
+            (1, 100),
+            (2, 200),
+            (3, 400),
+            (6, 3200),
+            (7, 5000),
+            (40, 5000),
+        ] {
+            let w = backoff(b, failures);
+            let full = Duration::from_millis(full);
+            assert!(w <= full && w >= full.mul_f64(0.75), "{failures}: {w:?}");
+        }
     }
 }
