@@ -17,6 +17,7 @@ mod conform_serve;
 pub mod decode;
 mod inputs;
 pub mod node;
+pub mod proxy;
 
 /// What a subcommand returns: an exit code, or an error printed as one line.
 pub type CmdResult = Result<std::process::ExitCode, Box<dyn std::error::Error + Send + Sync>>;
