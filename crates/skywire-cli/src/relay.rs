@@ -443,11 +443,9 @@ impl Relay {
     }
 }
 
-/// Linger 0: closing the socket sends RST instead of FIN. (tokio deprecates `set_linger`
-/// because a non-zero linger blocks the closing thread; a zero one never does.)
-#[allow(deprecated)]
+/// Linger 0: closing the socket sends RST instead of FIN.
 fn reset_on_close(s: &TcpStream) {
-    let _ = s.set_linger(Some(Duration::ZERO));
+    let _ = s.set_zero_linger();
 }
 
 impl<'a> Pump<'a> {
