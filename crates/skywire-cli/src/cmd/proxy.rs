@@ -69,8 +69,9 @@ pub struct Args {
     /// Text output: show values in full instead of cutting long lines.
     #[arg(long)]
     pub full: bool,
-    /// Also write the traffic as a pcapng file (Ethernet/IPv4/TCP packets with the caller's
-    /// connection's addresses) that `skywire decode` and tshark read.
+    /// Also write the traffic as a pcapng file that `skywire decode` and tshark read:
+    /// Ethernet/IP/TCP packets with the addresses of the caller's connection to the proxy,
+    /// a handshake at the start and FIN (or RST) at the end.
     #[arg(long, value_name = "FILE")]
     pub write: Option<PathBuf>,
     /// Fault: hold each chunk this many milliseconds before forwarding it.
@@ -88,8 +89,9 @@ pub struct Args {
     /// Nth one's last byte (--direction both: requests and responses counted together).
     #[arg(long, value_name = "N")]
     pub reset_every: Option<u64>,
-    /// Fault: stop reading the upstream (responses) after the first response has gone
-    /// through, acting as a slow reader: the upstream's writes back up.
+    /// Fault: stop reading the upstream after the first response has gone through, acting
+    /// as a slow reader: the upstream's writes back up (--direction requests: stop reading
+    /// the caller after its first request).
     #[arg(long, conflicts_with = "stall_after")]
     pub stall_reads: bool,
     /// Fault: like --stall-reads, but after this many bytes have gone through.
