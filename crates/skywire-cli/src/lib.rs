@@ -12,3 +12,4 @@ pub mod input;
 pub mod lua_literal;
 pub mod pcap;
 pub mod record;
+pub mod relay;

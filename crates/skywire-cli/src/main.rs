@@ -35,6 +35,8 @@ enum Command {
     Send(cmd::call::SendArgs),
     /// Ask a node for the address of a cluster name (`cluster.query`).
     Query(cmd::call::QueryArgs),
+    /// Sit between two nodes: forward, print each message, capture, inject faults.
+    Proxy(cmd::proxy::Args),
     /// Load-test a node that serves an echo (a skynet node included).
     Bench(cmd::bench::Args),
     /// Run the conformance suite against a node (or, with --serve, a caller).
@@ -50,6 +52,7 @@ fn main() -> ExitCode {
         Command::Call(a) => ("call", cmd::call::run_call(a)),
         Command::Send(a) => ("send", cmd::call::run_send(a)),
         Command::Query(a) => ("query", cmd::call::run_query(a)),
+        Command::Proxy(a) => ("proxy", cmd::proxy::run(a)),
         Command::Bench(a) => ("bench", cmd::bench::run(a)),
         Command::Conform(a) => ("conform", cmd::conform::run(a)),
     };

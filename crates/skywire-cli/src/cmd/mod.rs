@@ -18,6 +18,7 @@ pub mod decode;
 mod inputs;
 pub mod logging;
 pub mod node;
+pub mod proxy;
 
 /// What a subcommand returns: an exit code, or an error printed as one line.
 pub type CmdResult = Result<std::process::ExitCode, Box<dyn std::error::Error + Send + Sync>>;

@@ -30,6 +30,7 @@ mod error;
 mod file;
 mod link;
 mod tcp;
+pub mod write;
 
 use std::collections::HashMap;
 use std::fmt;

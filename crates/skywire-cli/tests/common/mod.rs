@@ -6,6 +6,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use etherparse::PacketBuilder;
+use skywire_cli::pcap::write::{self, TcpFlags};
 
 /// The shared capture folders (`tests/captures/*/` of the root package), sorted.
 pub fn capture_dirs() -> Vec<PathBuf> {
@@ -74,6 +75,10 @@ pub enum Link {
 }
 
 impl Link {
+    pub fn linktype(self) -> pcap_parser::Linktype {
+        pcap_parser::Linktype(self.number() as i32)
+    }
+
     pub fn number(self) -> u32 {
         match self {
             Link::Ethernet => 1,
@@ -94,7 +99,7 @@ pub struct Flags {
     pub rst: bool,
 }
 
-/// A TCP packet on `link`.
+/// A TCP packet on `link` (built by the library's pcap writer).
 pub fn tcp_packet(
     link: Link,
     src: SocketAddr,
@@ -103,65 +108,13 @@ pub fn tcp_packet(
     flags: Flags,
     payload: &[u8],
 ) -> Vec<u8> {
-    // The IP packet itself, built by etherparse.
-    let ip_step = |eth: bool| -> Vec<u8> {
-        let _ = eth;
-        let step = match (src.ip(), dst.ip()) {
-            (IpAddr::V4(s), IpAddr::V4(d)) => PacketBuilder::ipv4(s.octets(), d.octets(), 64),
-            (IpAddr::V6(s), IpAddr::V6(d)) => PacketBuilder::ipv6(s.octets(), d.octets(), 64),
-            _ => panic!("mixed address families"),
-        };
-        let mut tcp = step.tcp(src.port(), dst.port(), seq, 65535);
-        if flags.syn {
-            tcp = tcp.syn();
-        }
-        if let Some(a) = flags.ack {
-            tcp = tcp.ack(a);
-        }
-        if flags.fin {
-            tcp = tcp.fin();
-        }
-        if flags.rst {
-            tcp = tcp.rst();
-        }
-        let mut out = Vec::new();
-        tcp.write_to_vec(&mut out, payload).unwrap();
-        out
+    let flags = TcpFlags {
+        syn: flags.syn,
+        ack: flags.ack,
+        fin: flags.fin,
+        rst: flags.rst,
     };
-    let v6 = src.is_ipv6();
-    let ethertype: u16 = if v6 { 0x86dd } else { 0x0800 };
-    let ip = ip_step(false);
-    let mut out = Vec::new();
-    match link {
-        Link::RawIp => return ip,
-        Link::Ethernet => {
-            out.extend_from_slice(&[2, 0, 0, 0, 0, 2]); // destination MAC
-            out.extend_from_slice(&[2, 0, 0, 0, 0, 1]); // source MAC
-            out.extend_from_slice(&ethertype.to_be_bytes());
-        }
-        Link::Null => {
-            let family: u32 = if v6 { 10 } else { 2 };
-            out.extend_from_slice(&family.to_le_bytes());
-        }
-        Link::Sll => {
-            out.extend_from_slice(&0u16.to_be_bytes()); // packet type: to us
-            out.extend_from_slice(&772u16.to_be_bytes()); // ARPHRD_LOOPBACK
-            out.extend_from_slice(&6u16.to_be_bytes()); // address length
-            out.extend_from_slice(&[0; 8]); // address
-            out.extend_from_slice(&ethertype.to_be_bytes());
-        }
-        Link::Sll2 => {
-            out.extend_from_slice(&ethertype.to_be_bytes());
-            out.extend_from_slice(&0u16.to_be_bytes()); // reserved
-            out.extend_from_slice(&1u32.to_be_bytes()); // interface index
-            out.extend_from_slice(&772u16.to_be_bytes()); // ARPHRD_LOOPBACK
-            out.push(0); // packet type
-            out.push(6); // address length
-            out.extend_from_slice(&[0; 8]);
-        }
-    }
-    out.extend_from_slice(&ip);
-    out
+    write::tcp_packet(link.linktype(), src, dst, seq, flags, payload).unwrap()
 }
 
 /// A UDP packet on Ethernet (something a capture of cluster traffic should skip).
@@ -211,39 +164,14 @@ pub fn pcap(link: Link, packets: &[Vec<u8>], big_endian: bool) -> Vec<u8> {
     out
 }
 
-/// A pcapng file: one section (little-endian), one interface, enhanced packet blocks.
+/// A pcapng file: one section (little-endian), one interface, enhanced packet blocks
+/// (written by the library's pcap writer, all with timestamp 0).
 pub fn pcapng(link: Link, packets: &[Vec<u8>]) -> Vec<u8> {
-    let mut out = Vec::new();
-    // Section header block: type, length, byte-order magic, version 1.0, section length -1.
-    out.extend_from_slice(&0x0a0d_0d0au32.to_le_bytes());
-    out.extend_from_slice(&28u32.to_le_bytes());
-    out.extend_from_slice(&0x1a2b_3c4du32.to_le_bytes());
-    out.extend_from_slice(&1u16.to_le_bytes());
-    out.extend_from_slice(&0u16.to_le_bytes());
-    out.extend_from_slice(&(-1i64).to_le_bytes());
-    out.extend_from_slice(&28u32.to_le_bytes());
-    // Interface description block: link type, reserved, snap length.
-    out.extend_from_slice(&1u32.to_le_bytes());
-    out.extend_from_slice(&20u32.to_le_bytes());
-    out.extend_from_slice(&(link.number() as u16).to_le_bytes());
-    out.extend_from_slice(&0u16.to_le_bytes());
-    out.extend_from_slice(&262_144u32.to_le_bytes());
-    out.extend_from_slice(&20u32.to_le_bytes());
+    let mut w = write::PcapNgWriter::new(Vec::new(), link.linktype()).unwrap();
     for p in packets {
-        let padded = p.len().div_ceil(4) * 4;
-        let len = (32 + padded) as u32;
-        out.extend_from_slice(&6u32.to_le_bytes());
-        out.extend_from_slice(&len.to_le_bytes());
-        out.extend_from_slice(&0u32.to_le_bytes()); // interface 0
-        out.extend_from_slice(&0u32.to_le_bytes()); // timestamp high
-        out.extend_from_slice(&0u32.to_le_bytes()); // timestamp low
-        out.extend_from_slice(&(p.len() as u32).to_le_bytes());
-        out.extend_from_slice(&(p.len() as u32).to_le_bytes());
-        out.extend_from_slice(p);
-        out.resize(out.len() + padded - p.len(), 0);
-        out.extend_from_slice(&len.to_le_bytes());
+        w.packet(std::time::Duration::ZERO, p).unwrap();
     }
-    out
+    w.into_inner().unwrap()
 }
 
 /// A TCP connection being written packet by packet.
