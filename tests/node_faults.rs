@@ -651,3 +651,86 @@ async fn a_response_cut_off_mid_multi_part_fails_the_call_and_the_next_gets_its_
     .unwrap();
     assert!(values_content_eq(&ret, &[second]));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_restarted_under_load_gives_errors_or_right_answers_never_a_hang() {
+    // 16 callers loop on one connection while the serving node is stopped and started
+    // again on the same port, twice; each call must end within its deadline with either
+    // its own arguments back or a connection error.
+    let server = Node::new();
+    server
+        .register("echo", skywire_node::sync_service_fn(|r| Ok(r.args)))
+        .unwrap();
+    let listener = server.listen("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr();
+    let client = Node::builder()
+        .call_timeout(Duration::from_secs(5))
+        .reconnect_backoff(Duration::from_millis(20), Duration::from_millis(100))
+        .build();
+    client.set_node("db", NodeAddress::At(addr.to_string()));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut callers = tokio::task::JoinSet::new();
+    for c in 0..16i64 {
+        let (client, stop) = (client.clone(), stop.clone());
+        callers.spawn(async move {
+            let (mut ok, mut failed) = (0u64, 0u64);
+            let mut i = 0i64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                i += 1;
+                let args = [Value::from(c), Value::from(i)];
+                match client.call("db", "@echo", &args).await {
+                    Ok(ret) => {
+                        assert!(
+                            values_content_eq(&ret, &args),
+                            "a wrong answer: {ret:?} for {args:?}"
+                        );
+                        ok += 1;
+                    }
+                    Err(
+                        CallError::ConnectionLost { .. }
+                        | CallError::Connect { .. }
+                        | CallError::NodeDown { .. },
+                    ) => {
+                        failed += 1;
+                        tokio::time::sleep(Duration::from_millis(5)).await;
+                    }
+                    Err(e) => panic!("unexpected error {e:?}"),
+                }
+            }
+            (ok, failed)
+        });
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut listener = Some(listener);
+    for _ in 0..2 {
+        if let Some(l) = listener.take() {
+            l.shutdown().await;
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        listener = Some(server.listen(addr).await.unwrap());
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (mut ok, mut failed) = (0, 0);
+    while let Some(r) = guard("callers", callers.join_next()).await {
+        let (o, f) = r.unwrap();
+        ok += o;
+        failed += f;
+    }
+    assert!(ok > 100, "{ok} calls answered");
+    assert!(
+        failed > 0,
+        "the restarts failed no call: the test did not restart anything"
+    );
+    // After the last restart, calls go through again.
+    let ret = guard("call after the restarts", async {
+        loop {
+            match client.call("db", "@echo", &[7.into()]).await {
+                Ok(r) => return r,
+                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        }
+    })
+    .await;
+    assert!(values_content_eq(&ret, &[7.into()]));
+}

@@ -32,3 +32,19 @@ pub fn write_stdout(line: std::fmt::Arguments<'_>) -> std::io::Result<()> {
         r => r,
     }
 }
+
+/// Waits for Ctrl-C (or, on Unix, SIGTERM).
+pub async fn wait_for_signal() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r,
+            _ = term.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await
+    }
+}

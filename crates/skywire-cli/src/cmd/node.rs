@@ -191,7 +191,7 @@ async fn serve(args: Args) -> CmdResult {
     for (name, addr) in node.cluster().nodes() {
         outln!("node {name} = {addr}")?;
     }
-    wait_for_signal().await?;
+    super::wait_for_signal().await?;
     outln!("shutting down")?;
     // Stop accepting, finish the requests running, write their responses, confirm pushes.
     node.graceful_shutdown(Duration::from_secs(args.shutdown_timeout))
@@ -217,25 +217,9 @@ async fn serve_faulty(listen: &str, name: &str) -> CmdResult {
     )?;
     tokio::select! {
         _ = serve(listener, Some(fault)) => outln!("stopped by its fault")?,
-        r = wait_for_signal() => r?,
+        r = super::wait_for_signal() => r?,
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Waits for Ctrl-C (or, on Unix, SIGTERM).
-async fn wait_for_signal() -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-        tokio::select! {
-            r = tokio::signal::ctrl_c() => r,
-            _ = term.recv() => Ok(()),
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        tokio::signal::ctrl_c().await
-    }
 }
 
 #[cfg(test)]

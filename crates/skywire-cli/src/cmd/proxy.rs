@@ -177,7 +177,7 @@ pub fn run(args: Args) -> CmdResult {
     let result = rt.block_on(async {
         tokio::select! {
             r = relay.serve(listener) => r.map_err(|e| format!("accepting: {e}")),
-            r = shutdown_signal() => r.map_err(|e| e.to_string()),
+            r = super::wait_for_signal() => r.map_err(|e| e.to_string()),
         }
     });
     // Dropping the runtime ends the connection tasks and with them the last senders.
@@ -188,21 +188,6 @@ pub fn run(args: Args) -> CmdResult {
     result?;
     written?;
     Ok(ExitCode::SUCCESS)
-}
-
-async fn shutdown_signal() -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-        tokio::select! {
-            r = tokio::signal::ctrl_c() => r,
-            _ = term.recv() => Ok(()),
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        tokio::signal::ctrl_c().await
-    }
 }
 
 /// A `--json` line: the `skywire decode --json` record with a timestamp and response time.
