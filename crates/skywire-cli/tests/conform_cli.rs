@@ -2,64 +2,27 @@
 //! passes, JUnit report written), against a faulty node (its cases fail, exit 1), and
 //! `--serve` with `skywire call`/`send`/`query` as the caller under test.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Output, Stdio};
+mod common;
 
+use std::process::Command;
+
+use common::child::{skywire, Running, SKYWIRE};
 use skywire_codec::{Limits, RequestDecoder};
 use skywire_conform::caller::script::{parse, Step, BASIC, BASIC_EXPECTED};
 
-const SKYWIRE: &str = env!("CARGO_BIN_EXE_skywire");
-
-/// A child process killed when dropped, and the address from its first line.
-struct Running(Child, String);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts `skywire ARGS` and reads `listening on ADDR...` from its first line.
 fn start(args: &[&str]) -> Running {
-    let mut child = Command::new(SKYWIRE)
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .strip_prefix("listening on ")
-        .and_then(|r| {
-            r.split([' ', ':', '\n'])
-                .take(2)
-                .collect::<Vec<_>>()
-                .join(":")
-                .into()
-        })
-        .unwrap_or_else(|| panic!("first line {line:?}"));
-    Running(child, addr)
-}
-
-fn skywire(args: &[&str]) -> Output {
-    Command::new(SKYWIRE).args(args).output().unwrap()
+    Running::start(args)
 }
 
 fn temp(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("skywire-conform-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
+    common::child::temp_path("conform-cli", name)
 }
 
 #[test]
 fn a_skywire_node_passes_and_the_junit_report_says_so() {
     let node = start(&["node", "--conform", "--listen", "127.0.0.1:0"]);
     let junit = temp("report.xml");
-    let out = skywire(&["conform", &node.1, "--junit", junit.to_str().unwrap()]);
+    let out = skywire(&["conform", &node.addr, "--junit", junit.to_str().unwrap()]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
     let last = text.lines().last().unwrap();
@@ -82,7 +45,7 @@ fn a_faulty_node_fails_its_cases_and_the_exit_code_says_so() {
         "--listen",
         "127.0.0.1:0",
     ]);
-    let out = skywire(&["conform", &node.1, "push/small", "query/hit", "--json"]);
+    let out = skywire(&["conform", &node.addr, "push/small", "query/hit", "--json"]);
     assert_eq!(out.status.code(), Some(1));
     let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
         .lines()
@@ -168,7 +131,7 @@ fn skywire_call_send_and_query_send_what_skynet_sent() {
         "60",
     ]);
     for step in &chosen {
-        let args = command_line(&serve.1, step).unwrap();
+        let args = command_line(&serve.addr, step).unwrap();
         let out = Command::new(SKYWIRE).args(&args).output().unwrap();
         // Calls the contract fails exit 1; that is part of the script.
         assert!(
@@ -176,9 +139,8 @@ fn skywire_call_send_and_query_send_what_skynet_sent() {
             "{args:?}: {out:?}"
         );
     }
-    let status = serve.0.wait().unwrap();
-    let mut rest = String::new();
-    std::io::Read::read_to_string(serve.0.stdout.as_mut().unwrap(), &mut rest).unwrap();
+    let status = serve.child.wait().unwrap();
+    let rest = serve.rest();
     assert!(status.success(), "{rest}");
     assert!(rest.contains(" 0 deviations"), "{rest}");
 }

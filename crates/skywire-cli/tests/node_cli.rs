@@ -1,51 +1,29 @@
 //! `skywire node` as a child process on a free port, and `skywire call`, `send` and `query`
 //! against it.
 
-use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
-use std::path::PathBuf;
-use std::process::{Child, ChildStdout, Command, Output, Stdio};
+mod common;
 
+use std::net::TcpListener;
+use std::process::{Command, Stdio};
+
+use common::child::{skywire, stdout_ok as stdout_of, wait_for_log, Running, SKYWIRE};
 use serde_json::{json, Value as Json};
 use skywire_seri::Value;
 
-const SKYWIRE: &str = env!("CARGO_BIN_EXE_skywire");
-
-/// A running `skywire node`, killed when dropped.
+/// A running `skywire node` and the services it listed after its address.
 struct NodeProcess {
-    child: Child,
-    stdout: BufReader<ChildStdout>,
+    run: Running,
     addr: String,
     services: Vec<(String, u32)>,
 }
 
-impl Drop for NodeProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn start_node(extra: &[&str]) -> NodeProcess {
-    let mut child = Command::new(SKYWIRE)
-        .args(["node", "--listen", "127.0.0.1:0"])
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_owned();
+    let mut args = vec!["node", "--listen", "127.0.0.1:0"];
+    args.extend_from_slice(extra);
+    let mut run = Running::start(&args);
     let mut services = Vec::new();
     for _ in 0..2 {
-        let mut line = String::new();
-        stdout.read_line(&mut line).unwrap();
+        let line = run.next_line().unwrap();
         // "service echo: @echo .echo 1 (0x00000001)"
         let rest = line.trim().strip_prefix("service ").unwrap();
         let (name, rest) = rest.split_once(": ").unwrap();
@@ -56,32 +34,23 @@ fn start_node(extra: &[&str]) -> NodeProcess {
         assert_eq!(fields[3], format!("(0x{address:08x})"));
         services.push((name.to_owned(), address));
     }
+    let addr = run.addr.clone();
     NodeProcess {
-        child,
-        stdout,
+        run,
         addr,
         services,
     }
 }
 
-fn skywire(args: &[&str]) -> Output {
-    Command::new(SKYWIRE).args(args).output().unwrap()
+/// Starts `skywire node ARGS` with standard error going to `log`.
+fn start_node_logging(extra: &[&str], log: &std::path::Path) -> Running {
+    let mut args = vec!["node", "--listen", "127.0.0.1:0"];
+    args.extend_from_slice(extra);
+    Running::start_logging(&args, log)
 }
 
-fn stdout_of(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "exit {:?}, stderr: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).unwrap()
-}
-
-fn temp_path(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("skywire-node-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
+fn temp_path(name: &str) -> std::path::PathBuf {
+    common::child::temp_path("node-cli", name)
 }
 
 #[test]
@@ -226,15 +195,6 @@ fn timeout_bounds_the_wait() {
     drop(silent);
 }
 
-/// Sends SIGINT (what Ctrl-C sends) to the node.
-fn interrupt(node: &NodeProcess) {
-    let status = Command::new("kill")
-        .args(["-INT", &node.child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-}
-
 #[cfg(unix)]
 #[test]
 fn interrupt_shuts_down_cleanly_and_the_trace_has_every_message() {
@@ -245,12 +205,10 @@ fn interrupt_shuts_down_cleanly_and_the_trace_has_every_message() {
     stdout_of(&skywire(&["send", &a, "@kv", "SET", "k", "v"]));
     let _ = skywire(&["call", &a, "@echo", "error", "bad"]);
     stdout_of(&skywire(&["query", &a, "kv"]));
-    interrupt(&node);
-    let status = node.child.wait().unwrap();
+    node.run.interrupt();
+    let status = node.run.child.wait().unwrap();
     assert!(status.success(), "{status:?}");
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut node.stdout, &mut rest).unwrap();
-    assert_eq!(rest, "shutting down\n");
+    assert_eq!(node.run.rest(), "shutting down\n");
 
     let lines: Vec<Json> = std::fs::read_to_string(&trace)
         .unwrap()
@@ -293,11 +251,9 @@ fn a_clustername_file_is_loaded_and_listed() {
     let mut node = start_node(&["--cluster", file.to_str().unwrap()]);
     let mut lines = Vec::new();
     for _ in 0..2 {
-        let mut l = String::new();
-        node.stdout.read_line(&mut l).unwrap();
-        lines.push(l);
+        lines.push(node.run.next_line().unwrap());
     }
-    assert_eq!(lines, ["node db = 127.0.0.1:2528\n", "node game = false\n"]);
+    assert_eq!(lines, ["node db = 127.0.0.1:2528", "node game = false"]);
     drop(node);
 
     std::fs::write(&file, "db = \"127.0.0.1\"\n").unwrap();
@@ -335,49 +291,12 @@ fn a_reader_that_goes_away_is_not_a_crash() {
     );
 }
 
-/// Starts `skywire node ARGS` with standard error going to `log`; returns the child and
-/// its address.
-fn start_node_logging(extra: &[&str], log: &std::path::Path) -> (Child, String) {
-    let mut child = Command::new(SKYWIRE)
-        .args(["node", "--listen", "127.0.0.1:0"])
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(log).unwrap())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap()
-        .to_owned();
-    (child, addr)
-}
-
-/// Waits (bounded) until `log` has a line containing `what`.
-fn wait_for_log(log: &std::path::Path, what: &str) -> String {
-    for _ in 0..200 {
-        let text = std::fs::read_to_string(log).unwrap_or_default();
-        if text.contains(what) {
-            return text;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(25));
-    }
-    panic!(
-        "no log line with {what:?}: {:?}",
-        std::fs::read_to_string(log)
-    );
-}
-
 #[test]
 fn logs_to_a_file_have_no_colour_and_json_logs_are_json() {
     use std::io::Write;
     let log = temp_path("text.log");
-    let (mut child, addr) = start_node_logging(&[], &log);
-    std::net::TcpStream::connect(&addr)
+    let node = start_node_logging(&[], &log);
+    std::net::TcpStream::connect(&node.addr)
         .unwrap()
         .write_all(&[0, 1, 0x05])
         .unwrap();
@@ -386,12 +305,11 @@ fn logs_to_a_file_have_no_colour_and_json_logs_are_json() {
         !text.contains('\x1b'),
         "colour codes in a log file: {text:?}"
     );
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(node);
 
     let log = temp_path("json.log");
-    let (mut child, addr) = start_node_logging(&["--log-format", "json"], &log);
-    std::net::TcpStream::connect(&addr)
+    let node = start_node_logging(&["--log-format", "json"], &log);
+    std::net::TcpStream::connect(&node.addr)
         .unwrap()
         .write_all(&[0, 1, 0x05])
         .unwrap();
@@ -400,25 +318,22 @@ fn logs_to_a_file_have_no_colour_and_json_logs_are_json() {
         let j: Json = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
         assert_eq!(j["level"], "WARN", "{line}");
     }
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(node);
 }
 
 #[test]
 fn a_peer_outside_the_allowlist_is_refused_and_logged() {
     let log = temp_path("allow.log");
-    let (mut child, addr) = start_node_logging(&["--allow", "10.0.0.0/8"], &log);
-    let out = skywire(&["call", &addr, "@echo", "x", "--timeout", "5"]);
+    let node = start_node_logging(&["--allow", "10.0.0.0/8"], &log);
+    let out = skywire(&["call", &node.addr, "@echo", "x", "--timeout", "5"]);
     assert!(!out.status.success());
     let text = wait_for_log(&log, "refusing connection");
     assert!(text.contains("not in the allowlist"), "{text}");
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(node);
     // Loopback allowed: served.
     let log = temp_path("allow2.log");
-    let (mut child, addr) = start_node_logging(&["--allow", "127.0.0.1/32"], &log);
-    let out = skywire(&["call", &addr, "@echo", "x"]);
+    let node = start_node_logging(&["--allow", "127.0.0.1/32"], &log);
+    let out = skywire(&["call", &node.addr, "@echo", "x"]);
     assert_eq!(stdout_of(&out), "\"x\"\n");
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(node);
 }

@@ -2,89 +2,19 @@
 //! `skywire node`, everything on 127.0.0.1 with port 0: what it forwards, what it prints,
 //! the capture it writes, and each fault.
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod common;
+
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc::{self, Receiver};
+use std::process::{Command, Output, Stdio};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
+use common::child::{stderr_of, stdout_ok, Running as Proc, SKYWIRE};
 use serde_json::{json, Value as Json};
 use skywire_codec::{Request, ResponseDecoder, Session, Target};
 use skywire_seri::Value;
-
-const SKYWIRE: &str = env!("CARGO_BIN_EXE_skywire");
-
-/// A child `skywire` that prints `listening on ADDR` first; its later lines come through a
-/// channel. Killed when dropped.
-struct Proc {
-    child: Child,
-    addr: String,
-    lines: Receiver<String>,
-    seen: Vec<String>,
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Proc {
-    fn start(args: &[&str]) -> Proc {
-        let mut child = Command::new(SKYWIRE)
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut first = String::new();
-        stdout.read_line(&mut first).unwrap();
-        let addr = first
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
-            .to_owned();
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in stdout.lines() {
-                let Ok(line) = line else { return };
-                if tx.send(line).is_err() {
-                    return;
-                }
-            }
-        });
-        Proc {
-            child,
-            addr,
-            lines,
-            seen: Vec::new(),
-        }
-    }
-
-    /// Waits (at most 10 s) for a line matching `pred`; every line so far is in `seen`.
-    fn wait_for(&mut self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        if let Some(l) = self.seen.iter().find(|l| pred(l)) {
-            return l.clone();
-        }
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(l) => {
-                    self.seen.push(l.clone());
-                    if pred(&l) {
-                        return l;
-                    }
-                }
-                Err(_) => panic!("no line {what}; lines so far: {:#?}", self.seen),
-            }
-        }
-    }
-}
 
 fn node() -> Proc {
     Proc::start(&["node", "--listen", "127.0.0.1:0"])
@@ -126,24 +56,8 @@ fn call(addr: &str, timeout: &str, args: &[&str]) -> (Output, Duration) {
     }
 }
 
-fn stdout_ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "exit {:?}, stderr: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).unwrap()
-}
-
-fn stderr_of(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn temp_path(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("skywire-proxy-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
+fn temp_path(name: &str) -> std::path::PathBuf {
+    common::child::temp_path("proxy-cli", name)
 }
 
 /// The frames of a call to `@echo` with one string argument.
@@ -296,6 +210,23 @@ fn write_makes_a_capture_decode_reads_back_to_the_same_messages() {
     }
 }
 
+/// A call through `px` (which cuts the connection in direction `dir`) fails at once with
+/// "connection lost", not by its timeout, and the proxy says it cut.
+fn assert_call_is_cut(px: &mut Proc, dir: &str) {
+    let (out, took) = call(&px.addr, "15", &["hello"]);
+    assert!(!out.status.success(), "{dir}: the call succeeded");
+    assert!(
+        took < Duration::from_secs(15),
+        "{dir}: only the timeout ended it"
+    );
+    assert!(
+        stderr_of(&out).contains("connection lost"),
+        "{dir}: {}",
+        stderr_of(&out)
+    );
+    px.wait_for("closing by cut", |l| l.contains("[conn 0] closed: cut"));
+}
+
 #[test]
 fn cut_after_bytes_fails_the_call_without_hanging() {
     let node = node();
@@ -303,18 +234,7 @@ fn cut_after_bytes_fails_the_call_without_hanging() {
         // The call's request is 24 bytes, the response 18: cut inside each.
         let cut = if dir == "responses" { "5" } else { "10" };
         let mut px = proxy(&node, &["--cut-after", cut, "--direction", dir]);
-        let (out, took) = call(&px.addr, "15", &["hello"]);
-        assert!(!out.status.success(), "{dir}: the call succeeded");
-        assert!(
-            took < Duration::from_secs(15),
-            "{dir}: only the timeout ended it"
-        );
-        assert!(
-            stderr_of(&out).contains("connection lost"),
-            "{dir}: {}",
-            stderr_of(&out)
-        );
-        px.wait_for("closing by cut", |l| l.contains("[conn 0] closed: cut"));
+        assert_call_is_cut(&mut px, dir);
     }
 }
 
@@ -323,18 +243,7 @@ fn cut_mid_frame_fails_the_call_without_hanging() {
     let node = node();
     for dir in ["requests", "responses"] {
         let mut px = proxy(&node, &["--cut-mid-frame", "1", "--direction", dir]);
-        let (out, took) = call(&px.addr, "15", &["hello"]);
-        assert!(!out.status.success(), "{dir}: the call succeeded");
-        assert!(
-            took < Duration::from_secs(15),
-            "{dir}: only the timeout ended it"
-        );
-        assert!(
-            stderr_of(&out).contains("connection lost"),
-            "{dir}: {}",
-            stderr_of(&out)
-        );
-        px.wait_for("closing by cut", |l| l.contains("[conn 0] closed: cut"));
+        assert_call_is_cut(&mut px, dir);
         // The first frame's first byte went through, no more: nothing decoded there.
         let cut = if dir == "requests" {
             "request call"

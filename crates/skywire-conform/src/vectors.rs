@@ -92,10 +92,7 @@ impl SeriVector {
 
     /// The other accepted forms.
     pub fn unpacks_from(&self) -> Result<Vec<Vec<u8>>, VectorError> {
-        self.unpacks_from
-            .iter()
-            .map(|h| unhex(&self.id, "unpacks_from", h))
-            .collect()
+        unhex_all(&self.id, "unpacks_from", &self.unpacks_from)
     }
 }
 
@@ -224,11 +221,12 @@ impl MessageVector {
 
     /// The frames.
     pub fn frames(&self) -> Result<Vec<Vec<u8>>, VectorError> {
-        self.frames
-            .iter()
-            .map(|h| unhex(&self.id, "frames", h))
-            .collect()
+        unhex_all(&self.id, "frames", &self.frames)
     }
+}
+
+fn unhex_all(id: &str, field: &'static str, hs: &[String]) -> Result<Vec<Vec<u8>>, VectorError> {
+    hs.iter().map(|h| unhex(id, field, h)).collect()
 }
 
 fn unhex(id: &str, field: &'static str, h: &str) -> Result<Vec<u8>, VectorError> {

@@ -2,11 +2,13 @@
 //! files (by hand, from the formats' specifications), and reading the shared captures.
 #![allow(dead_code)]
 
+pub mod child;
+
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use etherparse::PacketBuilder;
-use skywire_cli::pcap::write::{self, TcpFlags};
+use skywire_cli::pcap::write::{self, TcpConversation, TcpFlags};
 
 /// The shared capture folders (`tests/captures/*/` of the root package), sorted.
 pub fn capture_dirs() -> Vec<PathBuf> {
@@ -174,15 +176,19 @@ pub fn pcapng(link: Link, packets: &[Vec<u8>]) -> Vec<u8> {
     w.into_inner().unwrap()
 }
 
-/// A TCP connection being written packet by packet.
+/// A TCP connection being written packet by packet: the library's [`TcpConversation`]
+/// (its fields readable through `Deref`), the packets so far, and segments of any size
+/// sent in any order.
 pub struct Conversation {
-    pub link: Link,
-    pub client: SocketAddr,
-    pub server: SocketAddr,
-    /// Next sequence number of each side.
-    pub client_seq: u32,
-    pub server_seq: u32,
+    pub tcp: TcpConversation,
     pub packets: Vec<Vec<u8>>,
+}
+
+impl std::ops::Deref for Conversation {
+    type Target = TcpConversation;
+    fn deref(&self) -> &TcpConversation {
+        &self.tcp
+    }
 }
 
 impl Conversation {
@@ -193,66 +199,26 @@ impl Conversation {
         client_isn: u32,
         server_isn: u32,
     ) -> Self {
+        let mut tcp = TcpConversation::new(client, server, client_isn, server_isn);
+        tcp.link = link.linktype();
         Conversation {
-            link,
-            client,
-            server,
-            client_seq: client_isn,
-            server_seq: server_isn,
+            tcp,
             packets: Vec::new(),
         }
     }
 
     /// SYN, SYN-ACK, ACK.
     pub fn handshake(&mut self) {
-        let syn = Flags {
-            syn: true,
-            ..Flags::default()
-        };
-        self.packets.push(tcp_packet(
-            self.link,
-            self.client,
-            self.server,
-            self.client_seq,
-            syn,
-            &[],
-        ));
-        self.client_seq = self.client_seq.wrapping_add(1);
-        let synack = Flags {
-            syn: true,
-            ack: Some(self.client_seq),
-            ..Flags::default()
-        };
-        self.packets.push(tcp_packet(
-            self.link,
-            self.server,
-            self.client,
-            self.server_seq,
-            synack,
-            &[],
-        ));
-        self.server_seq = self.server_seq.wrapping_add(1);
-        let ack = Flags {
-            ack: Some(self.server_seq),
-            ..Flags::default()
-        };
-        self.packets.push(tcp_packet(
-            self.link,
-            self.client,
-            self.server,
-            self.client_seq,
-            ack,
-            &[],
-        ));
+        self.packets.extend(self.tcp.handshake().unwrap());
     }
 
     /// The segments (seq, bytes) carrying `data` from one side, `mss` bytes each, and the
     /// side's sequence number moved past them.
     pub fn segments(&mut self, from_client: bool, data: &[u8], mss: usize) -> Vec<(u32, Vec<u8>)> {
         let seq = if from_client {
-            &mut self.client_seq
+            &mut self.tcp.client_seq
         } else {
-            &mut self.server_seq
+            &mut self.tcp.server_seq
         };
         let mut out = Vec::new();
         for chunk in data.chunks(mss) {
@@ -264,18 +230,19 @@ impl Conversation {
 
     /// Writes segments as packets from one side (in the order given).
     pub fn send_segments(&mut self, from_client: bool, segments: &[(u32, Vec<u8>)]) {
+        let t = &self.tcp;
         let (src, dst, ack) = if from_client {
-            (self.client, self.server, self.server_seq)
+            (t.client, t.server, t.server_seq)
         } else {
-            (self.server, self.client, self.client_seq)
+            (t.server, t.client, t.client_seq)
         };
         for (seq, bytes) in segments {
-            let flags = Flags {
+            let flags = TcpFlags {
                 ack: Some(ack),
-                ..Flags::default()
+                ..TcpFlags::default()
             };
-            self.packets
-                .push(tcp_packet(self.link, src, dst, *seq, flags, bytes));
+            let p = write::tcp_packet(t.link, src, dst, *seq, flags, bytes).unwrap();
+            self.packets.push(p);
         }
     }
 

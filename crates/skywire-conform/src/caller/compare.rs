@@ -464,14 +464,16 @@ fn compare_step(k: usize, want: &[&Frame], have: &[&Frame]) -> Option<Deviation>
 mod tests {
     use super::*;
 
-    fn small(session: u32, payload: &[u8]) -> Vec<u8> {
-        let mut b = vec![0x80, 5];
-        b.extend_from_slice(b"@echo");
-        b.extend_from_slice(&session.to_le_bytes());
-        b.extend_from_slice(payload);
-        let mut f = (b.len() as u16).to_be_bytes().to_vec();
-        f.extend(b);
+    /// `body` behind its 2-byte big-endian length.
+    fn framed(body: &[u8]) -> Vec<u8> {
+        let mut f = (body.len() as u16).to_be_bytes().to_vec();
+        f.extend_from_slice(body);
         f
+    }
+
+    /// A small request to `@echo` (packet 0x80, name length 5).
+    fn small(session: u32, payload: &[u8]) -> Vec<u8> {
+        framed(&[&[0x80, 5][..], b"@echo", &session.to_le_bytes(), payload].concat())
     }
 
     #[test]
@@ -487,14 +489,19 @@ mod tests {
         );
     }
 
+    /// A name query (packet 0x00 to address 0) whose one argument is the short string
+    /// `name`.
     fn query(session: u32, name: &[u8]) -> Vec<u8> {
-        let mut b = vec![0x00, 0, 0, 0, 0];
-        b.extend_from_slice(&session.to_le_bytes());
-        b.push(0x04 | (name.len() as u8) << 3);
-        b.extend_from_slice(name);
-        let mut f = (b.len() as u16).to_be_bytes().to_vec();
-        f.extend(b);
-        f
+        let string = [0x04 | (name.len() as u8) << 3];
+        framed(
+            &[
+                &[0x00, 0, 0, 0, 0][..],
+                &session.to_le_bytes(),
+                &string,
+                name,
+            ]
+            .concat(),
+        )
     }
 
     #[test]
