@@ -59,6 +59,18 @@ pub struct LinkPacket<'a> {
     pub cut_short: bool,
 }
 
+impl<'a> LinkPacket<'a> {
+    /// A pcapng packet: `data` as kept, of a packet that had `original_len` bytes.
+    fn new(offset: u64, link: Linktype, data: &'a [u8], original_len: u32) -> Self {
+        LinkPacket {
+            offset,
+            link,
+            data,
+            cut_short: (data.len() as u64) < u64::from(original_len),
+        }
+    }
+}
+
 #[derive(Debug)]
 enum State {
     Pcap {
@@ -184,12 +196,7 @@ impl<'a> PacketReader<'a> {
                                     CaptureErrorKind::UnknownInterface { id: epb.if_id },
                                 ))?;
                             let data = prefix(epb.data, epb.caplen);
-                            return Ok(Some(LinkPacket {
-                                offset,
-                                link,
-                                data,
-                                cut_short: (data.len() as u64) < u64::from(epb.origlen),
-                            }));
+                            return Ok(Some(LinkPacket::new(offset, link, data, epb.origlen)));
                         }
                         Block::SimplePacket(spb) => {
                             let link = interfaces.first().copied().ok_or(CaptureError::new(
@@ -197,12 +204,7 @@ impl<'a> PacketReader<'a> {
                                 CaptureErrorKind::UnknownInterface { id: 0 },
                             ))?;
                             let data = prefix(spb.data, spb.origlen);
-                            return Ok(Some(LinkPacket {
-                                offset,
-                                link,
-                                data,
-                                cut_short: (data.len() as u64) < u64::from(spb.origlen),
-                            }));
+                            return Ok(Some(LinkPacket::new(offset, link, data, spb.origlen)));
                         }
                         _ => {}
                     }

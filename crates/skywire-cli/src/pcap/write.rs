@@ -240,24 +240,30 @@ impl TcpConversation {
 
     /// A FIN (with ACK) from one side.
     pub fn fin(&mut self, from_client: bool) -> Result<Vec<u8>, WriteError> {
-        let (src, dst, seq, ack) = self.ends(from_client);
         let flags = TcpFlags {
             fin: true,
-            ack: Some(ack),
             ..TcpFlags::default()
         };
-        let p = tcp_packet(self.link, src, dst, seq, flags, &[])?;
-        self.advance(from_client, 1);
+        let p = self.control(from_client, flags)?;
+        self.advance(from_client, 1); // a FIN takes one sequence number
         Ok(p)
     }
 
     /// An RST (with ACK) from one side.
     pub fn rst(&mut self, from_client: bool) -> Result<Vec<u8>, WriteError> {
-        let (src, dst, seq, ack) = self.ends(from_client);
         let flags = TcpFlags {
             rst: true,
-            ack: Some(ack),
             ..TcpFlags::default()
+        };
+        self.control(from_client, flags)
+    }
+
+    /// A packet with no data from one side, with `flags` and the ACK of the other side.
+    fn control(&self, from_client: bool, flags: TcpFlags) -> Result<Vec<u8>, WriteError> {
+        let (src, dst, seq, ack) = self.ends(from_client);
+        let flags = TcpFlags {
+            ack: Some(ack),
+            ..flags
         };
         tcp_packet(self.link, src, dst, seq, flags, &[])
     }
