@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
 
-use crate::clustername::{ClusterConfig, NodeAddress};
+use crate::cluster_config::{ClusterConfig, NodeAddress};
 use crate::error::CallError;
 use crate::remote::{Place, Remote, RemoteSettings};
 

@@ -57,7 +57,7 @@ mod builder;
 pub mod busy_poll;
 mod call_options;
 mod cluster;
-pub mod clustername;
+mod cluster_config;
 mod conn;
 mod error;
 mod listener;
@@ -75,7 +75,7 @@ mod trace;
 
 pub use builder::NodeBuilder;
 pub use call_options::{CallOptions, IntoTarget};
-pub use clustername::{
+pub use cluster_config::{
     ClusterConfig, ClusterFileError, ClusterFileErrorKind, InvalidAddress, NodeAddress,
 };
 pub use error::{CallError, RegisterError};

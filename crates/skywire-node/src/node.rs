@@ -17,7 +17,7 @@ use crate::budget::MemoryBudget;
 use crate::builder::{Config, NodeBuilder};
 use crate::call_options::{CallOptions, IntoTarget};
 use crate::cluster::NodeTable;
-use crate::clustername::{ClusterConfig, ClusterFileError, NodeAddress};
+use crate::cluster_config::{ClusterConfig, ClusterFileError, NodeAddress};
 use crate::conn::ConnSettings;
 use crate::error::{CallError, RegisterError};
 use crate::listener::Listener;
