@@ -16,11 +16,11 @@ use crate::admission::Admission;
 use crate::budget::MemoryBudget;
 use crate::builder::{Config, NodeBuilder};
 use crate::call_options::{CallOptions, IntoTarget};
-use crate::cluster::NodeTable;
+use crate::calling::CallingSettings;
 use crate::cluster_config::{ClusterConfig, ClusterFileError, NodeAddress};
-use crate::conn::ConnSettings;
 use crate::error::{CallError, RegisterError};
 use crate::listener::Listener;
+use crate::node_table::NodeTable;
 use crate::proxy::{InvalidProxyName, Proxy};
 use crate::registry::{Registry, ServiceInfo};
 use crate::remote::{Remote, RemoteSettings};
@@ -91,7 +91,7 @@ impl Node {
         let shutdown = CancellationToken::new();
         let down = Arc::new(AtomicBool::new(false));
         let remote = RemoteSettings {
-            conn: ConnSettings {
+            conn: CallingSettings {
                 limits: config.limits,
                 max_in_flight_calls: config.max_in_flight_calls,
                 max_buffered_bytes: config.max_buffered_bytes,

@@ -13,7 +13,7 @@ use skywire_seri::Value;
 use tokio::net::TcpStream;
 
 use crate::call_options::{CallOptions, IntoTarget};
-use crate::conn::{Conn, ConnSettings};
+use crate::calling::{CallingConn, CallingSettings};
 use crate::error::CallError;
 
 /// Where a remote node is, as far as the node table says.
@@ -29,7 +29,7 @@ pub(crate) enum Place {
 
 struct State {
     place: Place,
-    conn: Option<Arc<Conn>>,
+    conn: Option<Arc<CallingConn>>,
     next_session: Session,
     generation: u64,
     /// The last failed connection attempt: callers that waited for it share its outcome
@@ -43,7 +43,7 @@ struct State {
 
 pub(crate) struct RemoteInner {
     name: String,
-    settings: ConnSettings,
+    settings: CallingSettings,
     call_timeout: Option<Duration>,
     connect_timeout: Duration,
     backoff: (Duration, Duration),
@@ -83,7 +83,7 @@ fn backoff((first, max): (Duration, Duration), failures: u32) -> Duration {
 /// Closes `conn` once its pushes are confirmed (see [`Remote::confirm`]), in the
 /// background where a runtime is at hand; a failed confirmation is logged. Without
 /// pushes to confirm, or outside a runtime, it closes at once.
-fn close_confirmed(conn: Arc<Conn>, node: &str, drain: Duration, reason: &'static str) {
+fn close_confirmed(conn: Arc<CallingConn>, node: &str, drain: Duration, reason: &'static str) {
     let handle = match tokio::runtime::Handle::try_current() {
         Ok(h) if conn.has_unconfirmed() => h,
         Ok(_) => return conn.close(reason),
@@ -110,7 +110,7 @@ fn close_confirmed(conn: Arc<Conn>, node: &str, drain: Duration, reason: &'stati
 
 /// Everything a [`Remote`] is made from.
 pub(crate) struct RemoteSettings {
-    pub(crate) conn: ConnSettings,
+    pub(crate) conn: CallingSettings,
     pub(crate) call_timeout: Option<Duration>,
     pub(crate) connect_timeout: Duration,
     pub(crate) first_session: Session,
@@ -436,7 +436,7 @@ impl Remote {
     }
 
     /// The live connection, opening one if needed.
-    async fn connection(&self) -> Result<Arc<Conn>, CallError> {
+    async fn connection(&self) -> Result<Arc<CallingConn>, CallError> {
         if let Some(c) = self.live()? {
             return Ok(c);
         }
@@ -480,7 +480,7 @@ impl Remote {
             if let Err(e) = stream.set_nodelay(true) {
                 tracing::debug!(node = %self.inner.name, "set_nodelay: {e}");
             }
-            let conn = Conn::start(
+            let conn = CallingConn::start(
                 stream,
                 &self.inner.name,
                 &self.inner.settings,
@@ -519,7 +519,7 @@ impl Remote {
     }
 
     /// The current connection if it is open; an error if the node is down or gone.
-    fn live(&self) -> Result<Option<Arc<Conn>>, CallError> {
+    fn live(&self) -> Result<Option<Arc<CallingConn>>, CallError> {
         if self.inner.shutdown.load(Ordering::Acquire) {
             return Err(CallError::Shutdown);
         }

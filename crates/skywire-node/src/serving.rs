@@ -72,7 +72,7 @@ pub(crate) async fn serve(
             cancel.cancel();
         })
     };
-    let mut conn = Serving {
+    let mut conn = ServingConn {
         in_flight: Arc::new(Semaphore::new(config.max_in_flight_requests)),
         max_in_flight: config.max_in_flight_requests,
         trace: config.trace.clone(),
@@ -113,7 +113,7 @@ enum End {
     Stopped,
 }
 
-struct Serving {
+struct ServingConn {
     shared: Arc<Shared>,
     peer: SocketAddr,
     outbox: Arc<Outbox>,
@@ -127,13 +127,13 @@ struct Serving {
     held: usize,
 }
 
-impl Drop for Serving {
+impl Drop for ServingConn {
     fn drop(&mut self) {
         self.shared.budget.hold(&mut self.held, 0);
     }
 }
 
-impl Serving {
+impl ServingConn {
     async fn read_loop(
         &mut self,
         mut rd: tokio::net::tcp::OwnedReadHalf,

@@ -50,7 +50,7 @@ struct Calls {
 ///
 /// "After" on the wire: a one-frame push is written before anything queued after it, so a
 /// later call's answer can confirm it; the parts of a multi-part push are interleaved with
-/// later messages, so only [`Conn::confirm`] (which first waits until every queued byte is
+/// later messages, so only [`CallingConn::confirm`] (which first waits until every queued byte is
 /// written, then queries) confirms those.
 #[derive(Default)]
 struct Unconfirmed {
@@ -129,7 +129,7 @@ fn confirms_name(target: &Target, payload: &Bytes) -> Option<Bytes> {
 
 /// Settings a connection needs.
 #[derive(Clone, Debug)]
-pub(crate) struct ConnSettings {
+pub(crate) struct CallingSettings {
     pub(crate) limits: Limits,
     pub(crate) max_in_flight_calls: usize,
     pub(crate) max_buffered_bytes: usize,
@@ -139,7 +139,7 @@ pub(crate) struct ConnSettings {
 }
 
 /// One connection to a remote node.
-pub(crate) struct Conn {
+pub(crate) struct CallingConn {
     node: String,
     peer: SocketAddr,
     calls: Mutex<Calls>,
@@ -156,20 +156,20 @@ pub(crate) struct Conn {
     writer: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
-impl Conn {
+impl CallingConn {
     /// Starts the reader and writer tasks of a freshly opened connection.
     pub(crate) fn start(
         stream: TcpStream,
         node: &str,
-        settings: &ConnSettings,
+        settings: &CallingSettings,
         first_session: Session,
-    ) -> Arc<Conn> {
+    ) -> Arc<CallingConn> {
         let peer = stream
             .peer_addr()
             .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
         let (rd, wr) = stream.into_split();
         let abort = CancellationToken::new();
-        let conn = Arc::new(Conn {
+        let conn = Arc::new(CallingConn {
             node: node.to_owned(),
             peer,
             calls: Mutex::new(Calls {
@@ -515,7 +515,7 @@ impl Conn {
 
 /// Removes a call's slot when the caller stops waiting (deadline, cancellation).
 struct ForgetOnDrop<'a> {
-    conn: &'a Conn,
+    conn: &'a CallingConn,
     session: Option<Session>,
 }
 
