@@ -1,14 +1,14 @@
 //! Two Rust nodes over loopback: calls, pushes, queries, errors, fragmentation boundaries,
 //! many calls at once.
 
-mod node_support;
+mod support;
 
 use std::sync::{Arc, Mutex};
 
-use node_support::*;
 use skywire_codec::MULTI_PART;
 use skywire_node::{typed, CallError, CallOptions, Node, ServiceError, TracedMessage};
 use skywire_seri::{values_content_eq, Value};
+use support::*;
 
 fn remote_text(e: &CallError) -> String {
     match e {

@@ -1,18 +1,18 @@
 //! Two Rust nodes over loopback, when things go wrong: nodes down, moved, killed,
 //! deadlines, bounds, bad peers, session wrap-around.
 
-mod node_support;
+mod support;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use node_support::*;
 use skywire_codec::{
     Limits, Request, RequestDecoder, Response, ResponseDecoder, Session, Target, MULTI_PART,
 };
 use skywire_node::{CallError, CallOptions, ClusterConfig, Node, NodeAddress, TracedMessage};
 use skywire_seri::{values_content_eq, Value};
+use support::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
