@@ -15,7 +15,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use skywire_codec::{
-    Limits, Request, Response, ResponseDecoder, Session, SessionAllocator, Target,
+    Limits, Request, Response, ResponseAssembler, ResponseDecoder, Session, SessionAllocator,
+    Target,
 };
 use tokio::net::tcp::OwnedReadHalf;
 use tokio::net::TcpStream;
@@ -24,10 +25,14 @@ use tokio_util::sync::CancellationToken;
 
 use crate::error::CallError;
 use crate::outbox::{wire_estimate, Frames, Outbox};
+use crate::read_loop::{self, End, Reading, Stopped};
 use crate::trace::{Role, TraceHook, TracedMessage};
-use crate::{busy_poll, read_buf};
 
 type Reply = Result<Response, CallError>;
+
+/// The error that closed a connection, kept as the source of
+/// [`CallError::ConnectionLost`].
+type Cause = Arc<dyn std::error::Error + Send + Sync>;
 
 struct Calls {
     sessions: SessionAllocator,
@@ -190,7 +195,7 @@ impl CallingConn {
         let drain = settings.drain_timeout;
         let task = tokio::spawn(async move {
             if let Err(e) = writer.outbox.run_writer(wr, &writer.abort, drain).await {
-                writer.fail(&format!("write failed: {e}"));
+                writer.fail(&format!("write failed: {e}"), Some(Arc::new(e)));
             }
         });
         *conn.writer.lock().unwrap_or_else(PoisonError::into_inner) = Some(task);
@@ -220,31 +225,38 @@ impl CallingConn {
         self.lock()
             .closed
             .clone()
-            .unwrap_or_else(|| self.lost("connection closed"))
+            .unwrap_or_else(|| self.lost("connection closed", None))
     }
 
-    fn lost(&self, reason: &str) -> CallError {
+    fn lost(&self, reason: &str, source: Option<Cause>) -> CallError {
         CallError::ConnectionLost {
             node: self.node.clone(),
             reason: reason.to_owned(),
+            source,
         }
     }
 
     /// Closes the connection: pending calls fail with `reason`, nothing new is accepted,
     /// the reader stops and the writer writes what is queued (within the drain timeout).
     pub(crate) fn close(&self, reason: &str) {
+        self.close_with(reason, None);
+    }
+
+    /// [`close`](Self::close), with the error that made it close.
+    fn close_with(&self, reason: &str, source: Option<Cause>) {
+        let lost = self.lost(reason, source);
         let pending = {
             let mut calls = self.lock();
             if calls.closed.is_some() {
                 return;
             }
-            calls.closed = Some(self.lost(reason));
+            calls.closed = Some(lost.clone());
             self.closed.store(true, Ordering::Release);
             std::mem::take(&mut calls.pending)
         };
         tracing::debug!(node = %self.node, peer = %self.peer, pending = pending.len(), "closing: {reason}");
         for (_, tx) in pending {
-            let _ = tx.send(Err(self.lost(reason)));
+            let _ = tx.send(Err(lost.clone()));
         }
         self.in_flight.close();
         self.outbox.close();
@@ -270,9 +282,10 @@ impl CallingConn {
         }
     }
 
-    /// Closes the connection and cuts it at once (after an I/O failure).
-    fn fail(&self, reason: &str) {
-        self.close(reason);
+    /// Closes the connection and cuts it at once (after an I/O failure, kept as the
+    /// error's source).
+    fn fail(&self, reason: &str, source: Option<Cause>) {
+        self.close_with(reason, source);
         self.abort.cancel();
     }
 
@@ -439,50 +452,62 @@ impl CallingConn {
 
     async fn read_loop(self: Arc<Self>, mut rd: OwnedReadHalf, limits: Limits, spin: Duration) {
         let mut decoder = ResponseDecoder::new(limits);
-        let mut buf = read_buf::new();
-        let mut batch: Vec<Response> = Vec::new();
-        let mut ready: Vec<(oneshot::Sender<Reply>, Response)> = Vec::new();
-        let stop = self.stop_reading.clone();
-        let stopped = stop.cancelled();
-        tokio::pin!(stopped);
-        loop {
-            loop {
-                match decoder.decode(&mut buf) {
-                    Ok(Some(r)) => batch.push(r),
-                    Ok(None) => break,
-                    Err(e) => {
-                        tracing::warn!(node = %self.node, peer = %self.peer, "undecodable response stream: {e}");
-                        self.fail(&format!("undecodable response stream: {e}"));
-                        return;
-                    }
+        let mut role = Responses {
+            conn: &self,
+            batch: Vec::new(),
+            ready: Vec::new(),
+        };
+        let stop = self.stop_reading.cancelled();
+        match read_loop::run(&mut role, &mut decoder, &mut rd, spin, stop).await {
+            // An explicit close: nothing left to do.
+            End::Stop(()) | End::Stopped => {}
+            End::PeerClosed(cut) => {
+                if let Some(e) = cut {
+                    tracing::debug!(node = %self.node, "peer closed mid-message: {e}");
                 }
+                self.fail("connection closed by the peer", None);
             }
-            if !batch.is_empty() {
-                self.deliver(&mut batch, &mut ready);
+            End::ReadFailed(e) => {
+                self.fail(&format!("read failed: {e}"), Some(Arc::new(e)));
             }
-            read_buf::make_room(&mut buf);
-            let read = tokio::select! {
-                biased;
-                _ = &mut stopped => return,
-                r = busy_poll::read_buf(&mut rd, &mut buf, spin) => r,
-            };
-            match read {
-                Ok(0) => {
-                    if let Err(e) = decoder.finish_with(&buf) {
-                        tracing::debug!(node = %self.node, "peer closed mid-message: {e}");
-                    }
-                    self.fail("connection closed by the peer");
-                    return;
-                }
-                Ok(_) => {}
-                Err(e) => {
-                    self.fail(&format!("read failed: {e}"));
-                    return;
-                }
+            End::Undecodable(e) => {
+                tracing::warn!(node = %self.node, peer = %self.peer, "undecodable response stream: {e}");
+                self.fail(
+                    &format!("undecodable response stream: {e}"),
+                    Some(Arc::new(e)),
+                );
             }
         }
     }
+}
 
+/// The calling side of the read loop: decoded responses complete their calls, one batch
+/// per read.
+struct Responses<'a> {
+    conn: &'a CallingConn,
+    batch: Vec<Response>,
+    ready: Vec<(oneshot::Sender<Reply>, Response)>,
+}
+
+impl Reading for Responses<'_> {
+    type Assembler = ResponseAssembler;
+
+    #[inline]
+    async fn message(&mut self, response: Response) -> Result<(), Stopped> {
+        self.batch.push(response);
+        Ok(())
+    }
+
+    #[inline]
+    fn decoded(&mut self, _decoder: &ResponseDecoder) -> Result<(), Stopped> {
+        if !self.batch.is_empty() {
+            self.conn.deliver(&mut self.batch, &mut self.ready);
+        }
+        Ok(())
+    }
+}
+
+impl CallingConn {
     /// Hands decoded responses to their callers (one lock for the whole batch).
     fn deliver(
         &self,

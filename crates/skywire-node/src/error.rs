@@ -1,5 +1,6 @@
 //! Errors of the node: what a call can fail with, what registering a service can fail with.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -36,14 +37,15 @@ pub enum CallError {
         node: String,
     },
     /// Opening the connection to the node failed.
-    #[error("node {node}: cannot connect to {addr}: {reason}")]
+    #[error("node {node}: cannot connect to {addr}: {source}")]
     Connect {
         /// The node.
         node: String,
         /// The address tried.
         addr: String,
-        /// What the operating system said.
-        reason: String,
+        /// What the operating system said (kind [`TimedOut`](std::io::ErrorKind::TimedOut)
+        /// when the connect timeout passed).
+        source: Arc<std::io::Error>,
     },
     /// The connection the call was sent on closed before the response came.
     #[error("node {node}: connection lost: {reason}")]
@@ -52,6 +54,10 @@ pub enum CallError {
         node: String,
         /// Why the connection closed.
         reason: String,
+        /// The error that closed it, when one did (a failed read or write, an undecodable
+        /// response stream).
+        #[source]
+        source: Option<Arc<dyn std::error::Error + Send + Sync>>,
     },
     /// The call's deadline passed before the response came.
     #[error("node {node}: no response within {after:?}")]
@@ -86,7 +92,7 @@ pub enum CallError {
     },
     /// Converting arguments or results to or from Rust types failed (the typed helpers).
     #[error("argument conversion: {0}")]
-    Serde(String),
+    Serde(#[from] skywire_seri::SerdeError),
     /// The node was shut down.
     #[error("the node is shut down")]
     Shutdown,

@@ -67,6 +67,7 @@ mod outbox;
 mod pack;
 mod proxy;
 mod read_buf;
+mod read_loop;
 mod registry;
 mod remote;
 mod service;

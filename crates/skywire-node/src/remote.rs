@@ -197,7 +197,8 @@ impl Remote {
     }
 
     /// Calls with Rust types: `args` is written as an argument list (a tuple gives one
-    /// argument per field) and the results are read into `R` the same way.
+    /// argument per field) and the results are read into `R` the same way, straight from
+    /// the response's bytes (`skywire_seri::from_slice`: no [`Value`] tree is built).
     ///
     /// ```no_run
     /// # async fn f(db: skywire_node::Remote) -> Result<(), skywire_node::CallError> {
@@ -209,9 +210,16 @@ impl Remote {
         target: impl IntoTarget,
         args: &A,
     ) -> Result<R, CallError> {
-        let args = skywire_seri::to_values(args).map_err(|e| CallError::Serde(e.to_string()))?;
-        let ret = self.call(target, &args).await?;
-        skywire_seri::from_values(&ret).map_err(|e| CallError::Serde(e.to_string()))
+        let payload = crate::pack::pack(&skywire_seri::to_values(args)?)?;
+        let reply = self.call_raw(target, payload, &CallOptions::new()).await?;
+        skywire_seri::from_slice(&reply).map_err(|e| match e {
+            // A payload that does not unpack is the same error as for an untyped call.
+            skywire_seri::SerdeError::Decode(source) => CallError::Decode {
+                node: self.inner.name.clone(),
+                source,
+            },
+            other => CallError::Serde(other),
+        })
     }
 
     /// Calls with an already packed payload; returns the packed results.
@@ -470,11 +478,14 @@ impl Remote {
             let connect = TcpStream::connect(addr.as_str());
             let stream = match tokio::time::timeout(self.inner.connect_timeout, connect).await {
                 Ok(Ok(s)) => s,
-                Ok(Err(e)) => return Err(self.connect_failed(generation, &addr, e.to_string())),
+                Ok(Err(e)) => return Err(self.connect_failed(generation, &addr, e)),
                 Err(_) => {
                     let after = self.inner.connect_timeout;
-                    let reason = format!("timed out after {after:?}");
-                    return Err(self.connect_failed(generation, &addr, reason));
+                    let e = std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        format!("timed out after {after:?}"),
+                    );
+                    return Err(self.connect_failed(generation, &addr, e));
                 }
             };
             if let Err(e) = stream.set_nodelay(true) {
@@ -501,11 +512,11 @@ impl Remote {
     }
 
     /// Records a failed connection attempt and gives its error.
-    fn connect_failed(&self, generation: u64, addr: &str, reason: String) -> CallError {
+    fn connect_failed(&self, generation: u64, addr: &str, source: std::io::Error) -> CallError {
         let e = CallError::Connect {
             node: self.inner.name.clone(),
             addr: addr.to_owned(),
-            reason,
+            source: Arc::new(source),
         };
         let mut st = self.inner.lock();
         st.last_failure = Some((Instant::now(), generation, e.clone()));
