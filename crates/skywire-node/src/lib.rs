@@ -24,8 +24,8 @@
 //!
 //! // Calling skynet: the node table is skynet's clustername file.
 //! node.load_cluster_file("clustername")?;
-//! let ret = node.call("db", "@echo", &["ping".into(), 42.into()]).await?;
-//! let addr = node.query("db", "echo").await?;
+//! let ret = node.remote("db")?.call("@echo", &["ping".into(), 42.into()]).await?;
+//! let addr = node.remote("db")?.query("echo").await?;
 //! node.set_node("db", NodeAddress::Down); // calls to db now fail at once
 //! # Ok(()) }
 //! ```

@@ -1,35 +1,32 @@
 //! The node table: node name -> where it is, plus the remotes built from it.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Mutex, PoisonError, RwLock};
-use std::time::{Duration, Instant};
-
-use tokio::sync::Notify;
 
 use crate::cluster_config::{ClusterConfig, NodeAddress};
 use crate::error::CallError;
 use crate::remote::{Place, Remote, RemoteSettings};
 
 /// The nodes this node can call.
+///
+/// Each name has one [`Remote`] for the node's lifetime, whatever reloads do: a reload
+/// that moves the node moves its remote, and a node taken out of the table (or not added
+/// yet, but asked for) keeps its remote, absent, so that handles and proxies taken before
+/// follow it when it comes back.
 pub(crate) struct NodeTable {
     settings: RemoteSettings,
-    nodes: RwLock<HashMap<String, (NodeAddress, Remote)>>,
+    /// Name -> its address in the table (none when absent), and its remote.
+    nodes: RwLock<HashMap<String, (Option<NodeAddress>, Remote)>>,
     direct: Mutex<HashMap<String, Remote>>,
-    changed: Notify,
-    nowaiting: AtomicBool,
-    wait_for_nodes: bool,
 }
 
 impl NodeTable {
-    pub(crate) fn new(settings: RemoteSettings, wait_for_nodes: bool) -> Self {
+    pub(crate) fn new(settings: RemoteSettings) -> Self {
         NodeTable {
             settings,
             nodes: RwLock::new(HashMap::new()),
             direct: Mutex::new(HashMap::new()),
-            changed: Notify::new(),
-            nowaiting: AtomicBool::new(false),
-            wait_for_nodes,
         }
     }
 
@@ -38,44 +35,47 @@ impl NodeTable {
     /// not name are left alone; `__nowaiting` is taken.
     pub(crate) fn reload(&self, config: &ClusterConfig) {
         if let Some(nw) = config.nowaiting() {
-            self.nowaiting.store(nw, Ordering::Relaxed);
+            self.settings.nowaiting.store(nw, Ordering::Relaxed);
         }
-        {
-            let mut nodes = self.nodes.write().unwrap_or_else(PoisonError::into_inner);
-            for (name, addr) in config.nodes() {
-                match nodes.get_mut(name) {
-                    Some((old, remote)) => {
-                        if old != addr {
-                            tracing::info!(node = %name, from = %old, to = %addr, "node changed");
-                            *old = addr.clone();
-                            remote.set_place(place_of(addr));
+        let mut nodes = self.nodes.write().unwrap_or_else(PoisonError::into_inner);
+        for (name, addr) in config.nodes() {
+            match nodes.get_mut(name) {
+                Some((old, remote)) => {
+                    if old.as_ref() != Some(addr) {
+                        match old {
+                            Some(o) => {
+                                tracing::info!(node = %name, from = %o, to = %addr, "node changed")
+                            }
+                            None => tracing::debug!(node = %name, at = %addr, "node added"),
                         }
+                        *old = Some(addr.clone());
+                        remote.set_place(place_of(addr));
                     }
-                    None => {
-                        tracing::debug!(node = %name, at = %addr, "node added");
-                        let remote = Remote::new(name.clone(), place_of(addr), &self.settings);
-                        nodes.insert(name.clone(), (addr.clone(), remote));
-                    }
+                }
+                None => {
+                    tracing::debug!(node = %name, at = %addr, "node added");
+                    let remote = Remote::new(name.clone(), place_of(addr), &self.settings);
+                    nodes.insert(name.clone(), (Some(addr.clone()), remote));
                 }
             }
         }
-        self.changed.notify_waiters();
+        // Calls waiting for absent nodes check again (waiting may be off now).
+        for (_, remote) in nodes.values().filter(|(a, _)| a.is_none()) {
+            remote.wake();
+        }
     }
 
     /// Takes a node out of the table; calls through handles to it fail with
-    /// [`CallError::UnknownNode`].
+    /// [`CallError::UnknownNode`] (or wait for it, when calls wait for unknown nodes).
     pub(crate) fn remove(&self, name: &str) -> bool {
-        let removed = self
-            .nodes
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(name);
-        match removed {
-            Some((_, remote)) => {
-                remote.set_place(Place::Removed);
+        let mut nodes = self.nodes.write().unwrap_or_else(PoisonError::into_inner);
+        match nodes.get_mut(name) {
+            Some((addr @ Some(_), remote)) => {
+                *addr = None;
+                remote.set_place(Place::Absent);
                 true
             }
-            None => false,
+            _ => false,
         }
     }
 
@@ -84,51 +84,47 @@ impl NodeTable {
         let nodes = self.nodes.read().unwrap_or_else(PoisonError::into_inner);
         let mut c = ClusterConfig::new();
         for (name, (addr, _)) in nodes.iter() {
-            c.set_node(name.clone(), addr.clone());
+            if let Some(addr) = addr {
+                c.set_node(name.clone(), addr.clone());
+            }
         }
-        if self.nowaiting.load(Ordering::Relaxed) {
+        if self.settings.nowaiting.load(Ordering::Relaxed) {
             c.set_option("nowaiting", skywire_seri::Value::Boolean(true));
         }
         c
     }
 
-    /// The remote for a node in the table.
-    pub(crate) fn get(&self, name: &str) -> Option<Remote> {
-        let nodes = self.nodes.read().unwrap_or_else(PoisonError::into_inner);
-        nodes.get(name).map(|(_, r)| r.clone())
-    }
-
-    /// The remote for a node, waiting for it to be added if the node is set to wait and the
-    /// table does not say `__nowaiting`, for at most `timeout`.
-    pub(crate) async fn resolve(
-        &self,
-        name: &str,
-        timeout: Option<Duration>,
-    ) -> Result<Remote, CallError> {
-        let deadline = timeout.map(|t| Instant::now() + t);
-        loop {
-            let changed = self.changed.notified();
-            tokio::pin!(changed);
-            changed.as_mut().enable();
-            if let Some(r) = self.get(name) {
-                return Ok(r);
-            }
-            if !self.wait_for_nodes || self.nowaiting.load(Ordering::Relaxed) {
-                return Err(CallError::UnknownNode { node: name.into() });
-            }
-            tracing::info!(node = %name, "waiting for cluster node");
-            match deadline {
-                None => changed.await,
-                Some(d) => {
-                    if tokio::time::timeout_at(d.into(), changed).await.is_err() {
-                        return Err(CallError::Timeout {
-                            node: name.into(),
-                            after: timeout.unwrap_or_default(),
-                        });
-                    }
-                }
+    /// The remote for a node in the table; for one that is not, its (absent) remote when
+    /// calls wait for unknown nodes and the table does not say `__nowaiting`, else
+    /// [`CallError::UnknownNode`].
+    pub(crate) fn remote(&self, name: &str) -> Result<Remote, CallError> {
+        {
+            let nodes = self.nodes.read().unwrap_or_else(PoisonError::into_inner);
+            if let Some((Some(_), r)) = nodes.get(name) {
+                return Ok(r.clone());
             }
         }
+        let waits =
+            self.settings.wait_for_nodes && !self.settings.nowaiting.load(Ordering::Relaxed);
+        if !waits {
+            return Err(CallError::UnknownNode { node: name.into() });
+        }
+        Ok(self.entry(name))
+    }
+
+    /// The remote for `name`, in the table or not (then absent until it is added).
+    pub(crate) fn entry(&self, name: &str) -> Remote {
+        let mut nodes = self.nodes.write().unwrap_or_else(PoisonError::into_inner);
+        nodes
+            .entry(name.to_owned())
+            .or_insert_with(|| {
+                (
+                    None,
+                    Remote::new(name.to_owned(), Place::Absent, &self.settings),
+                )
+            })
+            .1
+            .clone()
     }
 
     /// The remote for a `host:port` outside the table (one per address, shared).
@@ -142,7 +138,6 @@ impl NodeTable {
             .clone()
     }
 
-    /// Closes every connection (node shutdown).
     /// Every remote, of the table and direct ones.
     pub(crate) fn remotes(&self) -> Vec<Remote> {
         let mut all: Vec<Remote> = {
@@ -154,14 +149,9 @@ impl NodeTable {
         all
     }
 
+    /// Closes every connection (node shutdown).
     pub(crate) fn shut(&self) {
-        let nodes = self.nodes.read().unwrap_or_else(PoisonError::into_inner);
-        for (_, r) in nodes.values() {
-            r.shut();
-        }
-        drop(nodes);
-        let direct = self.direct.lock().unwrap_or_else(PoisonError::into_inner);
-        for r in direct.values() {
+        for r in self.remotes() {
             r.shut();
         }
     }

@@ -23,8 +23,9 @@ pub(crate) enum Place {
     At(String),
     /// Marked down.
     Down,
-    /// Taken out of the node table.
-    Removed,
+    /// Not in the node table: never added (a handle taken before, or to wait for it), or
+    /// taken out.
+    Absent,
 }
 
 struct State {
@@ -48,6 +49,10 @@ pub(crate) struct RemoteInner {
     connect_timeout: Duration,
     backoff: (Duration, Duration),
     shutdown: Arc<AtomicBool>,
+    wait_for_nodes: bool,
+    nowaiting: Arc<AtomicBool>,
+    /// Notified when the place changes (or waiting may have been turned off).
+    placed: tokio::sync::Notify,
     state: Mutex<State>,
     connecting: tokio::sync::Mutex<()>,
 }
@@ -118,6 +123,11 @@ pub(crate) struct RemoteSettings {
     pub(crate) shutdown: Arc<AtomicBool>,
     /// Reconnect backoff: the wait after the first failed attempt, and the longest.
     pub(crate) backoff: (Duration, Duration),
+    /// Whether a call to a node not in the table waits for it to be added
+    /// ([`NodeBuilder::wait_for_unknown_nodes`](crate::NodeBuilder::wait_for_unknown_nodes)).
+    pub(crate) wait_for_nodes: bool,
+    /// The table's `__nowaiting` (turns waiting off).
+    pub(crate) nowaiting: Arc<AtomicBool>,
 }
 
 /// A handle to one remote node: its calls share one connection, opened on first use and
@@ -149,6 +159,9 @@ impl Remote {
                 connect_timeout: s.connect_timeout,
                 backoff: s.backoff,
                 shutdown: s.shutdown.clone(),
+                wait_for_nodes: s.wait_for_nodes,
+                nowaiting: s.nowaiting.clone(),
+                placed: tokio::sync::Notify::new(),
                 state: Mutex::new(State {
                     place,
                     conn: None,
@@ -420,14 +433,26 @@ impl Remote {
             }
             old
         };
+        self.inner.placed.notify_waiters();
         if let Some(c) = old {
             let reason = match place {
                 Place::At(a) => format!("node moved to {a}"),
                 Place::Down => "node marked down".to_owned(),
-                Place::Removed => "node removed from the node table".to_owned(),
+                Place::Absent => "node removed from the node table".to_owned(),
             };
             c.close(&reason);
         }
+    }
+
+    /// Wakes the calls waiting for the node to be added, to check again whether they still
+    /// may (the table's `__nowaiting` may have changed).
+    pub(crate) fn wake(&self) {
+        self.inner.placed.notify_waiters();
+    }
+
+    /// Whether calls wait for the node while it is not in the table.
+    pub(crate) fn waits(&self) -> bool {
+        self.inner.wait_for_nodes && !self.inner.nowaiting.load(Ordering::Relaxed)
     }
 
     /// Closes the connection for good (node shutdown), once its pushes are confirmed.
@@ -451,10 +476,14 @@ impl Remote {
         let waiting_since = Instant::now();
         let _one_at_a_time = self.inner.connecting.lock().await;
         loop {
+            // Registered before the place is read, so that a change after it wakes us.
+            let placed = self.inner.placed.notified();
+            tokio::pin!(placed);
+            placed.as_mut().enable();
             if let Some(c) = self.live()? {
                 return Ok(c);
             }
-            let (addr, generation, first_session) = {
+            let next = {
                 let st = self.inner.lock();
                 // Someone tried while we waited for our turn, for the same address: share
                 // the outcome.
@@ -470,10 +499,17 @@ impl Remote {
                     });
                 }
                 match &st.place {
-                    Place::At(a) => (a.clone(), st.generation, st.next_session),
+                    Place::At(a) => Some((a.clone(), st.generation, st.next_session)),
+                    // Not in the table, and waiting for it (live() said so).
+                    Place::Absent => None,
                     // live() has checked the other places.
-                    _ => return Err(self.place_error(&st.place)),
+                    Place::Down => return Err(self.place_error(&st.place)),
                 }
+            };
+            let Some((addr, generation, first_session)) = next else {
+                tracing::info!(node = %self.inner.name, "waiting for cluster node");
+                placed.await;
+                continue;
             };
             let connect = TcpStream::connect(addr.as_str());
             let stream = match tokio::time::timeout(self.inner.connect_timeout, connect).await {
@@ -529,13 +565,17 @@ impl Remote {
         e
     }
 
-    /// The current connection if it is open; an error if the node is down or gone.
+    /// The current connection if it is open; an error if the node is down, or not in the
+    /// table and not to be waited for.
     fn live(&self) -> Result<Option<Arc<CallingConn>>, CallError> {
         if self.inner.shutdown.load(Ordering::Acquire) {
             return Err(CallError::Shutdown);
         }
         let mut st = self.inner.lock();
-        if st.place != Place::Down && st.place != Place::Removed {
+        if st.place == Place::Absent && self.waits() {
+            return Ok(None);
+        }
+        if let Place::At(_) = st.place {
             if let Some(c) = &st.conn {
                 if !c.is_closed() {
                     return Ok(Some(c.clone()));

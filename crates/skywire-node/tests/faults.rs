@@ -42,24 +42,43 @@ async fn a_node_marked_down_fails_at_once_and_its_pending_calls_fail() {
     let client = client_for(listener.local_addr());
     let pending = tokio::spawn({
         let c = client.clone();
-        async move { c.call("db", "@never", &[]).await }
+        async move { c.remote("db").unwrap().call("@never", &[]).await }
     });
     s.never.wait_for(1).await;
     client.set_node("db", NodeAddress::Down);
     let r = guard("pending call", pending).await.unwrap();
     assert!(is_lost(&r), "{r:?}");
-    let e = client.call("db", "@echo", &[]).await.unwrap_err();
+    let e = client
+        .remote("db")
+        .unwrap()
+        .call("@echo", &[])
+        .await
+        .unwrap_err();
     assert!(
         matches!(e, CallError::NodeDown { ref node } if node == "db"),
         "{e:?}"
     );
-    let e = client.send("db", "@echo", &[]).await.unwrap_err();
+    let e = client
+        .remote("db")
+        .unwrap()
+        .send("@echo", &[])
+        .await
+        .unwrap_err();
     assert!(matches!(e, CallError::NodeDown { .. }), "{e:?}");
-    let e = client.query("db", "echo").await.unwrap_err();
+    let e = client
+        .remote("db")
+        .unwrap()
+        .query("echo")
+        .await
+        .unwrap_err();
     assert!(matches!(e, CallError::NodeDown { .. }), "{e:?}");
     // And back up.
     client.set_node("db", at(listener.local_addr()));
-    assert!(guard("call", client.call("db", "@echo", &[])).await.is_ok());
+    assert!(
+        guard("call", client.remote("db").unwrap().call("@echo", &[]))
+            .await
+            .is_ok()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -75,7 +94,7 @@ async fn a_reload_moves_a_node_to_a_new_port() {
     );
     let who = |c: &Node| {
         let c = c.clone();
-        async move { c.call("db", "@who", &[]).await.unwrap() }
+        async move { c.remote("db").unwrap().call("@who", &[]).await.unwrap() }
     };
     assert!(values_content_eq(
         &guard("call", who(&client)).await,
@@ -84,7 +103,7 @@ async fn a_reload_moves_a_node_to_a_new_port() {
     // A pending call on the moved node's connection fails; others are untouched.
     let slow_pending = tokio::spawn({
         let c = client.clone();
-        async move { c.call("slow", "@never", &[]).await }
+        async move { c.remote("slow").unwrap().call("@never", &[]).await }
     });
     s.never.wait_for(1).await;
     client.reload(&ClusterConfig::parse(&format!("db = \"{}\"", l2.local_addr())).unwrap());
@@ -126,7 +145,7 @@ async fn a_pending_call_fails_when_its_node_moves() {
     let client = client_for(la.local_addr());
     let pending = tokio::spawn({
         let c = client.clone();
-        async move { c.call("db", "@never", &[]).await }
+        async move { c.remote("db").unwrap().call("@never", &[]).await }
     });
     s.never.wait_for(1).await;
     client.set_node("db", at(lb.local_addr()));
@@ -142,7 +161,7 @@ async fn a_server_killed_mid_call_fails_the_call_and_the_next_call_reconnects() 
     let pending: Vec<_> = (0..3)
         .map(|_| {
             let c = client.clone();
-            tokio::spawn(async move { c.call("db", "@never", &[]).await })
+            tokio::spawn(async move { c.remote("db").unwrap().call("@never", &[]).await })
         })
         .collect();
     s.never.wait_for(3).await;
@@ -156,14 +175,17 @@ async fn a_server_killed_mid_call_fails_the_call_and_the_next_call_reconnects() 
     // Nobody listens: connecting fails (at once, not a hang), for every caller; after a
     // failed attempt the node backs off, and calls meanwhile fail at once with NodeDown
     // instead of trying again.
-    let e = guard("call to a dead node", client.call("db", "@echo", &[]))
-        .await
-        .unwrap_err();
+    let e = guard(
+        "call to a dead node",
+        client.remote("db").unwrap().call("@echo", &[]),
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(e, CallError::Connect { .. }), "{e:?}");
     let mut many = tokio::task::JoinSet::new();
     for _ in 0..20 {
         let c = client.clone();
-        many.spawn(async move { c.call("db", "@echo", &[]).await });
+        many.spawn(async move { c.remote("db").unwrap().call("@echo", &[]).await });
     }
     while let Some(r) = guard("calls to a dead node", many.join_next()).await {
         let e = r.unwrap().unwrap_err();
@@ -172,7 +194,12 @@ async fn a_server_killed_mid_call_fails_the_call_and_the_next_call_reconnects() 
             "{e:?}"
         );
     }
-    let e = client.call("db", "@echo", &[]).await.unwrap_err();
+    let e = client
+        .remote("db")
+        .unwrap()
+        .call("@echo", &[])
+        .await
+        .unwrap_err();
     assert!(
         matches!(e, CallError::NodeDown { .. }),
         "backing off: {e:?}"
@@ -181,7 +208,12 @@ async fn a_server_killed_mid_call_fails_the_call_and_the_next_call_reconnects() 
     let listener = server.listen(addr).await.unwrap();
     let ret = guard("call after restart", async {
         loop {
-            match client.call("db", "@echo", &[1.into()]).await {
+            match client
+                .remote("db")
+                .unwrap()
+                .call("@echo", &[1.into()])
+                .await
+            {
                 Err(CallError::NodeDown { .. }) => {
                     tokio::time::sleep(std::time::Duration::from_millis(50)).await
                 }
@@ -199,15 +231,19 @@ async fn a_server_killed_mid_call_fails_the_call_and_the_next_call_reconnects() 
 async fn node_shutdown_fails_pending_and_later_calls() {
     let (_server, listener, s) = serving_node().await;
     let client = client_for(listener.local_addr());
+    let remote = client.remote("db").unwrap();
     let pending = tokio::spawn({
-        let c = client.clone();
-        async move { c.call("db", "@never", &[]).await }
+        let r = remote.clone();
+        async move { r.call("@never", &[]).await }
     });
     s.never.wait_for(1).await;
     client.shutdown();
     let r = guard("pending call", pending).await.unwrap();
     assert!(is_lost(&r), "{r:?}");
-    let e = client.call("db", "@echo", &[]).await.unwrap_err();
+    // A handle taken before the shutdown, and one asked for after it.
+    let e = remote.call("@echo", &[]).await.unwrap_err();
+    assert!(matches!(e, CallError::Shutdown), "{e:?}");
+    let e = client.remote("db").unwrap_err();
     assert!(matches!(e, CallError::Shutdown), "{e:?}");
 }
 
@@ -216,29 +252,42 @@ async fn deadlines_per_call_and_per_node() {
     let (_server, listener, _s) = serving_node().await;
     let client = client_for(listener.local_addr());
     let opts = CallOptions::new().timeout(Duration::from_millis(50));
-    let e = guard("call", client.call_with("db", "@never", &[], &opts))
-        .await
-        .unwrap_err();
+    let e = guard(
+        "call",
+        client.remote("db").unwrap().call_with("@never", &[], &opts),
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(e, CallError::Timeout { after, .. } if after == Duration::from_millis(50)),
         "{e:?}"
     );
     // The connection is still good after a timeout.
-    assert!(guard("call", client.call("db", "@echo", &[])).await.is_ok());
+    assert!(
+        guard("call", client.remote("db").unwrap().call("@echo", &[]))
+            .await
+            .is_ok()
+    );
 
     let strict = Node::builder()
         .call_timeout(Duration::from_millis(50))
         .build();
     strict.set_node("db", at(listener.local_addr()));
-    let e = guard("call", strict.call("db", "@never", &[]))
+    let e = guard("call", strict.remote("db").unwrap().call("@never", &[]))
         .await
         .unwrap_err();
     assert!(matches!(e, CallError::Timeout { .. }), "{e:?}");
     // A per-call override lifts the node's default.
     let opts = CallOptions::new().no_timeout();
-    let ret = guard("call", strict.call_with("db", "@echo", &[2.into()], &opts))
-        .await
-        .unwrap();
+    let ret = guard(
+        "call",
+        strict
+            .remote("db")
+            .unwrap()
+            .call_with("@echo", &[2.into()], &opts),
+    )
+    .await
+    .unwrap();
     assert!(values_content_eq(&ret, &[2.into()]));
 }
 
@@ -246,17 +295,19 @@ async fn deadlines_per_call_and_per_node() {
 async fn unknown_nodes_fail_at_once_or_are_waited_for() {
     let (_server, listener, _s) = serving_node().await;
     let client = Node::new();
-    let e = client.call("db", "@echo", &[]).await.unwrap_err();
+    // A handle to a node not in the table (a proxy's): its calls fail at once.
+    let absent = client.proxy("db@echo").unwrap().remote().clone();
+    let e = absent.call("@echo", &[]).await.unwrap_err();
     assert!(
         matches!(e, CallError::UnknownNode { ref node } if node == "db"),
         "{e:?}"
     );
     assert!(matches!(
-        client.send("db", "@echo", &[]).await,
+        absent.send("@echo", &[]).await,
         Err(CallError::UnknownNode { .. })
     ));
     assert!(matches!(
-        client.query("db", "echo").await,
+        absent.query("echo").await,
         Err(CallError::UnknownNode { .. })
     ));
     assert!(matches!(
@@ -266,13 +317,16 @@ async fn unknown_nodes_fail_at_once_or_are_waited_for() {
 
     let waiting = Node::builder().wait_for_unknown_nodes(true).build();
     let opts = CallOptions::new().timeout(Duration::from_millis(30));
-    let e = guard("call", waiting.call_with("db", "@echo", &[], &opts))
-        .await
-        .unwrap_err();
+    let e = guard(
+        "call",
+        waiting.remote("db").unwrap().call_with("@echo", &[], &opts),
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(e, CallError::Timeout { .. }), "{e:?}");
     let call = tokio::spawn({
         let w = waiting.clone();
-        async move { w.call("db", "@echo", &[3.into()]).await }
+        async move { w.remote("db").unwrap().call("@echo", &[3.into()]).await }
     });
     tokio::task::yield_now().await;
     waiting.set_node("db", at(listener.local_addr()));
@@ -283,14 +337,17 @@ async fn unknown_nodes_fail_at_once_or_are_waited_for() {
     assert!(values_content_eq(&ret, &[3.into()]));
     // `__nowaiting = true` in the table turns waiting off.
     waiting.reload(&ClusterConfig::parse("__nowaiting = true").unwrap());
-    let e = guard("call", waiting.call("other", "@echo", &[]))
-        .await
-        .unwrap_err();
+    let e = waiting.remote("other").unwrap_err();
     assert!(matches!(e, CallError::UnknownNode { .. }), "{e:?}");
-    // Removing a node.
+    // Removing a node: handles taken before fail, and no new one is given.
+    let db = waiting.remote("db").unwrap();
     assert!(waiting.remove_node("db"));
     assert!(matches!(
-        waiting.call("db", "@echo", &[]).await,
+        db.call("@echo", &[]).await,
+        Err(CallError::UnknownNode { .. })
+    ));
+    assert!(matches!(
+        waiting.remote("db"),
         Err(CallError::UnknownNode { .. })
     ));
 }
@@ -303,14 +360,22 @@ async fn in_flight_requests_are_bounded_by_backpressure() {
     let mut calls = tokio::task::JoinSet::new();
     for i in 0..40 {
         let c = client.clone();
-        calls.spawn(async move { (i, c.call("db", "@gated", &[Value::Integer(i)]).await) });
+        calls.spawn(async move {
+            (
+                i,
+                c.remote("db")
+                    .unwrap()
+                    .call("@gated", &[Value::Integer(i)])
+                    .await,
+            )
+        });
     }
     s.gate.wait_running(4).await;
     // While the 4 wait, the node reads no further: nothing else runs, and a service that
     // answers at once is not reached either (its request is behind in the socket).
     let echo = tokio::spawn({
         let c = client.clone();
-        async move { c.call("db", "@echo", &[]).await }
+        async move { c.remote("db").unwrap().call("@echo", &[]).await }
     });
     tokio::task::yield_now().await;
     assert_eq!(s.gate.max_running(), 4);
@@ -335,7 +400,15 @@ async fn in_flight_calls_are_bounded_callers_wait() {
     let mut calls = tokio::task::JoinSet::new();
     for i in 0..30 {
         let c = client.clone();
-        calls.spawn(async move { (i, c.call("db", "@gated", &[Value::Integer(i)]).await) });
+        calls.spawn(async move {
+            (
+                i,
+                c.remote("db")
+                    .unwrap()
+                    .call("@gated", &[Value::Integer(i)])
+                    .await,
+            )
+        });
     }
     s.gate.wait_running(3).await;
     s.gate.open_all();
@@ -386,20 +459,33 @@ async fn sessions_wrap_from_i32_max_to_one() {
         .build();
     client.set_node("db", at(addr));
     for i in 0..4 {
-        let ret = guard("call", client.call("db", "@x", &[Value::Integer(i)]))
-            .await
-            .unwrap();
+        let ret = guard(
+            "call",
+            client
+                .remote("db")
+                .unwrap()
+                .call("@x", &[Value::Integer(i)]),
+        )
+        .await
+        .unwrap();
         assert!(values_content_eq(&ret, &[Value::Integer(i)]));
     }
     // A small push takes no session; a multi-part one takes the next.
-    guard("send", client.send("db", "@x", &[])).await.unwrap();
+    guard("send", client.remote("db").unwrap().send("@x", &[]))
+        .await
+        .unwrap();
     guard(
         "send",
-        client.send("db", "@x", &[value_packing_to(MULTI_PART)]),
+        client
+            .remote("db")
+            .unwrap()
+            .send("@x", &[value_packing_to(MULTI_PART)]),
     )
     .await
     .unwrap();
-    guard("call", client.call("db", "@x", &[])).await.unwrap();
+    guard("call", client.remote("db").unwrap().call("@x", &[]))
+        .await
+        .unwrap();
     // (The peer lists messages as they complete: the parts of the multi-part push (3) may
     // finish after the call (4) that followed it.)
     let mut seen = guard("the peer sees all 7", async {
@@ -537,7 +623,11 @@ async fn a_garbage_stream_closes_the_connection_and_others_go_on() {
     assert!(rest.is_empty());
     // The first node still serves.
     let client = client_for(addr);
-    assert!(guard("call", client.call("db", "@echo", &[])).await.is_ok());
+    assert!(
+        guard("call", client.remote("db").unwrap().call("@echo", &[]))
+            .await
+            .is_ok()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -640,12 +730,19 @@ async fn a_response_cut_off_mid_multi_part_fails_the_call_and_the_next_gets_its_
     let client = Node::new();
     client.set_node("db", at(addr));
     let first = value_packing_to(MULTI_PART * 2 + 10);
-    let r = guard("cut-off call", client.call("db", "@x", &[first])).await;
+    let r = guard(
+        "cut-off call",
+        client.remote("db").unwrap().call("@x", &[first]),
+    )
+    .await;
     assert!(is_lost(&r), "{r:?}");
     let second = value_packing_to(MULTI_PART * 2 + 20);
     let ret = guard(
         "call on the new connection",
-        client.call("db", "@x", std::slice::from_ref(&second)),
+        client
+            .remote("db")
+            .unwrap()
+            .call("@x", std::slice::from_ref(&second)),
     )
     .await
     .unwrap();
@@ -678,7 +775,7 @@ async fn a_node_restarted_under_load_gives_errors_or_right_answers_never_a_hang(
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                 i += 1;
                 let args = [Value::from(c), Value::from(i)];
-                match client.call("db", "@echo", &args).await {
+                match client.remote("db").unwrap().call("@echo", &args).await {
                     Ok(ret) => {
                         assert!(
                             values_content_eq(&ret, &args),
@@ -725,7 +822,12 @@ async fn a_node_restarted_under_load_gives_errors_or_right_answers_never_a_hang(
     // After the last restart, calls go through again.
     let ret = guard("call after the restarts", async {
         loop {
-            match client.call("db", "@echo", &[7.into()]).await {
+            match client
+                .remote("db")
+                .unwrap()
+                .call("@echo", &[7.into()])
+                .await
+            {
                 Ok(r) => return r,
                 Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
             }
