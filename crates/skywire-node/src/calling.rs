@@ -30,9 +30,9 @@ use crate::trace::{Role, TraceHook, TracedMessage};
 
 type Reply = Result<Response, CallError>;
 
-/// The error that closed a connection, kept as the source of
+/// The I/O error that closed a connection, kept as the source of
 /// [`CallError::ConnectionLost`].
-type Cause = Arc<dyn std::error::Error + Send + Sync>;
+type Cause = Arc<std::io::Error>;
 
 struct Calls {
     sessions: SessionAllocator,
@@ -472,10 +472,7 @@ impl CallingConn {
             }
             End::Undecodable(e) => {
                 tracing::warn!(node = %self.node, peer = %self.peer, "undecodable response stream: {e}");
-                self.fail(
-                    &format!("undecodable response stream: {e}"),
-                    Some(Arc::new(e)),
-                );
+                self.fail(&format!("undecodable response stream: {e}"), None);
             }
         }
     }

@@ -44,7 +44,8 @@ pub enum CallError {
         /// The address tried.
         addr: String,
         /// What the operating system said (kind [`TimedOut`](std::io::ErrorKind::TimedOut)
-        /// when the connect timeout passed).
+        /// when the connect timeout passed); shared by the callers that waited for the
+        /// same attempt ([`source`](std::error::Error::source) gives the `Arc`).
         source: Arc<std::io::Error>,
     },
     /// The connection the call was sent on closed before the response came.
@@ -54,10 +55,10 @@ pub enum CallError {
         node: String,
         /// Why the connection closed.
         reason: String,
-        /// The error that closed it, when one did (a failed read or write, an undecodable
-        /// response stream).
+        /// The I/O error that closed it, when a read or a write failed
+        /// ([`source`](std::error::Error::source) gives the `Arc`).
         #[source]
-        source: Option<Arc<dyn std::error::Error + Send + Sync>>,
+        source: Option<Arc<std::io::Error>>,
     },
     /// The call's deadline passed before the response came.
     #[error("node {node}: no response within {after:?}")]

@@ -30,7 +30,7 @@ use crate::node::Shared;
 use crate::outbox::{wire_estimate, Charge, Closed, Frames, Outbox};
 use crate::read_loop::{self, End, Reading, Stopped};
 use crate::registry::Resolved;
-use crate::service::{ServiceFuture, ServiceRequest, ServiceResult};
+use crate::service::{undecodable_arguments, ServiceFuture, ServiceRequest, ServiceResult};
 use crate::trace::{Role, TraceHook, TracedMessage};
 
 /// skynet's answer to a query for a name nobody registered.
@@ -272,8 +272,8 @@ impl ServingConn {
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .resolve(&req.target);
-        let (address, service) = match resolved {
-            Resolved::Service(a, s) => (a, s),
+        let (address, service, reads_args) = match resolved {
+            Resolved::Service(a, s, r) => (a, s, r),
             Resolved::Query => {
                 if req.push {
                     tracing::warn!(peer = %self.peer, "push to the name-query address 0 ignored");
@@ -285,12 +285,11 @@ impl ServingConn {
             Resolved::UnknownClusterName => return self.reject(&req, INVALID_NAME).await,
             Resolved::InvalidAddress => return self.reject(&req, INVALID_ADDRESS).await,
         };
-        let args = match skywire_seri::unpack(&req.payload) {
-            Ok(a) => a,
-            Err(e) => {
-                let text = format!("undecodable arguments: {e}");
-                return self.reject(&req, &text).await;
-            }
+        // A service that reads the payload itself (a typed one) gets no value tree.
+        let args = match reads_args.then(|| skywire_seri::unpack(&req.payload)) {
+            None => Vec::new(),
+            Some(Ok(a)) => a,
+            Some(Err(e)) => return self.reject(&req, &undecodable_arguments(&e)).await,
         };
         let Request {
             target,

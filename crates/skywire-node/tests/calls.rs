@@ -382,6 +382,23 @@ async fn proxies_and_typed_services() {
     .await
     .unwrap_err();
     assert!(remote_text(&e).contains("expected"), "{e}");
+
+    // A typed service reads the payload itself, and one that does not unpack gets the
+    // same answer as from an untyped service (a string header announcing 5 bytes, with 1).
+    let bad = bytes::Bytes::from_static(b"\x2c\x61");
+    let db = client.remote("db").unwrap();
+    let opts = CallOptions::new();
+    let typed_err = guard("typed", db.call_raw("@add", bad.clone(), &opts))
+        .await
+        .unwrap_err();
+    let untyped_err = guard("untyped", db.call_raw("@echo", bad, &opts))
+        .await
+        .unwrap_err();
+    assert!(
+        remote_text(&untyped_err).starts_with("undecodable arguments: "),
+        "{untyped_err}"
+    );
+    assert_eq!(remote_text(&typed_err), remote_text(&untyped_err));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

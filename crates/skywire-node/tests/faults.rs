@@ -182,6 +182,13 @@ async fn a_server_killed_mid_call_fails_the_call_and_the_next_call_reconnects() 
     .await
     .unwrap_err();
     assert!(matches!(e, CallError::Connect { .. }), "{e:?}");
+    // What the operating system said is kept as the error's source.
+    let source = std::error::Error::source(&e).expect("a source");
+    let io = source
+        .downcast_ref::<Arc<std::io::Error>>()
+        .unwrap_or_else(|| panic!("not an io::Error: {source:?}"));
+    assert_eq!(io.kind(), std::io::ErrorKind::ConnectionRefused, "{io}");
+    assert!(e.to_string().ends_with(&io.to_string()), "{e}");
     let mut many = tokio::task::JoinSet::new();
     for _ in 0..20 {
         let c = client.clone();
