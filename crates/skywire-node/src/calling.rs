@@ -24,7 +24,7 @@ use tokio::sync::{oneshot, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 use crate::error::CallError;
-use crate::outbox::{wire_estimate, Frames, Outbox};
+use crate::outbox::{wire_estimate, Charge, Frames, Outbox};
 use crate::read_loop::{self, End, Reading, Stopped};
 use crate::trace::{Role, TraceHook, TracedMessage};
 
@@ -301,25 +301,14 @@ impl CallingConn {
             .acquire()
             .await
             .map_err(|_| self.closed_error())?;
-        let charge = self
-            .outbox
-            .reserve(wire_estimate(payload.len()))
-            .await
-            .map_err(|_| self.closed_error())?;
+        let charge = self.reserve(&payload).await?;
         let (tx, rx) = oneshot::channel();
         // What this call's answer confirms: pushes up to this sequence number (and to its
         // `@name`), when some were unconfirmed as it went out.
         let mut confirms = None;
         let session = {
-            let mut calls = self.lock();
-            if let Some(e) = &calls.closed {
-                let e = e.clone();
-                drop(calls);
-                self.outbox.release(charge);
-                return Err(e);
-            }
+            let (mut calls, charge) = self.lock_open(charge)?;
             let session = calls.sessions.allocate();
-            let lead = 1 + usize::from(trace.is_some());
             if calls.unconfirmed.any() {
                 confirms = Some((calls.unconfirmed.pushes, confirms_name(&target, &payload)));
             }
@@ -330,24 +319,9 @@ impl CallingConn {
                 trace,
                 payload,
             };
-            let frames = match request.frames() {
-                Ok(f) => f,
-                Err(e) => {
-                    drop(calls);
-                    self.outbox.release(charge);
-                    return Err(e.into());
-                }
-            };
-            if let Some(hook) = &self.trace {
-                hook.emit(Role::Calling, self.peer, TracedMessage::Request(&request));
-            }
-            if self
-                .outbox
-                .push(charge, Frames::Request(frames), lead)
-                .is_err()
-            {
+            if let Err(e) = self.queue(&request, charge) {
                 drop(calls);
-                return Err(self.closed_error());
+                return Err(e.unwrap_or_else(|| self.closed_error()));
             }
             calls.pending.insert(session.get(), tx);
             session
@@ -372,46 +346,66 @@ impl CallingConn {
         payload: Bytes,
         trace: Option<Bytes>,
     ) -> Result<(), CallError> {
-        let charge = self
-            .outbox
-            .reserve(wire_estimate(payload.len()))
-            .await
-            .map_err(|_| self.closed_error())?;
-        let mut calls = self.lock();
-        if let Some(e) = &calls.closed {
-            let e = e.clone();
-            drop(calls);
-            self.outbox.release(charge);
-            return Err(e);
-        }
-        let session = calls.sessions.allocate_push(payload.len());
-        let lead = 1 + usize::from(trace.is_some());
+        let charge = self.reserve(&payload).await?;
+        let (mut calls, charge) = self.lock_open(charge)?;
         let request = Request {
             target,
-            session,
+            session: calls.sessions.allocate_push(payload.len()),
             push: true,
             trace,
             payload,
         };
+        let queued = self.queue(&request, charge);
+        if queued.is_ok() {
+            calls
+                .unconfirmed
+                .pushed(&request.target, request.is_multi_part());
+        }
+        drop(calls);
+        queued.map_err(|e| e.unwrap_or_else(|| self.closed_error()))
+    }
+
+    /// Room in the outbox for a request with this payload (waiting for it).
+    async fn reserve(&self, payload: &Bytes) -> Result<Charge, CallError> {
+        self.outbox
+            .reserve(wire_estimate(payload.len()))
+            .await
+            .map_err(|_| self.closed_error())
+    }
+
+    /// The calls lock, while the connection is open; once it is closed, its error (and
+    /// `charge` is given back).
+    fn lock_open(&self, charge: Charge) -> Result<(MutexGuard<'_, Calls>, Charge), CallError> {
+        let calls = self.lock();
+        match &calls.closed {
+            None => Ok((calls, charge)),
+            Some(e) => {
+                let e = e.clone();
+                drop(calls);
+                self.outbox.release(charge);
+                Err(e)
+            }
+        }
+    }
+
+    /// Frames `request`, traces it and queues it on the outbox with `charge`, under the
+    /// calls lock (so that sessions go out in the order they were allocated). Fails with
+    /// the packet error (`charge` given back), or `None` when the outbox is closed.
+    fn queue(&self, request: &Request, charge: Charge) -> Result<(), Option<CallError>> {
         let frames = match request.frames() {
             Ok(f) => f,
             Err(e) => {
-                drop(calls);
                 self.outbox.release(charge);
-                return Err(e.into());
+                return Err(Some(e.into()));
             }
         };
         if let Some(hook) = &self.trace {
-            hook.emit(Role::Calling, self.peer, TracedMessage::Request(&request));
+            hook.emit(Role::Calling, self.peer, TracedMessage::Request(request));
         }
-        let target = request.target.clone();
-        let multi_part = request.is_multi_part();
-        let queued = self.outbox.push(charge, Frames::Request(frames), lead);
-        if queued.is_ok() {
-            calls.unconfirmed.pushed(&target, multi_part);
-        }
-        drop(calls);
-        queued.map_err(|_| self.closed_error())
+        let lead = 1 + usize::from(request.trace.is_some());
+        self.outbox
+            .push(charge, Frames::Request(frames), lead)
+            .map_err(|_| None)
     }
 
     /// True when some push sent on this connection is not confirmed yet.

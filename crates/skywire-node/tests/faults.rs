@@ -359,24 +359,36 @@ async fn unknown_nodes_fail_at_once_or_are_waited_for() {
     ));
 }
 
+/// `n` calls to `@gated` on `db`, call `i` with the argument `i`.
+fn spawn_gated_calls(
+    client: &Node,
+    n: i64,
+) -> tokio::task::JoinSet<(i64, Result<Vec<Value>, CallError>)> {
+    let db = client.remote("db").unwrap();
+    let mut calls = tokio::task::JoinSet::new();
+    for i in 0..n {
+        let db = db.clone();
+        calls.spawn(async move { (i, db.call("@gated", &[Value::Integer(i)]).await) });
+    }
+    calls
+}
+
+/// Waits for every call of [`spawn_gated_calls`]: each returns its own argument.
+async fn each_gets_its_argument_back(
+    mut calls: tokio::task::JoinSet<(i64, Result<Vec<Value>, CallError>)>,
+) {
+    while let Some(r) = guard("gated calls", calls.join_next()).await {
+        let (i, ret) = r.unwrap();
+        assert!(values_content_eq(&ret.unwrap(), &[Value::Integer(i)]));
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_flight_requests_are_bounded_by_backpressure() {
     let server = Node::builder().max_in_flight_requests(4).build();
     let (_server, listener, s) = serving_node_with(server).await;
     let client = client_for(listener.local_addr());
-    let mut calls = tokio::task::JoinSet::new();
-    for i in 0..40 {
-        let c = client.clone();
-        calls.spawn(async move {
-            (
-                i,
-                c.remote("db")
-                    .unwrap()
-                    .call("@gated", &[Value::Integer(i)])
-                    .await,
-            )
-        });
-    }
+    let calls = spawn_gated_calls(&client, 40);
     s.gate.wait_running(4).await;
     // While the 4 wait, the node reads no further: nothing else runs, and a service that
     // answers at once is not reached either (its request is behind in the socket).
@@ -387,10 +399,7 @@ async fn in_flight_requests_are_bounded_by_backpressure() {
     tokio::task::yield_now().await;
     assert_eq!(s.gate.max_running(), 4);
     s.gate.open_all();
-    while let Some(r) = guard("gated calls", calls.join_next()).await {
-        let (i, ret) = r.unwrap();
-        assert!(values_content_eq(&ret.unwrap(), &[Value::Integer(i)]));
-    }
+    each_gets_its_argument_back(calls).await;
     assert!(guard("echo", echo).await.unwrap().is_ok());
     assert_eq!(
         s.gate.max_running(),
@@ -404,25 +413,10 @@ async fn in_flight_calls_are_bounded_callers_wait() {
     let (_server, listener, s) = serving_node().await;
     let client = Node::builder().max_in_flight_calls(3).build();
     client.set_node("db", at(listener.local_addr()));
-    let mut calls = tokio::task::JoinSet::new();
-    for i in 0..30 {
-        let c = client.clone();
-        calls.spawn(async move {
-            (
-                i,
-                c.remote("db")
-                    .unwrap()
-                    .call("@gated", &[Value::Integer(i)])
-                    .await,
-            )
-        });
-    }
+    let calls = spawn_gated_calls(&client, 30);
     s.gate.wait_running(3).await;
     s.gate.open_all();
-    while let Some(r) = guard("gated calls", calls.join_next()).await {
-        let (i, ret) = r.unwrap();
-        assert!(values_content_eq(&ret.unwrap(), &[Value::Integer(i)]));
-    }
+    each_gets_its_argument_back(calls).await;
     assert_eq!(
         s.gate.max_running(),
         3,
@@ -526,6 +520,12 @@ async fn write_request(sock: &mut TcpStream, req: &Request) {
     }
 }
 
+/// Writes a call to `target` (a name) with this session and payload.
+async fn write_call(sock: &mut TcpStream, target: &'static str, session: u32, payload: Bytes) {
+    let target = Target::name(target).unwrap();
+    write_request(sock, &Request::call(target, Session::new(session), payload)).await;
+}
+
 /// Reads responses until `n` have come (or the peer closes); returns them in wire order.
 async fn read_responses(sock: &mut TcpStream, n: usize, limits: Limits) -> Vec<Response> {
     let mut dec = ResponseDecoder::new(limits);
@@ -573,15 +573,7 @@ async fn a_peer_leaving_mid_multi_part_leaves_nothing_behind() {
     // A new connection with the same session starts clean.
     let mut sock = raw_client(addr).await;
     let payload = skywire_seri::pack(&["whole".into()]).unwrap();
-    write_request(
-        &mut sock,
-        &Request::call(
-            Target::name("@echo").unwrap(),
-            Session::new(9),
-            payload.clone(),
-        ),
-    )
-    .await;
+    write_call(&mut sock, "@echo", 9, payload.clone()).await;
     let got = guard("response", read_responses(&mut sock, 1, Limits::DEFAULT)).await;
     assert_eq!(got, [Response::ok(Session::new(9), payload)]);
     assert_eq!(
@@ -645,21 +637,9 @@ async fn a_large_response_does_not_hold_back_a_small_one() {
     let (_server, listener, _s) = serving_node().await;
     let mut sock = raw_client(listener.local_addr()).await;
     let big = skywire_seri::pack(&[Value::Integer(BIG as i64)]).unwrap();
-    write_request(
-        &mut sock,
-        &Request::call(Target::name("@big").unwrap(), Session::new(1), big),
-    )
-    .await;
+    write_call(&mut sock, "@big", 1, big).await;
     let small = skywire_seri::pack(&["small".into()]).unwrap();
-    write_request(
-        &mut sock,
-        &Request::call(
-            Target::name("@echo").unwrap(),
-            Session::new(2),
-            small.clone(),
-        ),
-    )
-    .await;
+    write_call(&mut sock, "@echo", 2, small.clone()).await;
     let limits = Limits::DEFAULT.with_max_message_size(BIG);
     let got = guard("responses", read_responses(&mut sock, 2, limits)).await;
     let order: Vec<(u32, usize)> = got
@@ -679,11 +659,7 @@ async fn a_half_closed_peer_still_gets_its_responses() {
     let (_server, listener, s) = serving_node().await;
     let mut sock = raw_client(listener.local_addr()).await;
     let p = skywire_seri::pack(&["late".into()]).unwrap();
-    write_request(
-        &mut sock,
-        &Request::call(Target::name("@gated").unwrap(), Session::new(5), p.clone()),
-    )
-    .await;
+    write_call(&mut sock, "@gated", 5, p.clone()).await;
     s.gate.wait_running(1).await;
     sock.shutdown().await.unwrap();
     s.gate.open_all();
