@@ -1,5 +1,6 @@
 //! Errors of the node: what a call can fail with, what registering a service can fail with.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -36,14 +37,16 @@ pub enum CallError {
         node: String,
     },
     /// Opening the connection to the node failed.
-    #[error("node {node}: cannot connect to {addr}: {reason}")]
+    #[error("node {node}: cannot connect to {addr}: {source}")]
     Connect {
         /// The node.
         node: String,
         /// The address tried.
         addr: String,
-        /// What the operating system said.
-        reason: String,
+        /// What the operating system said (kind [`TimedOut`](std::io::ErrorKind::TimedOut)
+        /// when the connect timeout passed); shared by the callers that waited for the
+        /// same attempt ([`source`](std::error::Error::source) gives the `Arc`).
+        source: Arc<std::io::Error>,
     },
     /// The connection the call was sent on closed before the response came.
     #[error("node {node}: connection lost: {reason}")]
@@ -52,6 +55,10 @@ pub enum CallError {
         node: String,
         /// Why the connection closed.
         reason: String,
+        /// The I/O error that closed it, when a read or a write failed
+        /// ([`source`](std::error::Error::source) gives the `Arc`).
+        #[source]
+        source: Option<Arc<std::io::Error>>,
     },
     /// The call's deadline passed before the response came.
     #[error("node {node}: no response within {after:?}")]
@@ -86,7 +93,7 @@ pub enum CallError {
     },
     /// Converting arguments or results to or from Rust types failed (the typed helpers).
     #[error("argument conversion: {0}")]
-    Serde(String),
+    Serde(#[from] skywire_seri::SerdeError),
     /// The node was shut down.
     #[error("the node is shut down")]
     Shutdown,

@@ -24,8 +24,8 @@
 //!
 //! // Calling skynet: the node table is skynet's clustername file.
 //! node.load_cluster_file("clustername")?;
-//! let ret = node.call("db", "@echo", &["ping".into(), 42.into()]).await?;
-//! let addr = node.query("db", "echo").await?;
+//! let ret = node.remote("db")?.call("@echo", &["ping".into(), 42.into()]).await?;
+//! let addr = node.remote("db")?.query("echo").await?;
 //! node.set_node("db", NodeAddress::Down); // calls to db now fail at once
 //! # Ok(()) }
 //! ```
@@ -56,26 +56,27 @@ mod budget;
 mod builder;
 pub mod busy_poll;
 mod call_options;
-mod cluster;
-pub mod clustername;
-mod conn;
+mod calling;
+mod cluster_config;
 mod error;
 mod listener;
 pub mod lua_literal;
 mod node;
+mod node_table;
 mod outbox;
 mod pack;
 mod proxy;
 mod read_buf;
+mod read_loop;
 mod registry;
 mod remote;
-mod serve;
 mod service;
+mod serving;
 mod trace;
 
 pub use builder::NodeBuilder;
 pub use call_options::{CallOptions, IntoTarget};
-pub use clustername::{
+pub use cluster_config::{
     ClusterConfig, ClusterFileError, ClusterFileErrorKind, InvalidAddress, NodeAddress,
 };
 pub use error::{CallError, RegisterError};

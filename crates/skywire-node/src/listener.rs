@@ -9,7 +9,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::node::Shared;
-use crate::serve::serve;
+use crate::serving::serve;
 
 /// A node's listening socket (what skynet's `cluster.open` opens). Serving stops when it
 /// is shut down or dropped, or when the node shuts down.

@@ -4,23 +4,18 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
-use std::time::Instant;
 
-use serde::de::DeserializeOwned;
-use serde::Serialize;
-use skywire_seri::Value;
 use tokio::net::{TcpListener, ToSocketAddrs};
 use tokio_util::sync::CancellationToken;
 
 use crate::admission::Admission;
 use crate::budget::MemoryBudget;
 use crate::builder::{Config, NodeBuilder};
-use crate::call_options::{CallOptions, IntoTarget};
-use crate::cluster::NodeTable;
-use crate::clustername::{ClusterConfig, ClusterFileError, NodeAddress};
-use crate::conn::ConnSettings;
+use crate::calling::CallingSettings;
+use crate::cluster_config::{ClusterConfig, ClusterFileError, NodeAddress};
 use crate::error::{CallError, RegisterError};
 use crate::listener::Listener;
+use crate::node_table::NodeTable;
 use crate::proxy::{InvalidProxyName, Proxy};
 use crate::registry::{Registry, ServiceInfo};
 use crate::remote::{Remote, RemoteSettings};
@@ -54,7 +49,7 @@ pub(crate) struct Shared {
 /// let listener = node.listen("0.0.0.0:2528").await?;
 ///
 /// node.set_node("db", NodeAddress::at("127.0.0.1:2529")?);
-/// let ret = node.call("db", "@echo", &["ping".into()]).await?;
+/// let ret = node.remote("db")?.call("@echo", &["ping".into()]).await?;
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]
@@ -91,7 +86,7 @@ impl Node {
         let shutdown = CancellationToken::new();
         let down = Arc::new(AtomicBool::new(false));
         let remote = RemoteSettings {
-            conn: ConnSettings {
+            conn: CallingSettings {
                 limits: config.limits,
                 max_in_flight_calls: config.max_in_flight_calls,
                 max_buffered_bytes: config.max_buffered_bytes,
@@ -104,8 +99,10 @@ impl Node {
             first_session: config.first_session,
             shutdown: down.clone(),
             backoff: config.reconnect_backoff,
+            wait_for_nodes: config.wait_for_nodes,
+            nowaiting: Arc::new(AtomicBool::new(false)),
         };
-        let table = NodeTable::new(remote, config.wait_for_nodes);
+        let table = NodeTable::new(remote);
         let budget = MemoryBudget::new(config.memory_budget);
         let admission = Admission::new(config.allow.clone(), config.max_connections);
         Node {
@@ -212,13 +209,28 @@ impl Node {
 
     // ---- calling ----
 
-    /// The handle for a node in the table. Fails at once for a node that is not there
-    /// (waiting, if enabled, happens in [`call`](Self::call) and friends).
+    /// The handle for a node in the table: everything a node calls goes through one
+    /// ([`Remote::call`] is `cluster.call`, [`Remote::send`] `cluster.send`,
+    /// [`Remote::query`] `cluster.query`).
+    ///
+    /// For a node that is not in the table it fails at once with
+    /// [`CallError::UnknownNode`], unless the node waits for unknown nodes
+    /// ([`NodeBuilder::wait_for_unknown_nodes`]) and the table does not say
+    /// `__nowaiting`: then the handle's calls wait for the node to be added (each within
+    /// its deadline). After [`shutdown`](Self::shutdown) it fails with
+    /// [`CallError::Shutdown`].
+    ///
+    /// ```no_run
+    /// # async fn f(node: skywire_node::Node) -> Result<(), skywire_node::CallError> {
+    /// let ret = node.remote("db")?.call("@echo", &["ping".into()]).await?;
+    /// let addr = node.remote("db")?.query("echo").await?;
+    /// # Ok(()) }
+    /// ```
     pub fn remote(&self, node: &str) -> Result<Remote, CallError> {
-        self.shared
-            .table
-            .get(node)
-            .ok_or_else(|| CallError::UnknownNode { node: node.into() })
+        if self.is_shut_down() {
+            return Err(CallError::Shutdown);
+        }
+        self.shared.table.remote(node)
     }
 
     /// The handle for a node at `host:port`, outside the node table (what
@@ -231,97 +243,7 @@ impl Node {
     /// `cluster.proxy`).
     pub fn proxy(&self, full_name: &str) -> Result<Proxy, InvalidProxyName> {
         let (node, target) = Proxy::split(full_name)?;
-        Ok(Proxy::new(self.clone(), node, target))
-    }
-
-    /// Calls `target` on node `node` (`cluster.call`).
-    ///
-    /// `target` is `"@name"`, `".name"` or a `u32` address. Fails with the remote error
-    /// text, [`CallError::UnknownNode`], [`CallError::NodeDown`],
-    /// [`CallError::ConnectionLost`], [`CallError::Timeout`], ...
-    pub async fn call(
-        &self,
-        node: &str,
-        target: impl IntoTarget,
-        args: &[Value],
-    ) -> Result<Vec<Value>, CallError> {
-        self.call_with(node, target, args, &CallOptions::new())
-            .await
-    }
-
-    /// [`call`](Self::call) with a deadline and/or a trace tag.
-    pub async fn call_with(
-        &self,
-        node: &str,
-        target: impl IntoTarget,
-        args: &[Value],
-        opts: &CallOptions,
-    ) -> Result<Vec<Value>, CallError> {
-        let (remote, opts) = self.resolve(node, opts).await?;
-        remote.call_with(target, args, &opts).await
-    }
-
-    /// Calls with Rust types (see [`Remote::call_typed`]).
-    pub async fn call_typed<A: Serialize + ?Sized, R: DeserializeOwned>(
-        &self,
-        node: &str,
-        target: impl IntoTarget,
-        args: &A,
-    ) -> Result<R, CallError> {
-        let (remote, _) = self.resolve(node, &CallOptions::new()).await?;
-        remote.call_typed(target, args).await
-    }
-
-    /// Pushes to `target` on node `node` (`cluster.send`): no response.
-    pub async fn send(
-        &self,
-        node: &str,
-        target: impl IntoTarget,
-        args: &[Value],
-    ) -> Result<(), CallError> {
-        self.send_with(node, target, args, &CallOptions::new())
-            .await
-    }
-
-    /// [`send`](Self::send) with a deadline and/or a trace tag.
-    pub async fn send_with(
-        &self,
-        node: &str,
-        target: impl IntoTarget,
-        args: &[Value],
-        opts: &CallOptions,
-    ) -> Result<(), CallError> {
-        let (remote, opts) = self.resolve(node, opts).await?;
-        remote.send_with(target, args, &opts).await
-    }
-
-    /// Asks node `node` for the address of its cluster name `name` (`cluster.query`).
-    pub async fn query(&self, node: &str, name: &str) -> Result<u32, CallError> {
-        let (remote, opts) = self.resolve(node, &CallOptions::new()).await?;
-        remote.query_with(name, &opts).await
-    }
-
-    /// The remote for `node` (waiting for it if so configured) and the options for what is
-    /// left of the deadline.
-    async fn resolve(
-        &self,
-        node: &str,
-        opts: &CallOptions,
-    ) -> Result<(Remote, CallOptions), CallError> {
-        if self.shared.down.load(Ordering::Acquire) {
-            return Err(CallError::Shutdown);
-        }
-        if let Some(r) = self.shared.table.get(node) {
-            return Ok((r, opts.clone()));
-        }
-        let timeout = opts.effective_timeout(self.shared.config.call_timeout);
-        let start = Instant::now();
-        let remote = self.shared.table.resolve(node, timeout).await?;
-        let mut opts = opts.clone();
-        if let Some(t) = timeout {
-            opts = opts.timeout(t.saturating_sub(start.elapsed()));
-        }
-        Ok((remote, opts))
+        Ok(Proxy::new(self.shared.table.entry(&node), target))
     }
 
     // ---- lifetime ----

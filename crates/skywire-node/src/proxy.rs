@@ -5,14 +5,14 @@ use skywire_seri::Value;
 
 use crate::call_options::CallOptions;
 use crate::error::CallError;
-use crate::node::Node;
+use crate::remote::Remote;
 
-/// One service on one remote node. The node is looked up in the node table at each call,
-/// so a reload that moves it is followed.
+/// One service on one remote node: its [`Remote`] and the target on it. The remote follows
+/// the node table (a reload that moves the node moves it; a node not in the table fails
+/// its calls with [`CallError::UnknownNode`] until it is added).
 #[derive(Clone, Debug)]
 pub struct Proxy {
-    node: Node,
-    node_name: String,
+    remote: Remote,
     target: Target,
 }
 
@@ -22,12 +22,8 @@ pub struct Proxy {
 pub struct InvalidProxyName(pub String);
 
 impl Proxy {
-    pub(crate) fn new(node: Node, node_name: String, target: Target) -> Proxy {
-        Proxy {
-            node,
-            node_name,
-            target,
-        }
+    pub(crate) fn new(remote: Remote, target: Target) -> Proxy {
+        Proxy { remote, target }
     }
 
     /// Splits `"db@echo"` into node `db` and target `@echo` (and `"db.echo"` into `db` and
@@ -46,7 +42,12 @@ impl Proxy {
 
     /// The remote node's name.
     pub fn node_name(&self) -> &str {
-        &self.node_name
+        self.remote.name()
+    }
+
+    /// The remote node (to call other services on it).
+    pub fn remote(&self) -> &Remote {
+        &self.remote
     }
 
     /// The service on it.
@@ -65,16 +66,12 @@ impl Proxy {
         args: &[Value],
         opts: &CallOptions,
     ) -> Result<Vec<Value>, CallError> {
-        self.node
-            .call_with(&self.node_name, &self.target, args, opts)
-            .await
+        self.remote.call_with(&self.target, args, opts).await
     }
 
     /// Pushes to the service.
     pub async fn send(&self, args: &[Value]) -> Result<(), CallError> {
-        self.node
-            .send_with(&self.node_name, &self.target, args, &CallOptions::new())
-            .await
+        self.remote.send(&self.target, args).await
     }
 }
 

@@ -23,8 +23,9 @@ pub struct ServiceInfo {
 
 /// Where a target leads.
 pub(crate) enum Resolved {
-    /// A registered service.
-    Service(u32, Arc<dyn Service>),
+    /// A registered service: its address, itself, and whether it reads the unpacked
+    /// arguments ([`Service::reads_args`]).
+    Service(u32, Arc<dyn Service>, bool),
     /// Address 0: a name query.
     Query,
     /// An `@name` that is not registered (skynet answers `Invalid name`).
@@ -36,6 +37,8 @@ pub(crate) enum Resolved {
 struct Entry {
     name: String,
     service: Arc<dyn Service>,
+    /// [`Service::reads_args`], asked once.
+    reads_args: bool,
 }
 
 /// Names and addresses of the services of one node.
@@ -74,6 +77,7 @@ impl Registry {
             address,
             Entry {
                 name: name.to_owned(),
+                reads_args: service.reads_args(),
                 service,
             },
         );
@@ -122,7 +126,7 @@ impl Registry {
             },
         };
         match address.and_then(|a| self.by_addr.get(&a).map(|e| (a, e))) {
-            Some((a, e)) => Resolved::Service(a, e.service.clone()),
+            Some((a, e)) => Resolved::Service(a, e.service.clone(), e.reads_args),
             None => Resolved::InvalidAddress,
         }
     }
@@ -159,7 +163,7 @@ mod tests {
 
     fn resolved_addr(r: &Registry, t: Target) -> Option<u32> {
         match r.resolve(&t) {
-            Resolved::Service(a, _) => Some(a),
+            Resolved::Service(a, _, _) => Some(a),
             _ => None,
         }
     }

@@ -13,7 +13,7 @@ use skywire_seri::Value;
 use tokio::net::TcpStream;
 
 use crate::call_options::{CallOptions, IntoTarget};
-use crate::conn::{Conn, ConnSettings};
+use crate::calling::{CallingConn, CallingSettings};
 use crate::error::CallError;
 
 /// Where a remote node is, as far as the node table says.
@@ -23,13 +23,14 @@ pub(crate) enum Place {
     At(String),
     /// Marked down.
     Down,
-    /// Taken out of the node table.
-    Removed,
+    /// Not in the node table: never added (a handle taken before, or to wait for it), or
+    /// taken out.
+    Absent,
 }
 
 struct State {
     place: Place,
-    conn: Option<Arc<Conn>>,
+    conn: Option<Arc<CallingConn>>,
     next_session: Session,
     generation: u64,
     /// The last failed connection attempt: callers that waited for it share its outcome
@@ -43,11 +44,15 @@ struct State {
 
 pub(crate) struct RemoteInner {
     name: String,
-    settings: ConnSettings,
+    settings: CallingSettings,
     call_timeout: Option<Duration>,
     connect_timeout: Duration,
     backoff: (Duration, Duration),
     shutdown: Arc<AtomicBool>,
+    wait_for_nodes: bool,
+    nowaiting: Arc<AtomicBool>,
+    /// Notified when the place changes (or waiting may have been turned off).
+    placed: tokio::sync::Notify,
     state: Mutex<State>,
     connecting: tokio::sync::Mutex<()>,
 }
@@ -83,7 +88,7 @@ fn backoff((first, max): (Duration, Duration), failures: u32) -> Duration {
 /// Closes `conn` once its pushes are confirmed (see [`Remote::confirm`]), in the
 /// background where a runtime is at hand; a failed confirmation is logged. Without
 /// pushes to confirm, or outside a runtime, it closes at once.
-fn close_confirmed(conn: Arc<Conn>, node: &str, drain: Duration, reason: &'static str) {
+fn close_confirmed(conn: Arc<CallingConn>, node: &str, drain: Duration, reason: &'static str) {
     let handle = match tokio::runtime::Handle::try_current() {
         Ok(h) if conn.has_unconfirmed() => h,
         Ok(_) => return conn.close(reason),
@@ -110,7 +115,7 @@ fn close_confirmed(conn: Arc<Conn>, node: &str, drain: Duration, reason: &'stati
 
 /// Everything a [`Remote`] is made from.
 pub(crate) struct RemoteSettings {
-    pub(crate) conn: ConnSettings,
+    pub(crate) conn: CallingSettings,
     pub(crate) call_timeout: Option<Duration>,
     pub(crate) connect_timeout: Duration,
     pub(crate) first_session: Session,
@@ -118,6 +123,11 @@ pub(crate) struct RemoteSettings {
     pub(crate) shutdown: Arc<AtomicBool>,
     /// Reconnect backoff: the wait after the first failed attempt, and the longest.
     pub(crate) backoff: (Duration, Duration),
+    /// Whether a call to a node not in the table waits for it to be added
+    /// ([`NodeBuilder::wait_for_unknown_nodes`](crate::NodeBuilder::wait_for_unknown_nodes)).
+    pub(crate) wait_for_nodes: bool,
+    /// The table's `__nowaiting` (turns waiting off).
+    pub(crate) nowaiting: Arc<AtomicBool>,
 }
 
 /// A handle to one remote node: its calls share one connection, opened on first use and
@@ -149,6 +159,9 @@ impl Remote {
                 connect_timeout: s.connect_timeout,
                 backoff: s.backoff,
                 shutdown: s.shutdown.clone(),
+                wait_for_nodes: s.wait_for_nodes,
+                nowaiting: s.nowaiting.clone(),
+                placed: tokio::sync::Notify::new(),
                 state: Mutex::new(State {
                     place,
                     conn: None,
@@ -197,7 +210,8 @@ impl Remote {
     }
 
     /// Calls with Rust types: `args` is written as an argument list (a tuple gives one
-    /// argument per field) and the results are read into `R` the same way.
+    /// argument per field) and the results are read into `R` the same way, straight from
+    /// the response's bytes (`skywire_seri::from_slice`: no [`Value`] tree is built).
     ///
     /// ```no_run
     /// # async fn f(db: skywire_node::Remote) -> Result<(), skywire_node::CallError> {
@@ -209,9 +223,16 @@ impl Remote {
         target: impl IntoTarget,
         args: &A,
     ) -> Result<R, CallError> {
-        let args = skywire_seri::to_values(args).map_err(|e| CallError::Serde(e.to_string()))?;
-        let ret = self.call(target, &args).await?;
-        skywire_seri::from_values(&ret).map_err(|e| CallError::Serde(e.to_string()))
+        let payload = crate::pack::pack(&skywire_seri::to_values(args)?)?;
+        let reply = self.call_raw(target, payload, &CallOptions::new()).await?;
+        skywire_seri::from_slice(&reply).map_err(|e| match e {
+            // A payload that does not unpack is the same error as for an untyped call.
+            skywire_seri::SerdeError::Decode(source) => CallError::Decode {
+                node: self.inner.name.clone(),
+                source,
+            },
+            other => CallError::Serde(other),
+        })
     }
 
     /// Calls with an already packed payload; returns the packed results.
@@ -412,14 +433,26 @@ impl Remote {
             }
             old
         };
+        self.inner.placed.notify_waiters();
         if let Some(c) = old {
             let reason = match place {
                 Place::At(a) => format!("node moved to {a}"),
                 Place::Down => "node marked down".to_owned(),
-                Place::Removed => "node removed from the node table".to_owned(),
+                Place::Absent => "node removed from the node table".to_owned(),
             };
             c.close(&reason);
         }
+    }
+
+    /// Wakes the calls waiting for the node to be added, to check again whether they still
+    /// may (the table's `__nowaiting` may have changed).
+    pub(crate) fn wake(&self) {
+        self.inner.placed.notify_waiters();
+    }
+
+    /// Whether calls wait for the node while it is not in the table.
+    pub(crate) fn waits(&self) -> bool {
+        self.inner.wait_for_nodes && !self.inner.nowaiting.load(Ordering::Relaxed)
     }
 
     /// Closes the connection for good (node shutdown), once its pushes are confirmed.
@@ -436,17 +469,21 @@ impl Remote {
     }
 
     /// The live connection, opening one if needed.
-    async fn connection(&self) -> Result<Arc<Conn>, CallError> {
+    async fn connection(&self) -> Result<Arc<CallingConn>, CallError> {
         if let Some(c) = self.live()? {
             return Ok(c);
         }
         let waiting_since = Instant::now();
         let _one_at_a_time = self.inner.connecting.lock().await;
         loop {
+            // Registered before the place is read, so that a change after it wakes us.
+            let placed = self.inner.placed.notified();
+            tokio::pin!(placed);
+            placed.as_mut().enable();
             if let Some(c) = self.live()? {
                 return Ok(c);
             }
-            let (addr, generation, first_session) = {
+            let next = {
                 let st = self.inner.lock();
                 // Someone tried while we waited for our turn, for the same address: share
                 // the outcome.
@@ -462,25 +499,35 @@ impl Remote {
                     });
                 }
                 match &st.place {
-                    Place::At(a) => (a.clone(), st.generation, st.next_session),
+                    Place::At(a) => Some((a.clone(), st.generation, st.next_session)),
+                    // Not in the table, and waiting for it (live() said so).
+                    Place::Absent => None,
                     // live() has checked the other places.
-                    _ => return Err(self.place_error(&st.place)),
+                    Place::Down => return Err(self.place_error(&st.place)),
                 }
+            };
+            let Some((addr, generation, first_session)) = next else {
+                tracing::info!(node = %self.inner.name, "waiting for cluster node");
+                placed.await;
+                continue;
             };
             let connect = TcpStream::connect(addr.as_str());
             let stream = match tokio::time::timeout(self.inner.connect_timeout, connect).await {
                 Ok(Ok(s)) => s,
-                Ok(Err(e)) => return Err(self.connect_failed(generation, &addr, e.to_string())),
+                Ok(Err(e)) => return Err(self.connect_failed(generation, &addr, e)),
                 Err(_) => {
                     let after = self.inner.connect_timeout;
-                    let reason = format!("timed out after {after:?}");
-                    return Err(self.connect_failed(generation, &addr, reason));
+                    let e = std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        format!("timed out after {after:?}"),
+                    );
+                    return Err(self.connect_failed(generation, &addr, e));
                 }
             };
             if let Err(e) = stream.set_nodelay(true) {
                 tracing::debug!(node = %self.inner.name, "set_nodelay: {e}");
             }
-            let conn = Conn::start(
+            let conn = CallingConn::start(
                 stream,
                 &self.inner.name,
                 &self.inner.settings,
@@ -501,11 +548,11 @@ impl Remote {
     }
 
     /// Records a failed connection attempt and gives its error.
-    fn connect_failed(&self, generation: u64, addr: &str, reason: String) -> CallError {
+    fn connect_failed(&self, generation: u64, addr: &str, source: std::io::Error) -> CallError {
         let e = CallError::Connect {
             node: self.inner.name.clone(),
             addr: addr.to_owned(),
-            reason,
+            source: Arc::new(source),
         };
         let mut st = self.inner.lock();
         st.last_failure = Some((Instant::now(), generation, e.clone()));
@@ -518,13 +565,17 @@ impl Remote {
         e
     }
 
-    /// The current connection if it is open; an error if the node is down or gone.
-    fn live(&self) -> Result<Option<Arc<Conn>>, CallError> {
+    /// The current connection if it is open; an error if the node is down, or not in the
+    /// table and not to be waited for.
+    fn live(&self) -> Result<Option<Arc<CallingConn>>, CallError> {
         if self.inner.shutdown.load(Ordering::Acquire) {
             return Err(CallError::Shutdown);
         }
         let mut st = self.inner.lock();
-        if st.place != Place::Down && st.place != Place::Removed {
+        if st.place == Place::Absent && self.waits() {
+            return Ok(None);
+        }
+        if let Place::At(_) = st.place {
             if let Some(c) = &st.conn {
                 if !c.is_closed() {
                     return Ok(Some(c.clone()));

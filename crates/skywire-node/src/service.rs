@@ -40,7 +40,8 @@ pub struct ServiceRequest {
     pub push: bool,
     /// The trace tag that came with the request (skynet's `0x04` packet), if any.
     pub trace: Option<Bytes>,
-    /// The arguments, unpacked.
+    /// The arguments, unpacked (empty for a service that does not read them: see
+    /// [`Service::reads_args`]).
     pub args: Vec<Value>,
     /// The packed arguments as received.
     pub payload: Bytes,
@@ -86,22 +87,21 @@ impl fmt::Display for ServiceError {
 
 impl std::error::Error for ServiceError {}
 
-impl From<&str> for ServiceError {
-    fn from(s: &str) -> Self {
-        ServiceError::new(s.to_owned())
-    }
+/// `From` for the types an error text comes in.
+macro_rules! from_text {
+    ($($t:ty => $to_bytes:expr),* $(,)?) => {$(
+        impl From<$t> for ServiceError {
+            fn from(text: $t) -> Self {
+                ServiceError::new($to_bytes(text))
+            }
+        }
+    )*};
 }
 
-impl From<String> for ServiceError {
-    fn from(s: String) -> Self {
-        ServiceError::new(s)
-    }
-}
-
-impl From<Bytes> for ServiceError {
-    fn from(b: Bytes) -> Self {
-        ServiceError::new(b)
-    }
+from_text! {
+    &str => |s: &str| s.to_owned(),
+    String => |s| s,
+    Bytes => |b| b,
 }
 
 impl From<CallError> for ServiceError {
@@ -116,8 +116,13 @@ impl From<CallError> for ServiceError {
 }
 
 impl From<skywire_seri::SerdeError> for ServiceError {
+    /// A conversion that failed: its description; a payload that does not unpack has the
+    /// text the node answers untyped services with (`undecodable arguments: ...`).
     fn from(e: skywire_seri::SerdeError) -> Self {
-        ServiceError::from_error(&e)
+        match e {
+            skywire_seri::SerdeError::Decode(d) => ServiceError::new(undecodable_arguments(&d)),
+            other => ServiceError::from_error(&other),
+        }
     }
 }
 
@@ -125,6 +130,11 @@ impl From<skywire_seri::EncodeError> for ServiceError {
     fn from(e: skywire_seri::EncodeError) -> Self {
         ServiceError::from_error(&e)
     }
+}
+
+/// The error text for arguments that do not unpack.
+pub(crate) fn undecodable_arguments(e: &skywire_seri::DecodeError) -> String {
+    format!("undecodable arguments: {e}")
 }
 
 /// What a service returns: the result values, or an error text.
@@ -201,6 +211,14 @@ impl Future for ServiceFuture {
 pub trait Service: Send + Sync + 'static {
     /// Handles one request.
     fn call(&self, req: ServiceRequest) -> ServiceFuture;
+
+    /// Whether the service reads [`ServiceRequest::args`] (the default). A service that
+    /// reads the packed [`payload`](ServiceRequest::payload) itself (as [`typed`] does,
+    /// with `skywire_seri::from_slice`) says `false`: the node then neither unpacks the
+    /// payload nor checks it, and `args` is empty. Asked once, when it is registered.
+    fn reads_args(&self) -> bool {
+        true
+    }
 }
 
 /// The service built by [`service_fn`].
@@ -287,7 +305,9 @@ impl<F, A> fmt::Debug for Typed<F, A> {
 
 /// A service over serde types: the arguments are read into `A` as an argument list (a
 /// tuple or tuple struct takes one argument per field, anything else exactly one; see
-/// `skywire_seri::from_values`) and the result `R` is written back the same way.
+/// `skywire_seri::from_values`) straight from the request's bytes
+/// (`skywire_seri::from_slice`: the node builds no [`Value`]s for it), and the result `R`
+/// is written back the same way.
 ///
 /// ```
 /// use skywire_node::{typed, ServiceError};
@@ -316,9 +336,9 @@ where
     Fut: Future<Output = Result<R, ServiceError>> + Send + 'static,
 {
     fn call(&self, req: ServiceRequest) -> ServiceFuture {
-        let args: A = match skywire_seri::from_values(&req.args) {
+        let args: A = match skywire_seri::from_slice(&req.payload) {
             Ok(a) => a,
-            Err(e) => return ServiceFuture::ready(Err(ServiceError::from_error(&e))),
+            Err(e) => return ServiceFuture::ready(Err(e.into())),
         };
         let fut = (self.f)(args);
         ServiceFuture::new(async move {
@@ -326,10 +346,18 @@ where
             Ok(skywire_seri::to_values(&out)?)
         })
     }
+
+    fn reads_args(&self) -> bool {
+        false
+    }
 }
 
 impl<S: Service + ?Sized> Service for std::sync::Arc<S> {
     fn call(&self, req: ServiceRequest) -> ServiceFuture {
         (**self).call(req)
+    }
+
+    fn reads_args(&self) -> bool {
+        (**self).reads_args()
     }
 }

@@ -1,18 +1,18 @@
 //! Two Rust nodes over loopback, when things go wrong: nodes down, moved, killed,
 //! deadlines, bounds, bad peers, session wrap-around.
 
-mod node_support;
+mod support;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use node_support::*;
 use skywire_codec::{
     Limits, Request, RequestDecoder, Response, ResponseDecoder, Session, Target, MULTI_PART,
 };
 use skywire_node::{CallError, CallOptions, ClusterConfig, Node, NodeAddress, TracedMessage};
 use skywire_seri::{values_content_eq, Value};
+use support::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -42,24 +42,43 @@ async fn a_node_marked_down_fails_at_once_and_its_pending_calls_fail() {
     let client = client_for(listener.local_addr());
     let pending = tokio::spawn({
         let c = client.clone();
-        async move { c.call("db", "@never", &[]).await }
+        async move { c.remote("db").unwrap().call("@never", &[]).await }
     });
     s.never.wait_for(1).await;
     client.set_node("db", NodeAddress::Down);
     let r = guard("pending call", pending).await.unwrap();
     assert!(is_lost(&r), "{r:?}");
-    let e = client.call("db", "@echo", &[]).await.unwrap_err();
+    let e = client
+        .remote("db")
+        .unwrap()
+        .call("@echo", &[])
+        .await
+        .unwrap_err();
     assert!(
         matches!(e, CallError::NodeDown { ref node } if node == "db"),
         "{e:?}"
     );
-    let e = client.send("db", "@echo", &[]).await.unwrap_err();
+    let e = client
+        .remote("db")
+        .unwrap()
+        .send("@echo", &[])
+        .await
+        .unwrap_err();
     assert!(matches!(e, CallError::NodeDown { .. }), "{e:?}");
-    let e = client.query("db", "echo").await.unwrap_err();
+    let e = client
+        .remote("db")
+        .unwrap()
+        .query("echo")
+        .await
+        .unwrap_err();
     assert!(matches!(e, CallError::NodeDown { .. }), "{e:?}");
     // And back up.
     client.set_node("db", at(listener.local_addr()));
-    assert!(guard("call", client.call("db", "@echo", &[])).await.is_ok());
+    assert!(
+        guard("call", client.remote("db").unwrap().call("@echo", &[]))
+            .await
+            .is_ok()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -75,7 +94,7 @@ async fn a_reload_moves_a_node_to_a_new_port() {
     );
     let who = |c: &Node| {
         let c = c.clone();
-        async move { c.call("db", "@who", &[]).await.unwrap() }
+        async move { c.remote("db").unwrap().call("@who", &[]).await.unwrap() }
     };
     assert!(values_content_eq(
         &guard("call", who(&client)).await,
@@ -84,7 +103,7 @@ async fn a_reload_moves_a_node_to_a_new_port() {
     // A pending call on the moved node's connection fails; others are untouched.
     let slow_pending = tokio::spawn({
         let c = client.clone();
-        async move { c.call("slow", "@never", &[]).await }
+        async move { c.remote("slow").unwrap().call("@never", &[]).await }
     });
     s.never.wait_for(1).await;
     client.reload(&ClusterConfig::parse(&format!("db = \"{}\"", l2.local_addr())).unwrap());
@@ -126,7 +145,7 @@ async fn a_pending_call_fails_when_its_node_moves() {
     let client = client_for(la.local_addr());
     let pending = tokio::spawn({
         let c = client.clone();
-        async move { c.call("db", "@never", &[]).await }
+        async move { c.remote("db").unwrap().call("@never", &[]).await }
     });
     s.never.wait_for(1).await;
     client.set_node("db", at(lb.local_addr()));
@@ -142,7 +161,7 @@ async fn a_server_killed_mid_call_fails_the_call_and_the_next_call_reconnects() 
     let pending: Vec<_> = (0..3)
         .map(|_| {
             let c = client.clone();
-            tokio::spawn(async move { c.call("db", "@never", &[]).await })
+            tokio::spawn(async move { c.remote("db").unwrap().call("@never", &[]).await })
         })
         .collect();
     s.never.wait_for(3).await;
@@ -156,14 +175,24 @@ async fn a_server_killed_mid_call_fails_the_call_and_the_next_call_reconnects() 
     // Nobody listens: connecting fails (at once, not a hang), for every caller; after a
     // failed attempt the node backs off, and calls meanwhile fail at once with NodeDown
     // instead of trying again.
-    let e = guard("call to a dead node", client.call("db", "@echo", &[]))
-        .await
-        .unwrap_err();
+    let e = guard(
+        "call to a dead node",
+        client.remote("db").unwrap().call("@echo", &[]),
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(e, CallError::Connect { .. }), "{e:?}");
+    // What the operating system said is kept as the error's source.
+    let source = std::error::Error::source(&e).expect("a source");
+    let io = source
+        .downcast_ref::<Arc<std::io::Error>>()
+        .unwrap_or_else(|| panic!("not an io::Error: {source:?}"));
+    assert_eq!(io.kind(), std::io::ErrorKind::ConnectionRefused, "{io}");
+    assert!(e.to_string().ends_with(&io.to_string()), "{e}");
     let mut many = tokio::task::JoinSet::new();
     for _ in 0..20 {
         let c = client.clone();
-        many.spawn(async move { c.call("db", "@echo", &[]).await });
+        many.spawn(async move { c.remote("db").unwrap().call("@echo", &[]).await });
     }
     while let Some(r) = guard("calls to a dead node", many.join_next()).await {
         let e = r.unwrap().unwrap_err();
@@ -172,7 +201,12 @@ async fn a_server_killed_mid_call_fails_the_call_and_the_next_call_reconnects() 
             "{e:?}"
         );
     }
-    let e = client.call("db", "@echo", &[]).await.unwrap_err();
+    let e = client
+        .remote("db")
+        .unwrap()
+        .call("@echo", &[])
+        .await
+        .unwrap_err();
     assert!(
         matches!(e, CallError::NodeDown { .. }),
         "backing off: {e:?}"
@@ -181,7 +215,12 @@ async fn a_server_killed_mid_call_fails_the_call_and_the_next_call_reconnects() 
     let listener = server.listen(addr).await.unwrap();
     let ret = guard("call after restart", async {
         loop {
-            match client.call("db", "@echo", &[1.into()]).await {
+            match client
+                .remote("db")
+                .unwrap()
+                .call("@echo", &[1.into()])
+                .await
+            {
                 Err(CallError::NodeDown { .. }) => {
                     tokio::time::sleep(std::time::Duration::from_millis(50)).await
                 }
@@ -199,15 +238,19 @@ async fn a_server_killed_mid_call_fails_the_call_and_the_next_call_reconnects() 
 async fn node_shutdown_fails_pending_and_later_calls() {
     let (_server, listener, s) = serving_node().await;
     let client = client_for(listener.local_addr());
+    let remote = client.remote("db").unwrap();
     let pending = tokio::spawn({
-        let c = client.clone();
-        async move { c.call("db", "@never", &[]).await }
+        let r = remote.clone();
+        async move { r.call("@never", &[]).await }
     });
     s.never.wait_for(1).await;
     client.shutdown();
     let r = guard("pending call", pending).await.unwrap();
     assert!(is_lost(&r), "{r:?}");
-    let e = client.call("db", "@echo", &[]).await.unwrap_err();
+    // A handle taken before the shutdown, and one asked for after it.
+    let e = remote.call("@echo", &[]).await.unwrap_err();
+    assert!(matches!(e, CallError::Shutdown), "{e:?}");
+    let e = client.remote("db").unwrap_err();
     assert!(matches!(e, CallError::Shutdown), "{e:?}");
 }
 
@@ -216,29 +259,42 @@ async fn deadlines_per_call_and_per_node() {
     let (_server, listener, _s) = serving_node().await;
     let client = client_for(listener.local_addr());
     let opts = CallOptions::new().timeout(Duration::from_millis(50));
-    let e = guard("call", client.call_with("db", "@never", &[], &opts))
-        .await
-        .unwrap_err();
+    let e = guard(
+        "call",
+        client.remote("db").unwrap().call_with("@never", &[], &opts),
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(e, CallError::Timeout { after, .. } if after == Duration::from_millis(50)),
         "{e:?}"
     );
     // The connection is still good after a timeout.
-    assert!(guard("call", client.call("db", "@echo", &[])).await.is_ok());
+    assert!(
+        guard("call", client.remote("db").unwrap().call("@echo", &[]))
+            .await
+            .is_ok()
+    );
 
     let strict = Node::builder()
         .call_timeout(Duration::from_millis(50))
         .build();
     strict.set_node("db", at(listener.local_addr()));
-    let e = guard("call", strict.call("db", "@never", &[]))
+    let e = guard("call", strict.remote("db").unwrap().call("@never", &[]))
         .await
         .unwrap_err();
     assert!(matches!(e, CallError::Timeout { .. }), "{e:?}");
     // A per-call override lifts the node's default.
     let opts = CallOptions::new().no_timeout();
-    let ret = guard("call", strict.call_with("db", "@echo", &[2.into()], &opts))
-        .await
-        .unwrap();
+    let ret = guard(
+        "call",
+        strict
+            .remote("db")
+            .unwrap()
+            .call_with("@echo", &[2.into()], &opts),
+    )
+    .await
+    .unwrap();
     assert!(values_content_eq(&ret, &[2.into()]));
 }
 
@@ -246,17 +302,19 @@ async fn deadlines_per_call_and_per_node() {
 async fn unknown_nodes_fail_at_once_or_are_waited_for() {
     let (_server, listener, _s) = serving_node().await;
     let client = Node::new();
-    let e = client.call("db", "@echo", &[]).await.unwrap_err();
+    // A handle to a node not in the table (a proxy's): its calls fail at once.
+    let absent = client.proxy("db@echo").unwrap().remote().clone();
+    let e = absent.call("@echo", &[]).await.unwrap_err();
     assert!(
         matches!(e, CallError::UnknownNode { ref node } if node == "db"),
         "{e:?}"
     );
     assert!(matches!(
-        client.send("db", "@echo", &[]).await,
+        absent.send("@echo", &[]).await,
         Err(CallError::UnknownNode { .. })
     ));
     assert!(matches!(
-        client.query("db", "echo").await,
+        absent.query("echo").await,
         Err(CallError::UnknownNode { .. })
     ));
     assert!(matches!(
@@ -266,13 +324,16 @@ async fn unknown_nodes_fail_at_once_or_are_waited_for() {
 
     let waiting = Node::builder().wait_for_unknown_nodes(true).build();
     let opts = CallOptions::new().timeout(Duration::from_millis(30));
-    let e = guard("call", waiting.call_with("db", "@echo", &[], &opts))
-        .await
-        .unwrap_err();
+    let e = guard(
+        "call",
+        waiting.remote("db").unwrap().call_with("@echo", &[], &opts),
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(e, CallError::Timeout { .. }), "{e:?}");
     let call = tokio::spawn({
         let w = waiting.clone();
-        async move { w.call("db", "@echo", &[3.into()]).await }
+        async move { w.remote("db").unwrap().call("@echo", &[3.into()]).await }
     });
     tokio::task::yield_now().await;
     waiting.set_node("db", at(listener.local_addr()));
@@ -283,16 +344,43 @@ async fn unknown_nodes_fail_at_once_or_are_waited_for() {
     assert!(values_content_eq(&ret, &[3.into()]));
     // `__nowaiting = true` in the table turns waiting off.
     waiting.reload(&ClusterConfig::parse("__nowaiting = true").unwrap());
-    let e = guard("call", waiting.call("other", "@echo", &[]))
-        .await
-        .unwrap_err();
+    let e = waiting.remote("other").unwrap_err();
     assert!(matches!(e, CallError::UnknownNode { .. }), "{e:?}");
-    // Removing a node.
+    // Removing a node: handles taken before fail, and no new one is given.
+    let db = waiting.remote("db").unwrap();
     assert!(waiting.remove_node("db"));
     assert!(matches!(
-        waiting.call("db", "@echo", &[]).await,
+        db.call("@echo", &[]).await,
         Err(CallError::UnknownNode { .. })
     ));
+    assert!(matches!(
+        waiting.remote("db"),
+        Err(CallError::UnknownNode { .. })
+    ));
+}
+
+/// `n` calls to `@gated` on `db`, call `i` with the argument `i`.
+fn spawn_gated_calls(
+    client: &Node,
+    n: i64,
+) -> tokio::task::JoinSet<(i64, Result<Vec<Value>, CallError>)> {
+    let db = client.remote("db").unwrap();
+    let mut calls = tokio::task::JoinSet::new();
+    for i in 0..n {
+        let db = db.clone();
+        calls.spawn(async move { (i, db.call("@gated", &[Value::Integer(i)]).await) });
+    }
+    calls
+}
+
+/// Waits for every call of [`spawn_gated_calls`]: each returns its own argument.
+async fn each_gets_its_argument_back(
+    mut calls: tokio::task::JoinSet<(i64, Result<Vec<Value>, CallError>)>,
+) {
+    while let Some(r) = guard("gated calls", calls.join_next()).await {
+        let (i, ret) = r.unwrap();
+        assert!(values_content_eq(&ret.unwrap(), &[Value::Integer(i)]));
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -300,25 +388,18 @@ async fn in_flight_requests_are_bounded_by_backpressure() {
     let server = Node::builder().max_in_flight_requests(4).build();
     let (_server, listener, s) = serving_node_with(server).await;
     let client = client_for(listener.local_addr());
-    let mut calls = tokio::task::JoinSet::new();
-    for i in 0..40 {
-        let c = client.clone();
-        calls.spawn(async move { (i, c.call("db", "@gated", &[Value::Integer(i)]).await) });
-    }
+    let calls = spawn_gated_calls(&client, 40);
     s.gate.wait_running(4).await;
     // While the 4 wait, the node reads no further: nothing else runs, and a service that
     // answers at once is not reached either (its request is behind in the socket).
     let echo = tokio::spawn({
         let c = client.clone();
-        async move { c.call("db", "@echo", &[]).await }
+        async move { c.remote("db").unwrap().call("@echo", &[]).await }
     });
     tokio::task::yield_now().await;
     assert_eq!(s.gate.max_running(), 4);
     s.gate.open_all();
-    while let Some(r) = guard("gated calls", calls.join_next()).await {
-        let (i, ret) = r.unwrap();
-        assert!(values_content_eq(&ret.unwrap(), &[Value::Integer(i)]));
-    }
+    each_gets_its_argument_back(calls).await;
     assert!(guard("echo", echo).await.unwrap().is_ok());
     assert_eq!(
         s.gate.max_running(),
@@ -332,17 +413,10 @@ async fn in_flight_calls_are_bounded_callers_wait() {
     let (_server, listener, s) = serving_node().await;
     let client = Node::builder().max_in_flight_calls(3).build();
     client.set_node("db", at(listener.local_addr()));
-    let mut calls = tokio::task::JoinSet::new();
-    for i in 0..30 {
-        let c = client.clone();
-        calls.spawn(async move { (i, c.call("db", "@gated", &[Value::Integer(i)]).await) });
-    }
+    let calls = spawn_gated_calls(&client, 30);
     s.gate.wait_running(3).await;
     s.gate.open_all();
-    while let Some(r) = guard("gated calls", calls.join_next()).await {
-        let (i, ret) = r.unwrap();
-        assert!(values_content_eq(&ret.unwrap(), &[Value::Integer(i)]));
-    }
+    each_gets_its_argument_back(calls).await;
     assert_eq!(
         s.gate.max_running(),
         3,
@@ -386,20 +460,33 @@ async fn sessions_wrap_from_i32_max_to_one() {
         .build();
     client.set_node("db", at(addr));
     for i in 0..4 {
-        let ret = guard("call", client.call("db", "@x", &[Value::Integer(i)]))
-            .await
-            .unwrap();
+        let ret = guard(
+            "call",
+            client
+                .remote("db")
+                .unwrap()
+                .call("@x", &[Value::Integer(i)]),
+        )
+        .await
+        .unwrap();
         assert!(values_content_eq(&ret, &[Value::Integer(i)]));
     }
     // A small push takes no session; a multi-part one takes the next.
-    guard("send", client.send("db", "@x", &[])).await.unwrap();
+    guard("send", client.remote("db").unwrap().send("@x", &[]))
+        .await
+        .unwrap();
     guard(
         "send",
-        client.send("db", "@x", &[value_packing_to(MULTI_PART)]),
+        client
+            .remote("db")
+            .unwrap()
+            .send("@x", &[value_packing_to(MULTI_PART)]),
     )
     .await
     .unwrap();
-    guard("call", client.call("db", "@x", &[])).await.unwrap();
+    guard("call", client.remote("db").unwrap().call("@x", &[]))
+        .await
+        .unwrap();
     // (The peer lists messages as they complete: the parts of the multi-part push (3) may
     // finish after the call (4) that followed it.)
     let mut seen = guard("the peer sees all 7", async {
@@ -431,6 +518,12 @@ async fn write_request(sock: &mut TcpStream, req: &Request) {
     for f in req.frames().unwrap() {
         sock.write_all(&f.to_vec()).await.unwrap();
     }
+}
+
+/// Writes a call to `target` (a name) with this session and payload.
+async fn write_call(sock: &mut TcpStream, target: &'static str, session: u32, payload: Bytes) {
+    let target = Target::name(target).unwrap();
+    write_request(sock, &Request::call(target, Session::new(session), payload)).await;
 }
 
 /// Reads responses until `n` have come (or the peer closes); returns them in wire order.
@@ -480,15 +573,7 @@ async fn a_peer_leaving_mid_multi_part_leaves_nothing_behind() {
     // A new connection with the same session starts clean.
     let mut sock = raw_client(addr).await;
     let payload = skywire_seri::pack(&["whole".into()]).unwrap();
-    write_request(
-        &mut sock,
-        &Request::call(
-            Target::name("@echo").unwrap(),
-            Session::new(9),
-            payload.clone(),
-        ),
-    )
-    .await;
+    write_call(&mut sock, "@echo", 9, payload.clone()).await;
     let got = guard("response", read_responses(&mut sock, 1, Limits::DEFAULT)).await;
     assert_eq!(got, [Response::ok(Session::new(9), payload)]);
     assert_eq!(
@@ -537,7 +622,11 @@ async fn a_garbage_stream_closes_the_connection_and_others_go_on() {
     assert!(rest.is_empty());
     // The first node still serves.
     let client = client_for(addr);
-    assert!(guard("call", client.call("db", "@echo", &[])).await.is_ok());
+    assert!(
+        guard("call", client.remote("db").unwrap().call("@echo", &[]))
+            .await
+            .is_ok()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -548,21 +637,9 @@ async fn a_large_response_does_not_hold_back_a_small_one() {
     let (_server, listener, _s) = serving_node().await;
     let mut sock = raw_client(listener.local_addr()).await;
     let big = skywire_seri::pack(&[Value::Integer(BIG as i64)]).unwrap();
-    write_request(
-        &mut sock,
-        &Request::call(Target::name("@big").unwrap(), Session::new(1), big),
-    )
-    .await;
+    write_call(&mut sock, "@big", 1, big).await;
     let small = skywire_seri::pack(&["small".into()]).unwrap();
-    write_request(
-        &mut sock,
-        &Request::call(
-            Target::name("@echo").unwrap(),
-            Session::new(2),
-            small.clone(),
-        ),
-    )
-    .await;
+    write_call(&mut sock, "@echo", 2, small.clone()).await;
     let limits = Limits::DEFAULT.with_max_message_size(BIG);
     let got = guard("responses", read_responses(&mut sock, 2, limits)).await;
     let order: Vec<(u32, usize)> = got
@@ -582,11 +659,7 @@ async fn a_half_closed_peer_still_gets_its_responses() {
     let (_server, listener, s) = serving_node().await;
     let mut sock = raw_client(listener.local_addr()).await;
     let p = skywire_seri::pack(&["late".into()]).unwrap();
-    write_request(
-        &mut sock,
-        &Request::call(Target::name("@gated").unwrap(), Session::new(5), p.clone()),
-    )
-    .await;
+    write_call(&mut sock, "@gated", 5, p.clone()).await;
     s.gate.wait_running(1).await;
     sock.shutdown().await.unwrap();
     s.gate.open_all();
@@ -640,12 +713,19 @@ async fn a_response_cut_off_mid_multi_part_fails_the_call_and_the_next_gets_its_
     let client = Node::new();
     client.set_node("db", at(addr));
     let first = value_packing_to(MULTI_PART * 2 + 10);
-    let r = guard("cut-off call", client.call("db", "@x", &[first])).await;
+    let r = guard(
+        "cut-off call",
+        client.remote("db").unwrap().call("@x", &[first]),
+    )
+    .await;
     assert!(is_lost(&r), "{r:?}");
     let second = value_packing_to(MULTI_PART * 2 + 20);
     let ret = guard(
         "call on the new connection",
-        client.call("db", "@x", std::slice::from_ref(&second)),
+        client
+            .remote("db")
+            .unwrap()
+            .call("@x", std::slice::from_ref(&second)),
     )
     .await
     .unwrap();
@@ -678,7 +758,7 @@ async fn a_node_restarted_under_load_gives_errors_or_right_answers_never_a_hang(
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                 i += 1;
                 let args = [Value::from(c), Value::from(i)];
-                match client.call("db", "@echo", &args).await {
+                match client.remote("db").unwrap().call("@echo", &args).await {
                     Ok(ret) => {
                         assert!(
                             values_content_eq(&ret, &args),
@@ -725,7 +805,12 @@ async fn a_node_restarted_under_load_gives_errors_or_right_answers_never_a_hang(
     // After the last restart, calls go through again.
     let ret = guard("call after the restarts", async {
         loop {
-            match client.call("db", "@echo", &[7.into()]).await {
+            match client
+                .remote("db")
+                .unwrap()
+                .call("@echo", &[7.into()])
+                .await
+            {
                 Ok(r) => return r,
                 Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
             }

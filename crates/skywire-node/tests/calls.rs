@@ -1,14 +1,14 @@
 //! Two Rust nodes over loopback: calls, pushes, queries, errors, fragmentation boundaries,
 //! many calls at once.
 
-mod node_support;
+mod support;
 
 use std::sync::{Arc, Mutex};
 
-use node_support::*;
 use skywire_codec::MULTI_PART;
 use skywire_node::{typed, CallError, CallOptions, Node, ServiceError, TracedMessage};
 use skywire_seri::{values_content_eq, Value};
+use support::*;
 
 fn remote_text(e: &CallError) -> String {
     match e {
@@ -33,17 +33,25 @@ async fn calls_by_cluster_name_local_name_number_and_hex_handle() {
         ".echo".to_string(),
         format!(":{echo:08x}"),
     ] {
-        let ret = guard("call", client.call("db", target.as_str(), &args)).await;
+        let ret = guard(
+            "call",
+            client.remote("db").unwrap().call(target.as_str(), &args),
+        )
+        .await;
         let ret = ret.unwrap_or_else(|e| panic!("{target}: {e}"));
         assert!(values_content_eq(&ret, &args), "{target}: {ret:?}");
     }
-    let ret = guard("call", client.call("db", echo, &args)).await.unwrap();
+    let ret = guard("call", client.remote("db").unwrap().call(echo, &args))
+        .await
+        .unwrap();
     assert!(values_content_eq(&ret, &args));
     // No arguments in, none out.
-    assert!(guard("call", client.call("db", "@echo", &[]))
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(
+        guard("call", client.remote("db").unwrap().call("@echo", &[]))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -58,8 +66,18 @@ async fn addresses_are_assigned_from_one_and_can_be_fixed() {
     assert_eq!((a, b), (1, 10));
     let (server, listener) = (node.clone(), node.listen("127.0.0.1:0").await.unwrap());
     let client = client_for(listener.local_addr());
-    assert_eq!(guard("query", client.query("db", "a")).await.unwrap(), 1);
-    assert_eq!(guard("query", client.query("db", "b")).await.unwrap(), 10);
+    assert_eq!(
+        guard("query", client.remote("db").unwrap().query("a"))
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        guard("query", client.remote("db").unwrap().query("b"))
+            .await
+            .unwrap(),
+        10
+    );
     drop(server);
 }
 
@@ -69,10 +87,10 @@ async fn pushes_arrive_and_get_no_response() {
     let client = client_for(listener.local_addr());
     let small = vec![Value::from("small"), 1.into()];
     let large = vec![Value::from("large"), value_packing_to(MULTI_PART + 10)];
-    guard("send", client.send("db", "@record", &small))
+    guard("send", client.remote("db").unwrap().send("@record", &small))
         .await
         .unwrap();
-    guard("send", client.send("db", ".record", &large))
+    guard("send", client.remote("db").unwrap().send(".record", &large))
         .await
         .unwrap();
     let got = s.recorder.wait_for(2).await;
@@ -88,15 +106,21 @@ async fn pushes_arrive_and_get_no_response() {
     assert_ne!(got[1].session.get(), 0, "a multi-part push uses a session");
     // A push to a failing service or an unknown name is dropped quietly: the next call's
     // answer is the first thing back.
-    guard("send", client.send("db", "@fail", &["x".into()]))
+    guard(
+        "send",
+        client.remote("db").unwrap().send("@fail", &["x".into()]),
+    )
+    .await
+    .unwrap();
+    guard("send", client.remote("db").unwrap().send("@nobody", &[]))
         .await
         .unwrap();
-    guard("send", client.send("db", "@nobody", &[]))
-        .await
-        .unwrap();
-    let ret = guard("call", client.call("db", "@echo", &[5.into()]))
-        .await
-        .unwrap();
+    let ret = guard(
+        "call",
+        client.remote("db").unwrap().call("@echo", &[5.into()]),
+    )
+    .await
+    .unwrap();
     assert!(values_content_eq(&ret, &[5.into()]));
 }
 
@@ -105,12 +129,12 @@ async fn queries_hit_and_miss() {
     let (server, listener, _s) = serving_node().await;
     let client = client_for(listener.local_addr());
     for info in server.services() {
-        let got = guard("query", client.query("db", &info.name))
+        let got = guard("query", client.remote("db").unwrap().query(&info.name))
             .await
             .unwrap();
         assert_eq!(got, info.address, "{}", info.name);
     }
-    let e = guard("query", client.query("db", "nobody"))
+    let e = guard("query", client.remote("db").unwrap().query("nobody"))
         .await
         .unwrap_err();
     assert_eq!(remote_text(&e), "name not found");
@@ -120,27 +144,34 @@ async fn queries_hit_and_miss() {
 async fn unknown_targets_get_skynets_error_texts() {
     let (_server, listener, _s) = serving_node().await;
     let client = client_for(listener.local_addr());
-    let e = guard("call", client.call("db", "@nobody", &[]))
+    let e = guard("call", client.remote("db").unwrap().call("@nobody", &[]))
         .await
         .unwrap_err();
     assert_eq!(remote_text(&e), "Invalid name");
-    let e = guard("call", client.call("db", ".nobody", &[]))
+    let e = guard("call", client.remote("db").unwrap().call(".nobody", &[]))
         .await
         .unwrap_err();
     assert_eq!(remote_text(&e), "call to invalid address");
-    let e = guard("call", client.call("db", 0x7777u32, &[]))
+    let e = guard("call", client.remote("db").unwrap().call(0x7777u32, &[]))
         .await
         .unwrap_err();
     assert_eq!(remote_text(&e), "call to invalid address");
-    let e = guard("call", client.call("db", "nobody", &[]))
+    let e = guard("call", client.remote("db").unwrap().call("nobody", &[]))
         .await
         .unwrap_err();
     assert_eq!(remote_text(&e), "call to invalid address");
     // Targets that cannot be sent at all.
-    let e = client.call("db", "", &[]).await.unwrap_err();
+    let e = client
+        .remote("db")
+        .unwrap()
+        .call("", &[])
+        .await
+        .unwrap_err();
     assert!(matches!(e, CallError::Packet(_)), "{e:?}");
     let e = client
-        .call("db", "@".repeat(256).as_str(), &[])
+        .remote("db")
+        .unwrap()
+        .call("@".repeat(256).as_str(), &[])
         .await
         .unwrap_err();
     assert!(matches!(e, CallError::Packet(_)), "{e:?}");
@@ -150,22 +181,35 @@ async fn unknown_targets_get_skynets_error_texts() {
 async fn a_failing_service_sends_its_text_cut_to_32_kib() {
     let (_server, listener, _s) = serving_node().await;
     let client = client_for(listener.local_addr());
-    let e = guard("call", client.call("db", "@fail", &["boom: 42".into()]))
-        .await
-        .unwrap_err();
+    let e = guard(
+        "call",
+        client
+            .remote("db")
+            .unwrap()
+            .call("@fail", &["boom: 42".into()]),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(remote_text(&e), "boom: 42");
     let long: Vec<u8> = (0..MULTI_PART + 5000)
         .map(|i| b'a' + (i % 26) as u8)
         .collect();
     let e = guard(
         "call",
-        client.call("db", "@fail", &[Value::string(long.clone())]),
+        client
+            .remote("db")
+            .unwrap()
+            .call("@fail", &[Value::string(long.clone())]),
     )
     .await
     .unwrap_err();
     assert_eq!(e.remote_text().unwrap().as_ref(), &long[..0x8000]);
     // The connection is still good.
-    assert!(guard("call", client.call("db", "@echo", &[])).await.is_ok());
+    assert!(
+        guard("call", client.remote("db").unwrap().call("@echo", &[]))
+            .await
+            .is_ok()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -204,7 +248,10 @@ async fn payloads_across_every_fragmentation_boundary_both_ways() {
         // Small request, response of exactly n bytes.
         let ret = guard(
             "big",
-            client.call("db", "@big", &[Value::Integer(n as i64)]),
+            client
+                .remote("db")
+                .unwrap()
+                .call("@big", &[Value::Integer(n as i64)]),
         )
         .await
         .unwrap();
@@ -265,9 +312,12 @@ async fn trace_tags_reach_the_service() {
     let (_server, listener, _s) = serving_node().await;
     let client = client_for(listener.local_addr());
     let opts = CallOptions::new().trace("(client-db-1)tag");
-    let ret = guard("call", client.call_with("db", "@trace", &[], &opts))
-        .await
-        .unwrap();
+    let ret = guard(
+        "call",
+        client.remote("db").unwrap().call_with("@trace", &[], &opts),
+    )
+    .await
+    .unwrap();
     assert!(values_content_eq(
         &ret,
         &[Value::string("(client-db-1)tag")]
@@ -275,7 +325,11 @@ async fn trace_tags_reach_the_service() {
     // With a multi-part request too.
     let ret = guard(
         "call",
-        client.call_with("db", "@trace", &[value_packing_to(MULTI_PART * 2)], &opts),
+        client.remote("db").unwrap().call_with(
+            "@trace",
+            &[value_packing_to(MULTI_PART * 2)],
+            &opts,
+        ),
     )
     .await
     .unwrap();
@@ -284,7 +338,7 @@ async fn trace_tags_reach_the_service() {
         &[Value::string("(client-db-1)tag")]
     ));
     // And none without.
-    let ret = guard("call", client.call("db", "@trace", &[]))
+    let ret = guard("call", client.remote("db").unwrap().call("@trace", &[]))
         .await
         .unwrap();
     assert!(values_content_eq(&ret, &[Value::Nil]));
@@ -311,17 +365,40 @@ async fn proxies_and_typed_services() {
         .is_empty());
     assert!(client.proxy("nonsense").is_err());
 
-    let sum: i64 = guard("typed", client.call_typed("db", "@add", &(2, 40)))
-        .await
-        .unwrap();
+    let sum: i64 = guard(
+        "typed",
+        client.remote("db").unwrap().call_typed("@add", &(2, 40)),
+    )
+    .await
+    .unwrap();
     assert_eq!(sum, 42);
     let e = guard(
         "typed",
-        client.call_typed::<_, i64>("db", "@add", &("x", 1)),
+        client
+            .remote("db")
+            .unwrap()
+            .call_typed::<_, i64>("@add", &("x", 1)),
     )
     .await
     .unwrap_err();
     assert!(remote_text(&e).contains("expected"), "{e}");
+
+    // A typed service reads the payload itself, and one that does not unpack gets the
+    // same answer as from an untyped service (a string header announcing 5 bytes, with 1).
+    let bad = bytes::Bytes::from_static(b"\x2c\x61");
+    let db = client.remote("db").unwrap();
+    let opts = CallOptions::new();
+    let typed_err = guard("typed", db.call_raw("@add", bad.clone(), &opts))
+        .await
+        .unwrap_err();
+    let untyped_err = guard("untyped", db.call_raw("@echo", bad, &opts))
+        .await
+        .unwrap_err();
+    assert!(
+        remote_text(&untyped_err).starts_with("undecodable arguments: "),
+        "{untyped_err}"
+    );
+    assert_eq!(remote_text(&typed_err), remote_text(&untyped_err));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -343,14 +420,14 @@ async fn the_server_trace_hook_sees_every_message() {
         .build();
     let (_server, listener, _s) = serving_node_with(server).await;
     let client = client_for(listener.local_addr());
-    guard("call", client.call("db", "@echo", &[]))
+    guard("call", client.remote("db").unwrap().call("@echo", &[]))
         .await
         .unwrap();
-    guard("send", client.send("db", "@record", &[]))
+    guard("send", client.remote("db").unwrap().send("@record", &[]))
         .await
         .unwrap();
-    let _ = guard("query", client.query("db", "nobody")).await;
-    guard("call", client.call("db", "@echo", &[]))
+    let _ = guard("query", client.remote("db").unwrap().query("nobody")).await;
+    guard("call", client.remote("db").unwrap().call("@echo", &[]))
         .await
         .unwrap();
     let seen = seen.lock().unwrap().clone();
@@ -383,16 +460,30 @@ async fn busy_polling_nodes_on_one_thread_answer_calls_pushes_and_large_messages
     for n in [100, MULTI_PART - 1, MULTI_PART, MULTI_PART + 1, 200_000] {
         assert_echoes(&client, n).await;
     }
-    guard("send", client.send("db", "@record", &["pushed".into()]))
-        .await
-        .unwrap();
+    guard(
+        "send",
+        client
+            .remote("db")
+            .unwrap()
+            .send("@record", &["pushed".into()]),
+    )
+    .await
+    .unwrap();
     let got = guard("push", s.recorder.wait_for(1)).await;
     assert!(got[0].push && values_content_eq(&got[0].args, &["pushed".into()]));
     // The address a query gives reaches the service.
-    let echo = guard("query", client.query("db", "echo")).await.unwrap();
-    let ret = guard("call", client.call("db", echo, &["by number".into()]))
+    let echo = guard("query", client.remote("db").unwrap().query("echo"))
         .await
         .unwrap();
+    let ret = guard(
+        "call",
+        client
+            .remote("db")
+            .unwrap()
+            .call(echo, &["by number".into()]),
+    )
+    .await
+    .unwrap();
     assert!(values_content_eq(&ret, &["by number".into()]));
     // Many calls at once over the one connection.
     let remote = client.remote("db").unwrap();
@@ -415,7 +506,10 @@ async fn assert_echoes(client: &Node, n: usize) {
     let arg = value_packing_to(n);
     let ret = guard(
         "echo",
-        client.call("db", "@echo", std::slice::from_ref(&arg)),
+        client
+            .remote("db")
+            .unwrap()
+            .call("@echo", std::slice::from_ref(&arg)),
     )
     .await
     .unwrap();

@@ -6,29 +6,24 @@
 //! node then confirms the multi-part pushes with name queries, which skynet's sender never
 //! does: checked after the captured bytes.)
 
-mod node_support;
+mod support;
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use bytes::BytesMut;
-use node_support::guard;
 use serde_json::Value as Json;
 use skywire_codec::{Limits, Request, RequestDecoder, Response, ResponseDecoder, Target};
 use skywire_node::{CallError, CallOptions, Node, NodeAddress};
 use skywire_seri::{values_content_eq, values_from_json};
+use support::guard;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 fn basic_capture() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    [
-        root.join("tests/captures/basic"),
-        root.join("../shared/captures/basic"),
-    ]
-    .into_iter()
-    .find(|p| p.join("requests.bin").is_file())
-    .expect("no basic capture")
+    let dir = support::captures().join("basic");
+    assert!(dir.join("requests.bin").is_file(), "no basic capture");
+    dir
 }
 
 fn decode_requests(bytes: &[u8]) -> Vec<Request> {

@@ -15,7 +15,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use skywire_codec::{
-    Limits, Request, Response, ResponseDecoder, Session, SessionAllocator, Target,
+    Limits, Request, Response, ResponseAssembler, ResponseDecoder, Session, SessionAllocator,
+    Target,
 };
 use tokio::net::tcp::OwnedReadHalf;
 use tokio::net::TcpStream;
@@ -23,11 +24,15 @@ use tokio::sync::{oneshot, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 use crate::error::CallError;
-use crate::outbox::{wire_estimate, Frames, Outbox};
+use crate::outbox::{wire_estimate, Charge, Frames, Outbox};
+use crate::read_loop::{self, End, Reading, Stopped};
 use crate::trace::{Role, TraceHook, TracedMessage};
-use crate::{busy_poll, read_buf};
 
 type Reply = Result<Response, CallError>;
+
+/// The I/O error that closed a connection, kept as the source of
+/// [`CallError::ConnectionLost`].
+type Cause = Arc<std::io::Error>;
 
 struct Calls {
     sessions: SessionAllocator,
@@ -50,7 +55,7 @@ struct Calls {
 ///
 /// "After" on the wire: a one-frame push is written before anything queued after it, so a
 /// later call's answer can confirm it; the parts of a multi-part push are interleaved with
-/// later messages, so only [`Conn::confirm`] (which first waits until every queued byte is
+/// later messages, so only [`CallingConn::confirm`] (which first waits until every queued byte is
 /// written, then queries) confirms those.
 #[derive(Default)]
 struct Unconfirmed {
@@ -129,7 +134,7 @@ fn confirms_name(target: &Target, payload: &Bytes) -> Option<Bytes> {
 
 /// Settings a connection needs.
 #[derive(Clone, Debug)]
-pub(crate) struct ConnSettings {
+pub(crate) struct CallingSettings {
     pub(crate) limits: Limits,
     pub(crate) max_in_flight_calls: usize,
     pub(crate) max_buffered_bytes: usize,
@@ -139,7 +144,7 @@ pub(crate) struct ConnSettings {
 }
 
 /// One connection to a remote node.
-pub(crate) struct Conn {
+pub(crate) struct CallingConn {
     node: String,
     peer: SocketAddr,
     calls: Mutex<Calls>,
@@ -156,20 +161,20 @@ pub(crate) struct Conn {
     writer: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
-impl Conn {
+impl CallingConn {
     /// Starts the reader and writer tasks of a freshly opened connection.
     pub(crate) fn start(
         stream: TcpStream,
         node: &str,
-        settings: &ConnSettings,
+        settings: &CallingSettings,
         first_session: Session,
-    ) -> Arc<Conn> {
+    ) -> Arc<CallingConn> {
         let peer = stream
             .peer_addr()
             .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
         let (rd, wr) = stream.into_split();
         let abort = CancellationToken::new();
-        let conn = Arc::new(Conn {
+        let conn = Arc::new(CallingConn {
             node: node.to_owned(),
             peer,
             calls: Mutex::new(Calls {
@@ -190,7 +195,7 @@ impl Conn {
         let drain = settings.drain_timeout;
         let task = tokio::spawn(async move {
             if let Err(e) = writer.outbox.run_writer(wr, &writer.abort, drain).await {
-                writer.fail(&format!("write failed: {e}"));
+                writer.fail(&format!("write failed: {e}"), Some(Arc::new(e)));
             }
         });
         *conn.writer.lock().unwrap_or_else(PoisonError::into_inner) = Some(task);
@@ -220,31 +225,38 @@ impl Conn {
         self.lock()
             .closed
             .clone()
-            .unwrap_or_else(|| self.lost("connection closed"))
+            .unwrap_or_else(|| self.lost("connection closed", None))
     }
 
-    fn lost(&self, reason: &str) -> CallError {
+    fn lost(&self, reason: &str, source: Option<Cause>) -> CallError {
         CallError::ConnectionLost {
             node: self.node.clone(),
             reason: reason.to_owned(),
+            source,
         }
     }
 
     /// Closes the connection: pending calls fail with `reason`, nothing new is accepted,
     /// the reader stops and the writer writes what is queued (within the drain timeout).
     pub(crate) fn close(&self, reason: &str) {
+        self.close_with(reason, None);
+    }
+
+    /// [`close`](Self::close), with the error that made it close.
+    fn close_with(&self, reason: &str, source: Option<Cause>) {
+        let lost = self.lost(reason, source);
         let pending = {
             let mut calls = self.lock();
             if calls.closed.is_some() {
                 return;
             }
-            calls.closed = Some(self.lost(reason));
+            calls.closed = Some(lost.clone());
             self.closed.store(true, Ordering::Release);
             std::mem::take(&mut calls.pending)
         };
         tracing::debug!(node = %self.node, peer = %self.peer, pending = pending.len(), "closing: {reason}");
         for (_, tx) in pending {
-            let _ = tx.send(Err(self.lost(reason)));
+            let _ = tx.send(Err(lost.clone()));
         }
         self.in_flight.close();
         self.outbox.close();
@@ -270,9 +282,10 @@ impl Conn {
         }
     }
 
-    /// Closes the connection and cuts it at once (after an I/O failure).
-    fn fail(&self, reason: &str) {
-        self.close(reason);
+    /// Closes the connection and cuts it at once (after an I/O failure, kept as the
+    /// error's source).
+    fn fail(&self, reason: &str, source: Option<Cause>) {
+        self.close_with(reason, source);
         self.abort.cancel();
     }
 
@@ -288,25 +301,14 @@ impl Conn {
             .acquire()
             .await
             .map_err(|_| self.closed_error())?;
-        let charge = self
-            .outbox
-            .reserve(wire_estimate(payload.len()))
-            .await
-            .map_err(|_| self.closed_error())?;
+        let charge = self.reserve(&payload).await?;
         let (tx, rx) = oneshot::channel();
         // What this call's answer confirms: pushes up to this sequence number (and to its
         // `@name`), when some were unconfirmed as it went out.
         let mut confirms = None;
         let session = {
-            let mut calls = self.lock();
-            if let Some(e) = &calls.closed {
-                let e = e.clone();
-                drop(calls);
-                self.outbox.release(charge);
-                return Err(e);
-            }
+            let (mut calls, charge) = self.lock_open(charge)?;
             let session = calls.sessions.allocate();
-            let lead = 1 + usize::from(trace.is_some());
             if calls.unconfirmed.any() {
                 confirms = Some((calls.unconfirmed.pushes, confirms_name(&target, &payload)));
             }
@@ -317,24 +319,9 @@ impl Conn {
                 trace,
                 payload,
             };
-            let frames = match request.frames() {
-                Ok(f) => f,
-                Err(e) => {
-                    drop(calls);
-                    self.outbox.release(charge);
-                    return Err(e.into());
-                }
-            };
-            if let Some(hook) = &self.trace {
-                hook.emit(Role::Calling, self.peer, TracedMessage::Request(&request));
-            }
-            if self
-                .outbox
-                .push(charge, Frames::Request(frames), lead)
-                .is_err()
-            {
+            if let Err(e) = self.queue(&request, charge) {
                 drop(calls);
-                return Err(self.closed_error());
+                return Err(e.unwrap_or_else(|| self.closed_error()));
             }
             calls.pending.insert(session.get(), tx);
             session
@@ -359,46 +346,66 @@ impl Conn {
         payload: Bytes,
         trace: Option<Bytes>,
     ) -> Result<(), CallError> {
-        let charge = self
-            .outbox
-            .reserve(wire_estimate(payload.len()))
-            .await
-            .map_err(|_| self.closed_error())?;
-        let mut calls = self.lock();
-        if let Some(e) = &calls.closed {
-            let e = e.clone();
-            drop(calls);
-            self.outbox.release(charge);
-            return Err(e);
-        }
-        let session = calls.sessions.allocate_push(payload.len());
-        let lead = 1 + usize::from(trace.is_some());
+        let charge = self.reserve(&payload).await?;
+        let (mut calls, charge) = self.lock_open(charge)?;
         let request = Request {
             target,
-            session,
+            session: calls.sessions.allocate_push(payload.len()),
             push: true,
             trace,
             payload,
         };
+        let queued = self.queue(&request, charge);
+        if queued.is_ok() {
+            calls
+                .unconfirmed
+                .pushed(&request.target, request.is_multi_part());
+        }
+        drop(calls);
+        queued.map_err(|e| e.unwrap_or_else(|| self.closed_error()))
+    }
+
+    /// Room in the outbox for a request with this payload (waiting for it).
+    async fn reserve(&self, payload: &Bytes) -> Result<Charge, CallError> {
+        self.outbox
+            .reserve(wire_estimate(payload.len()))
+            .await
+            .map_err(|_| self.closed_error())
+    }
+
+    /// The calls lock, while the connection is open; once it is closed, its error (and
+    /// `charge` is given back).
+    fn lock_open(&self, charge: Charge) -> Result<(MutexGuard<'_, Calls>, Charge), CallError> {
+        let calls = self.lock();
+        match &calls.closed {
+            None => Ok((calls, charge)),
+            Some(e) => {
+                let e = e.clone();
+                drop(calls);
+                self.outbox.release(charge);
+                Err(e)
+            }
+        }
+    }
+
+    /// Frames `request`, traces it and queues it on the outbox with `charge`, under the
+    /// calls lock (so that sessions go out in the order they were allocated). Fails with
+    /// the packet error (`charge` given back), or `None` when the outbox is closed.
+    fn queue(&self, request: &Request, charge: Charge) -> Result<(), Option<CallError>> {
         let frames = match request.frames() {
             Ok(f) => f,
             Err(e) => {
-                drop(calls);
                 self.outbox.release(charge);
-                return Err(e.into());
+                return Err(Some(e.into()));
             }
         };
         if let Some(hook) = &self.trace {
-            hook.emit(Role::Calling, self.peer, TracedMessage::Request(&request));
+            hook.emit(Role::Calling, self.peer, TracedMessage::Request(request));
         }
-        let target = request.target.clone();
-        let multi_part = request.is_multi_part();
-        let queued = self.outbox.push(charge, Frames::Request(frames), lead);
-        if queued.is_ok() {
-            calls.unconfirmed.pushed(&target, multi_part);
-        }
-        drop(calls);
-        queued.map_err(|_| self.closed_error())
+        let lead = 1 + usize::from(request.trace.is_some());
+        self.outbox
+            .push(charge, Frames::Request(frames), lead)
+            .map_err(|_| None)
     }
 
     /// True when some push sent on this connection is not confirmed yet.
@@ -439,50 +446,59 @@ impl Conn {
 
     async fn read_loop(self: Arc<Self>, mut rd: OwnedReadHalf, limits: Limits, spin: Duration) {
         let mut decoder = ResponseDecoder::new(limits);
-        let mut buf = read_buf::new();
-        let mut batch: Vec<Response> = Vec::new();
-        let mut ready: Vec<(oneshot::Sender<Reply>, Response)> = Vec::new();
-        let stop = self.stop_reading.clone();
-        let stopped = stop.cancelled();
-        tokio::pin!(stopped);
-        loop {
-            loop {
-                match decoder.decode(&mut buf) {
-                    Ok(Some(r)) => batch.push(r),
-                    Ok(None) => break,
-                    Err(e) => {
-                        tracing::warn!(node = %self.node, peer = %self.peer, "undecodable response stream: {e}");
-                        self.fail(&format!("undecodable response stream: {e}"));
-                        return;
-                    }
+        let mut role = Responses {
+            conn: &self,
+            batch: Vec::new(),
+            ready: Vec::new(),
+        };
+        let stop = self.stop_reading.cancelled();
+        match read_loop::run(&mut role, &mut decoder, &mut rd, spin, stop).await {
+            // An explicit close: nothing left to do.
+            End::Stop(()) | End::Stopped => {}
+            End::PeerClosed(cut) => {
+                if let Some(e) = cut {
+                    tracing::debug!(node = %self.node, "peer closed mid-message: {e}");
                 }
+                self.fail("connection closed by the peer", None);
             }
-            if !batch.is_empty() {
-                self.deliver(&mut batch, &mut ready);
+            End::ReadFailed(e) => {
+                self.fail(&format!("read failed: {e}"), Some(Arc::new(e)));
             }
-            read_buf::make_room(&mut buf);
-            let read = tokio::select! {
-                biased;
-                _ = &mut stopped => return,
-                r = busy_poll::read_buf(&mut rd, &mut buf, spin) => r,
-            };
-            match read {
-                Ok(0) => {
-                    if let Err(e) = decoder.finish_with(&buf) {
-                        tracing::debug!(node = %self.node, "peer closed mid-message: {e}");
-                    }
-                    self.fail("connection closed by the peer");
-                    return;
-                }
-                Ok(_) => {}
-                Err(e) => {
-                    self.fail(&format!("read failed: {e}"));
-                    return;
-                }
+            End::Undecodable(e) => {
+                tracing::warn!(node = %self.node, peer = %self.peer, "undecodable response stream: {e}");
+                self.fail(&format!("undecodable response stream: {e}"), None);
             }
         }
     }
+}
 
+/// The calling side of the read loop: decoded responses complete their calls, one batch
+/// per read.
+struct Responses<'a> {
+    conn: &'a CallingConn,
+    batch: Vec<Response>,
+    ready: Vec<(oneshot::Sender<Reply>, Response)>,
+}
+
+impl Reading for Responses<'_> {
+    type Assembler = ResponseAssembler;
+
+    #[inline]
+    async fn message(&mut self, response: Response) -> Result<(), Stopped> {
+        self.batch.push(response);
+        Ok(())
+    }
+
+    #[inline]
+    fn decoded(&mut self, _decoder: &ResponseDecoder) -> Result<(), Stopped> {
+        if !self.batch.is_empty() {
+            self.conn.deliver(&mut self.batch, &mut self.ready);
+        }
+        Ok(())
+    }
+}
+
+impl CallingConn {
     /// Hands decoded responses to their callers (one lock for the whole batch).
     fn deliver(
         &self,
@@ -515,7 +531,7 @@ impl Conn {
 
 /// Removes a call's slot when the caller stops waiting (deadline, cancellation).
 struct ForgetOnDrop<'a> {
-    conn: &'a Conn,
+    conn: &'a CallingConn,
     session: Option<Session>,
 }
 

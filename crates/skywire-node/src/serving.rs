@@ -17,7 +17,9 @@ use std::sync::{Arc, PoisonError};
 use std::task::{Context, Poll, Waker};
 
 use bytes::Bytes;
-use skywire_codec::{fragment::truncate_error_text, Request, RequestDecoder, Response, Session};
+use skywire_codec::{
+    fragment::truncate_error_text, Request, RequestAssembler, RequestDecoder, Response, Session,
+};
 use skywire_seri::Value;
 use tokio::net::TcpStream;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -26,10 +28,10 @@ use tokio_util::sync::CancellationToken;
 
 use crate::node::Shared;
 use crate::outbox::{wire_estimate, Charge, Closed, Frames, Outbox};
+use crate::read_loop::{self, End, Reading, Stopped};
 use crate::registry::Resolved;
-use crate::service::{ServiceFuture, ServiceRequest, ServiceResult};
+use crate::service::{undecodable_arguments, ServiceFuture, ServiceRequest, ServiceResult};
 use crate::trace::{Role, TraceHook, TracedMessage};
-use crate::{busy_poll, read_buf};
 
 /// skynet's answer to a query for a name nobody registered.
 pub(crate) const NAME_NOT_FOUND: &str = "name not found";
@@ -38,14 +40,6 @@ pub(crate) const INVALID_NAME: &str = "Invalid name";
 /// What skynet's `skynet.call` raises for an unknown `.name` or address (without the Lua
 /// source location skynet prefixes it with).
 pub(crate) const INVALID_ADDRESS: &str = "call to invalid address";
-
-/// Sleeps until `deadline`, or for ever without one.
-async fn sleep_until(deadline: Option<Instant>) {
-    match deadline {
-        Some(d) => tokio::time::sleep_until(d).await,
-        None => std::future::pending().await,
-    }
-}
 
 /// Serves one connection until the peer closes it, it breaks, or `server_cancel` fires.
 pub(crate) async fn serve(
@@ -56,7 +50,7 @@ pub(crate) async fn serve(
     _admitted: OwnedSemaphorePermit,
 ) {
     let cancel = server_cancel.child_token();
-    let (rd, wr) = stream.into_split();
+    let (mut rd, wr) = stream.into_split();
     let config = &shared.config;
     let outbox = Arc::new(Outbox::new(config.max_buffered_bytes, false));
     let writer = {
@@ -72,7 +66,8 @@ pub(crate) async fn serve(
             cancel.cancel();
         })
     };
-    let mut conn = Serving {
+    let now = Instant::now();
+    let mut conn = ServingConn {
         in_flight: Arc::new(Semaphore::new(config.max_in_flight_requests)),
         max_in_flight: config.max_in_flight_requests,
         trace: config.trace.clone(),
@@ -80,25 +75,68 @@ pub(crate) async fn serve(
         peer,
         outbox: outbox.clone(),
         server_cancel,
+        cancel: cancel.clone(),
         queued: Vec::new(),
         held: 0,
+        narrowed: false,
+        progress: now,
+        last_read: now,
+        waiting: Waiting::MultiPart,
     };
     tracing::debug!(%peer, "serving");
-    let end = conn.read_loop(rd, &cancel).await;
-    match end {
-        End::PeerClosed => {
-            // Let the running services finish and their responses go out.
-            let all = u32::try_from(conn.max_in_flight).unwrap_or(u32::MAX);
-            tokio::select! {
-                _ = cancel.cancelled() => {}
-                _ = conn.in_flight.acquire_many(all) => {}
+    let mut decoder = RequestDecoder::new(config.limits);
+    let stop = async {
+        tokio::select! {
+            biased;
+            _ = cancel.cancelled() => false,
+            // A graceful shutdown: read no more, finish what runs (as when the peer closes
+            // its side).
+            _ = shared.draining.cancelled() => true,
+        }
+    };
+    let end = read_loop::run(&mut conn, &mut decoder, &mut rd, config.busy_poll, stop).await;
+    // Whether to finish the requests in flight (the peer closed its side, or a graceful
+    // shutdown) or to stop everything (shutdown, an I/O error, a protocol error).
+    let finish = match end {
+        End::Stop(draining) => draining,
+        End::Stopped => false,
+        End::PeerClosed(cut) => {
+            if let Some(e) = cut {
+                tracing::debug!(%peer, "peer closed mid-message, dropped: {e}");
             }
-            outbox.close();
+            true
         }
-        End::Stopped => {
-            outbox.close();
-            cancel.cancel();
+        End::ReadFailed(e) => {
+            tracing::debug!(%peer, "read failed: {e}");
+            false
         }
+        End::Undecodable(e) => {
+            if conn.narrowed
+                && matches!(
+                    e.kind(),
+                    skywire_codec::DecodeErrorKind::Reassembly(
+                        skywire_codec::ReassemblyError::BufferLimit { .. }
+                    )
+                )
+            {
+                tracing::warn!(%peer, budget = shared.budget.limit(), used = shared.budget.used(), "closing connection: the node-wide memory budget is used up ({e})");
+            } else {
+                tracing::warn!(%peer, "closing connection: undecodable request stream: {e}");
+            }
+            false
+        }
+    };
+    if finish {
+        // Let the running services finish and their responses go out.
+        let all = u32::try_from(conn.max_in_flight).unwrap_or(u32::MAX);
+        tokio::select! {
+            _ = cancel.cancelled() => {}
+            _ = conn.in_flight.acquire_many(all) => {}
+        }
+        outbox.close();
+    } else {
+        outbox.close();
+        cancel.cancel();
     }
     // The connection counts (for max_connections and a graceful shutdown) until its last
     // response is written.
@@ -106,14 +144,16 @@ pub(crate) async fn serve(
     tracing::debug!(%peer, "connection done");
 }
 
-enum End {
-    /// The peer closed its side cleanly.
-    PeerClosed,
-    /// Shutdown, an I/O error or a protocol error: stop everything.
-    Stopped,
+/// Which deadline the read loop waits with.
+#[derive(Clone, Copy)]
+enum Waiting {
+    /// No multi-part request completed within the multi-part timeout.
+    MultiPart,
+    /// Nothing read (and nothing running) within the idle timeout.
+    Idle,
 }
 
-struct Serving {
+struct ServingConn {
     shared: Arc<Shared>,
     peer: SocketAddr,
     outbox: Arc<Outbox>,
@@ -121,120 +161,98 @@ struct Serving {
     max_in_flight: usize,
     trace: Option<TraceHook>,
     server_cancel: CancellationToken,
+    /// Stops this connection (its writer is done, or the server stops).
+    cancel: CancellationToken,
     /// Responses answered on the reading task, queued together after each read.
     queued: Vec<(Charge, Frames, usize)>,
     /// What this connection holds of the node's memory budget.
     held: usize,
+    /// The reassembly limits are narrowed to what is left of the node's budget.
+    narrowed: bool,
+    /// When a message last completed, or nothing was open (the multi-part deadline).
+    progress: Instant,
+    /// When the last read completed (the idle timeout).
+    last_read: Instant,
+    /// The deadline the read loop waits with.
+    waiting: Waiting,
 }
 
-impl Drop for Serving {
+impl Drop for ServingConn {
     fn drop(&mut self) {
         self.shared.budget.hold(&mut self.held, 0);
     }
 }
 
-impl Serving {
-    async fn read_loop(
-        &mut self,
-        mut rd: tokio::net::tcp::OwnedReadHalf,
-        cancel: &CancellationToken,
-    ) -> End {
-        let shared = self.shared.clone();
-        let config = &shared.config;
-        let mut decoder = RequestDecoder::new(config.limits);
-        let mut buf = read_buf::new();
-        let cancelled = cancel.cancelled();
-        tokio::pin!(cancelled);
-        // When a message last completed, or nothing was open (the multi-part deadline).
-        let mut progress = Instant::now();
-        let mut last_read = Instant::now();
-        loop {
-            // Reassembly may reserve what it holds plus what is left of the node's budget.
-            let reserved = decoder.assembler().reserved();
-            let writing = self.held.saturating_sub(reserved);
-            let room = shared.budget.room(self.held).saturating_sub(writing);
-            let narrowed = room < config.limits.max_buffered_bytes();
-            let limits = config
-                .limits
-                .with_max_buffered_bytes(room.min(config.limits.max_buffered_bytes()));
-            decoder.assembler_mut().set_limits(limits);
-            loop {
-                match decoder.decode(&mut buf) {
-                    Ok(Some(req)) => {
-                        progress = Instant::now();
-                        if self.dispatch(req, cancel).await.is_err() {
-                            return End::Stopped;
-                        }
-                    }
-                    Ok(None) => break,
-                    Err(e) => {
-                        if narrowed
-                            && matches!(
-                                e.kind(),
-                                skywire_codec::DecodeErrorKind::Reassembly(
-                                    skywire_codec::ReassemblyError::BufferLimit { .. }
-                                )
-                            )
-                        {
-                            tracing::warn!(peer = %self.peer, budget = self.shared.budget.limit(), used = self.shared.budget.used(), "closing connection: the node-wide memory budget is used up ({e})");
-                        } else {
-                            tracing::warn!(peer = %self.peer, "closing connection: undecodable request stream: {e}");
-                        }
-                        return End::Stopped;
-                    }
-                }
+impl Reading for ServingConn {
+    type Assembler = RequestAssembler;
+
+    fn before_decode(&mut self, decoder: &mut RequestDecoder) {
+        // Reassembly may reserve what it holds plus what is left of the node's budget.
+        let limits = self.shared.config.limits;
+        let reserved = decoder.assembler().reserved();
+        let writing = self.held.saturating_sub(reserved);
+        let room = self.shared.budget.room(self.held).saturating_sub(writing);
+        self.narrowed = room < limits.max_buffered_bytes();
+        let limits = limits.with_max_buffered_bytes(room.min(limits.max_buffered_bytes()));
+        decoder.assembler_mut().set_limits(limits);
+    }
+
+    async fn message(&mut self, req: Request) -> Result<(), Stopped> {
+        self.progress = Instant::now();
+        self.dispatch(req).await.map_err(|Closed| Stopped)
+    }
+
+    fn decoded(&mut self, decoder: &RequestDecoder) -> Result<(), Stopped> {
+        self.flush().map_err(|Closed| Stopped)?;
+        let now = decoder.assembler().reserved() + self.outbox.queued();
+        if !self.shared.budget.hold(&mut self.held, now) {
+            tracing::warn!(peer = %self.peer, budget = self.shared.budget.limit(), used = self.shared.budget.used(), holds = now, "closing connection: it would take the node over its memory budget");
+            return Err(Stopped);
+        }
+        if decoder.assembler().open_messages() == 0 {
+            self.progress = Instant::now();
+        }
+        Ok(())
+    }
+
+    fn deadline(&mut self, decoder: &RequestDecoder) -> Option<Instant> {
+        let config = &self.shared.config;
+        let multi_part = (decoder.assembler().open_messages() > 0)
+            .then(|| self.progress + config.multi_part_timeout);
+        let idle = config
+            .idle_timeout
+            .filter(|_| self.in_flight.available_permits() == self.max_in_flight)
+            .map(|t| self.last_read + t);
+        // The earlier of the two; the multi-part one on a tie (it was checked first).
+        let (deadline, waiting) = match (multi_part, idle) {
+            (Some(m), Some(i)) if i < m => (i, Waiting::Idle),
+            (Some(m), _) => (m, Waiting::MultiPart),
+            (None, Some(i)) => (i, Waiting::Idle),
+            (None, None) => return None,
+        };
+        self.waiting = waiting;
+        Some(deadline)
+    }
+
+    fn deadline_passed(&mut self, decoder: &RequestDecoder) {
+        let config = &self.shared.config;
+        match self.waiting {
+            Waiting::MultiPart => {
+                tracing::warn!(peer = %self.peer, open = decoder.assembler().open_messages(), "closing connection: no multi-part request completed within {:?}", config.multi_part_timeout)
             }
-            if self.flush().is_err() {
-                return End::Stopped;
-            }
-            let now = decoder.assembler().reserved() + self.outbox.queued();
-            if !self.shared.budget.hold(&mut self.held, now) {
-                tracing::warn!(peer = %self.peer, budget = self.shared.budget.limit(), used = self.shared.budget.used(), holds = now, "closing connection: it would take the node over its memory budget");
-                return End::Stopped;
-            }
-            if decoder.assembler().open_messages() == 0 {
-                progress = Instant::now();
-            }
-            let multi_part_deadline = (decoder.assembler().open_messages() > 0)
-                .then(|| progress + config.multi_part_timeout);
-            let idle_deadline = config
-                .idle_timeout
-                .filter(|_| self.in_flight.available_permits() == self.max_in_flight)
-                .map(|t| last_read + t);
-            read_buf::make_room(&mut buf);
-            let read = tokio::select! {
-                biased;
-                _ = &mut cancelled => return End::Stopped,
-                // A graceful shutdown: read no more, finish what runs (as when the peer
-                // closes its side).
-                _ = shared.draining.cancelled() => return End::PeerClosed,
-                _ = sleep_until(multi_part_deadline) => {
-                    tracing::warn!(peer = %self.peer, open = decoder.assembler().open_messages(), "closing connection: no multi-part request completed within {:?}", config.multi_part_timeout);
-                    return End::Stopped;
-                }
-                _ = sleep_until(idle_deadline) => {
-                    tracing::info!(peer = %self.peer, "closing connection: idle for {:?}", config.idle_timeout.unwrap_or_default());
-                    return End::Stopped;
-                }
-                r = busy_poll::read_buf(&mut rd, &mut buf, config.busy_poll) => r,
-            };
-            last_read = Instant::now();
-            match read {
-                Ok(0) => {
-                    if let Err(e) = decoder.finish_with(&buf) {
-                        tracing::debug!(peer = %self.peer, "peer closed mid-message, dropped: {e}");
-                    }
-                    return End::PeerClosed;
-                }
-                Ok(_) => {}
-                Err(e) => {
-                    tracing::debug!(peer = %self.peer, "read failed: {e}");
-                    return End::Stopped;
-                }
+            Waiting::Idle => {
+                tracing::info!(peer = %self.peer, "closing connection: idle for {:?}", config.idle_timeout.unwrap_or_default())
             }
         }
     }
 
+    #[inline]
+    fn after_read(&mut self) {
+        self.last_read = Instant::now();
+    }
+}
+
+impl ServingConn {
     /// Queues the responses answered so far.
     fn flush(&mut self) -> Result<(), Closed> {
         if self.queued.is_empty() {
@@ -244,7 +262,7 @@ impl Serving {
     }
 
     /// Handles one request: answers it here, or starts a task for it.
-    async fn dispatch(&mut self, req: Request, cancel: &CancellationToken) -> Result<(), Closed> {
+    async fn dispatch(&mut self, req: Request) -> Result<(), Closed> {
         if let Some(hook) = &self.trace {
             hook.emit(Role::Serving, self.peer, TracedMessage::Request(&req));
         }
@@ -254,25 +272,24 @@ impl Serving {
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .resolve(&req.target);
-        let (address, service) = match resolved {
-            Resolved::Service(a, s) => (a, s),
+        let (address, service, reads_args) = match resolved {
+            Resolved::Service(a, s, r) => (a, s, r),
             Resolved::Query => {
                 if req.push {
                     tracing::warn!(peer = %self.peer, "push to the name-query address 0 ignored");
                     return Ok(());
                 }
                 let response = self.answer_query(&req);
-                return self.respond_here(response, cancel).await;
+                return self.respond_here(response).await;
             }
-            Resolved::UnknownClusterName => return self.reject(&req, INVALID_NAME, cancel).await,
-            Resolved::InvalidAddress => return self.reject(&req, INVALID_ADDRESS, cancel).await,
+            Resolved::UnknownClusterName => return self.reject(&req, INVALID_NAME).await,
+            Resolved::InvalidAddress => return self.reject(&req, INVALID_ADDRESS).await,
         };
-        let args = match skywire_seri::unpack(&req.payload) {
-            Ok(a) => a,
-            Err(e) => {
-                let text = format!("undecodable arguments: {e}");
-                return self.reject(&req, &text, cancel).await;
-            }
+        // A service that reads the payload itself (a typed one) gets no value tree.
+        let args = match reads_args.then(|| skywire_seri::unpack(&req.payload)) {
+            None => Vec::new(),
+            Some(Ok(a)) => a,
+            Some(Err(e)) => return self.reject(&req, &undecodable_arguments(&e)).await,
         };
         let Request {
             target,
@@ -290,7 +307,7 @@ impl Serving {
             Err(_) => {
                 self.flush()?;
                 tokio::select! {
-                    _ = cancel.cancelled() => return Err(Closed),
+                    _ = self.cancel.cancelled() => return Err(Closed),
                     s = in_flight.acquire() => s.map_err(|_| Closed)?,
                 }
             }
@@ -318,7 +335,7 @@ impl Serving {
         };
         drop(slot);
         match response_for(session, push, address, self.peer, result) {
-            Some(r) => self.respond_here(r, cancel).await,
+            Some(r) => self.respond_here(r).await,
             None => Ok(()),
         }
     }
@@ -357,26 +374,17 @@ impl Serving {
     }
 
     /// Answers with an error (or, for a push, logs it).
-    async fn reject(
-        &mut self,
-        req: &Request,
-        text: &str,
-        cancel: &CancellationToken,
-    ) -> Result<(), Closed> {
+    async fn reject(&mut self, req: &Request, text: &str) -> Result<(), Closed> {
         if req.push {
             tracing::warn!(peer = %self.peer, target = %req.target, "push dropped: {text}");
             return Ok(());
         }
         let response = Response::error(req.session, Bytes::copy_from_slice(text.as_bytes()));
-        self.respond_here(response, cancel).await
+        self.respond_here(response).await
     }
 
     /// Queues a response answered on the reading task.
-    async fn respond_here(
-        &mut self,
-        response: Response,
-        cancel: &CancellationToken,
-    ) -> Result<(), Closed> {
+    async fn respond_here(&mut self, response: Response) -> Result<(), Closed> {
         if let Some(hook) = &self.trace {
             hook.emit(Role::Serving, self.peer, TracedMessage::Response(&response));
         }
@@ -394,7 +402,7 @@ impl Serving {
                 // Out of room: send what is queued, then wait for the writer.
                 self.flush()?;
                 tokio::select! {
-                    _ = cancel.cancelled() => return Err(Closed),
+                    _ = self.cancel.cancelled() => return Err(Closed),
                     c = self.outbox.reserve(size) => c?,
                 }
             }

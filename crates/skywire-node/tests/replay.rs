@@ -10,7 +10,7 @@
 //! from skynet's (which does not pass the service's error on), so for an error response
 //! only `ok = false` is compared.
 
-mod node_support;
+mod support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -18,22 +18,16 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::BytesMut;
-use node_support::guard;
 use skywire_codec::{Limits, Response, ResponseDecoder};
 use skywire_node::{service_fn, Node, ServiceError, ServiceRequest, ServiceResult};
 use skywire_seri::{values_content_eq, Value};
+use support::guard;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 /// The capture folders: `tests/captures/*` (the repository's copy), else the shared ones.
 fn capture_dirs() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let candidates = [root.join("tests/captures"), root.join("../shared/captures")];
-    let base = candidates
-        .iter()
-        .find(|p| p.is_dir())
-        .expect("no captures: tests/captures or ../shared/captures");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(base)
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(support::captures())
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.join("requests.bin").is_file() && p.join("responses.bin").is_file())

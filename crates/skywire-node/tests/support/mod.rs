@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -12,6 +13,20 @@ use skywire_node::{
 };
 use skywire_seri::Value;
 use tokio::sync::{Notify, Semaphore};
+
+/// The captures folder: the repository's `tests/captures` (two levels up from this crate),
+/// else the shared copy next to the repository.
+pub fn captures() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let candidates = [
+        root.join("../../tests/captures"),
+        root.join("../../../shared/captures"),
+    ];
+    candidates
+        .into_iter()
+        .find(|p| p.is_dir())
+        .expect("no captures: tests/captures or ../shared/captures")
+}
 
 /// Hang guard: every wait in these tests is bounded by this (never a timing assertion).
 pub const HANG_GUARD: Duration = Duration::from_secs(30);

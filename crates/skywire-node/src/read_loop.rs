@@ -1,0 +1,128 @@
+//! The read loop of a connection, one for both roles: read into the connection's buffer,
+//! decode every whole message in it, hand each to the role ([`Reading`]), wait for more.
+//!
+//! The serving side ([`ServingConn`](crate::serving)) decodes requests and dispatches them
+//! to services; the calling side ([`CallingConn`](crate::calling)) decodes responses and
+//! completes the calls waiting for them. What differs is behind [`Reading`]; the loop
+//! itself (the order of decoding, reading and waiting, the buffer, busy polling, how the
+//! stream ends) is written once and monomorphized for each role.
+
+use std::future::Future;
+use std::io;
+use std::time::Duration;
+
+use skywire_codec::stream::Assemble;
+use skywire_codec::{DecodeError, StreamDecoder};
+use tokio::net::tcp::OwnedReadHalf;
+use tokio::time::Instant;
+
+use crate::{busy_poll, read_buf};
+
+/// The role stopped reading (it has logged why).
+pub(crate) struct Stopped;
+
+/// What a role does with the messages its connection reads.
+pub(crate) trait Reading {
+    /// The direction read: requests (serving) or responses (calling).
+    type Assembler: Assemble;
+
+    /// Before the buffered bytes are decoded (serving narrows the reassembly limits to
+    /// what is left of the node's memory budget).
+    #[inline]
+    fn before_decode(&mut self, _decoder: &mut StreamDecoder<Self::Assembler>) {}
+
+    /// One decoded message, in arrival order.
+    fn message(
+        &mut self,
+        message: <Self::Assembler as Assemble>::Message,
+    ) -> impl Future<Output = Result<(), Stopped>>;
+
+    /// Every whole message of the last read has been handed to [`message`](Self::message).
+    fn decoded(&mut self, decoder: &StreamDecoder<Self::Assembler>) -> Result<(), Stopped>;
+
+    /// When to give up waiting for the next read (a multi-part deadline, an idle timeout),
+    /// if ever.
+    #[inline]
+    fn deadline(&mut self, _decoder: &StreamDecoder<Self::Assembler>) -> Option<Instant> {
+        None
+    }
+
+    /// The [`deadline`](Self::deadline) passed: the loop ends with [`End::Stopped`].
+    #[inline]
+    fn deadline_passed(&mut self, _decoder: &StreamDecoder<Self::Assembler>) {}
+
+    /// A read completed (with data, the end of the stream, or an error).
+    #[inline]
+    fn after_read(&mut self) {}
+}
+
+/// Why a read loop ended.
+pub(crate) enum End<S> {
+    /// The `stop` future finished with this.
+    Stop(S),
+    /// The role stopped ([`Stopped`], or its deadline passed).
+    Stopped,
+    /// The peer closed its side; with an error when it did so inside a frame or a
+    /// multi-part message (that message is dropped).
+    PeerClosed(Option<DecodeError>),
+    /// A read failed.
+    ReadFailed(io::Error),
+    /// The stream cannot be decoded (a framing or packet error, a reassembly rule broken,
+    /// a limit exceeded): nothing after it can be trusted.
+    Undecodable(DecodeError),
+}
+
+/// Sleeps until `deadline`, or for ever without one.
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Reads `rd` into `decoder` until the stream ends, `stop` finishes or `role` stops;
+/// `spin` is the busy-poll time ([`busy_poll::read_buf`]).
+pub(crate) async fn run<R: Reading, S>(
+    role: &mut R,
+    decoder: &mut StreamDecoder<R::Assembler>,
+    rd: &mut OwnedReadHalf,
+    spin: Duration,
+    stop: impl Future<Output = S>,
+) -> End<S> {
+    let mut buf = read_buf::new();
+    tokio::pin!(stop);
+    loop {
+        role.before_decode(decoder);
+        loop {
+            match decoder.decode(&mut buf) {
+                Ok(Some(m)) => {
+                    if role.message(m).await.is_err() {
+                        return End::Stopped;
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => return End::Undecodable(e),
+            }
+        }
+        if role.decoded(decoder).is_err() {
+            return End::Stopped;
+        }
+        let deadline = role.deadline(decoder);
+        read_buf::make_room(&mut buf);
+        let read = tokio::select! {
+            biased;
+            s = &mut stop => return End::Stop(s),
+            _ = sleep_until(deadline), if deadline.is_some() => {
+                role.deadline_passed(decoder);
+                return End::Stopped;
+            }
+            r = busy_poll::read_buf(rd, &mut buf, spin) => r,
+        };
+        role.after_read();
+        match read {
+            Ok(0) => return End::PeerClosed(decoder.finish_with(&buf).err()),
+            Ok(_) => {}
+            Err(e) => return End::ReadFailed(e),
+        }
+    }
+}
