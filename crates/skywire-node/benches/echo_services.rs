@@ -1,0 +1,101 @@
+//! Calls per second through a node's three kinds of service, with the same client, in one
+//! run: the untyped echo as `skywire node` serves it (`sync_service_fn`: answers at once),
+//! the same as an async closure (`service_fn`: a boxed future per call), and a `typed`
+//! echo over `(String, i64, String)` (arguments read straight from the payload with
+//! `from_slice`, no `Value` tree; the answer written with `to_values` + `pack`).
+//!
+//! Each iteration is one call `("ping", i, 16 bytes)`; `CONCURRENCY` tasks share the
+//! iterations over one connection on loopback, so the figure is throughput, not the
+//! round-trip time. The client sends prepacked bytes (`call_raw`) and only checks the
+//! answer's length, so the client's cost is the same for every service and the difference
+//! between rows is the service path.
+//!
+//! `cargo bench -p skywire-node --bench echo_services`; the typed row should be within 10%
+//! of the untyped rows (BENCHMARKS.md).
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use skywire_node::{service_fn, sync_service_fn, typed, CallOptions, Node, Remote, ServiceError};
+use skywire_seri::Value;
+
+/// Calls in flight at once.
+const CONCURRENCY: u64 = 32;
+
+fn args() -> Vec<Value> {
+    vec![
+        Value::from("ping"),
+        Value::from(7),
+        Value::from("0123456789abcdef"),
+    ]
+}
+
+/// Runs `iters` calls to `target`, `CONCURRENCY` at a time; how long they took.
+async fn run(remote: &Remote, target: &'static str, payload: &Bytes, iters: u64) -> Duration {
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for k in 0..CONCURRENCY {
+        let (remote, payload) = (remote.clone(), payload.clone());
+        let n = iters / CONCURRENCY + u64::from(k < iters % CONCURRENCY);
+        tasks.push(tokio::spawn(async move {
+            let opts = CallOptions::new();
+            for _ in 0..n {
+                let answer = remote
+                    .call_raw(target, payload.clone(), &opts)
+                    .await
+                    .expect("the echo answers");
+                assert_eq!(answer.len(), payload.len(), "not the echo");
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.expect("a caller task");
+    }
+    start.elapsed()
+}
+
+fn echo_services(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let (server, remote) = rt.block_on(async {
+        let server = Node::new();
+        server
+            .register("echo", sync_service_fn(|req| Ok(req.args)))
+            .expect("registers");
+        server
+            .register(
+                "echo_async",
+                service_fn(|req| async move { Ok(req.args) }),
+            )
+            .expect("registers");
+        server
+            .register(
+                "echo_typed",
+                typed(|(s, i, p): (String, i64, String)| async move {
+                    Ok::<_, ServiceError>((s, i, p))
+                }),
+            )
+            .expect("registers");
+        let listener = server.listen("127.0.0.1:0").await.expect("listens");
+        let client = Node::new();
+        let remote = client.remote_at(&listener.local_addr().to_string());
+        (server, remote)
+    });
+    let payload = skywire_seri::pack(&args()).expect("packs");
+    let mut g = c.benchmark_group("echo_services");
+    g.throughput(Throughput::Elements(1));
+    for target in ["@echo", "@echo_async", "@echo_typed"] {
+        g.bench_function(target.trim_start_matches('@'), |b| {
+            b.iter_custom(|iters| rt.block_on(run(&remote, target, &payload, iters)))
+        });
+    }
+    g.finish();
+    drop(server);
+}
+
+criterion_group!(benches, echo_services);
+criterion_main!(benches);
