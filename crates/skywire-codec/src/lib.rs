@@ -82,6 +82,7 @@ pub mod fragment;
 pub mod frame;
 pub mod limits;
 pub mod message;
+pub mod multi_part;
 pub mod out_frame;
 pub mod packet;
 pub mod reassembly;
