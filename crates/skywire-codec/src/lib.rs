@@ -101,9 +101,9 @@ pub use message::{Request, RequestKind, Response};
 pub use out_frame::OutFrame;
 pub use packet::request::RequestPacket;
 pub use packet::response::ResponsePacket;
-pub use reassembly::{RequestAssembler, ResponseAssembler};
+pub use reassembly::{FrameRecorder, MessageFrames, Recorder, RequestAssembler, ResponseAssembler};
 pub use session::{Session, SessionAllocator};
-pub use stream::{Assemble, RequestDecoder, ResponseDecoder, StreamDecoder};
+pub use stream::{Assemble, FrameStep, RequestDecoder, ResponseDecoder, StreamDecoder};
 pub use target::Target;
 #[cfg(feature = "tokio")]
 pub use tokio::{ClientCodec, CodecError, ServerCodec};

@@ -1,61 +1,88 @@
 //! Stream decoders: bytes in, whole messages out (framing, packet parsing and reassembly in
 //! one place, with byte offsets on every error).
 
+use core::fmt::Debug;
+
 use bytes::{Bytes, BytesMut};
 
-use crate::error::{DecodeError, DecodeErrorKind};
+use crate::error::{DecodeError, DecodeErrorKind, PacketError, ReassemblyError};
 use crate::frame::{Frame, FrameDecoder};
 use crate::limits::Limits;
 use crate::message::{Request, Response};
 use crate::packet::request::RequestPacket;
 use crate::packet::response::ResponsePacket;
-use crate::reassembly::{RequestAssembler, ResponseAssembler};
+use crate::reassembly::{Recorder, RequestAssembler, ResponseAssembler};
 use crate::session::Session;
 
 /// One direction's packet parsing and reassembly, as a [`StreamDecoder`] drives it.
 pub trait Assemble {
     /// What comes out: [`Request`] or [`Response`].
-    type Message;
+    type Message: Debug;
+    /// What one frame body holds: [`RequestPacket`] or [`ResponsePacket`].
+    type Packet: Clone + Debug;
+    /// What a message comes out with about its frames (see [`Recorder`]).
+    type Trail: Debug;
     /// A fresh assembler with these limits.
     fn with_limits(limits: Limits) -> Self;
-    /// Parses one frame body and feeds it to reassembly.
-    fn assemble(&mut self, body: &Bytes) -> Result<Option<Self::Message>, DecodeErrorKind>;
+    /// Parses one frame body.
+    fn parse(body: &Bytes) -> Result<Self::Packet, PacketError>;
+    /// Feeds one parsed packet, read from `frame`, to reassembly.
+    fn assemble(
+        &mut self,
+        packet: Self::Packet,
+        frame: &Frame,
+    ) -> Result<Option<(Self::Message, Self::Trail)>, ReassemblyError>;
     /// Number of multi-part messages still open.
     fn open_messages(&self) -> usize;
     /// The lowest session with an open multi-part message.
     fn first_open(&self) -> Option<Session>;
 }
 
-impl Assemble for RequestAssembler {
-    type Message = Request;
-    fn with_limits(limits: Limits) -> Self {
-        RequestAssembler::new(limits)
-    }
-    fn assemble(&mut self, body: &Bytes) -> Result<Option<Request>, DecodeErrorKind> {
-        Ok(self.push(RequestPacket::parse(body)?)?)
-    }
-    fn open_messages(&self) -> usize {
-        RequestAssembler::open_messages(self)
-    }
-    fn first_open(&self) -> Option<Session> {
-        RequestAssembler::first_open(self)
-    }
+/// The two directions' [`Assemble`]: the same calls on different types.
+macro_rules! assemble_direction {
+    ($assembler:ident, $message:ty, $packet:ty) => {
+        impl<R: Recorder + Default> Assemble for $assembler<R> {
+            type Message = $message;
+            type Packet = $packet;
+            type Trail = R::Trail;
+            fn with_limits(limits: Limits) -> Self {
+                $assembler::with_recorder(limits, R::default())
+            }
+            #[inline]
+            fn parse(body: &Bytes) -> Result<$packet, PacketError> {
+                <$packet>::parse(body)
+            }
+            #[inline]
+            fn assemble(
+                &mut self,
+                packet: $packet,
+                frame: &Frame,
+            ) -> Result<Option<($message, R::Trail)>, ReassemblyError> {
+                self.push_frame(packet, frame)
+            }
+            fn open_messages(&self) -> usize {
+                $assembler::open_messages(self)
+            }
+            fn first_open(&self) -> Option<Session> {
+                $assembler::first_open(self)
+            }
+        }
+    };
 }
 
-impl Assemble for ResponseAssembler {
-    type Message = Response;
-    fn with_limits(limits: Limits) -> Self {
-        ResponseAssembler::new(limits)
-    }
-    fn assemble(&mut self, body: &Bytes) -> Result<Option<Response>, DecodeErrorKind> {
-        Ok(self.push(ResponsePacket::parse(body)?)?)
-    }
-    fn open_messages(&self) -> usize {
-        ResponseAssembler::open_messages(self)
-    }
-    fn first_open(&self) -> Option<Session> {
-        ResponseAssembler::first_open(self)
-    }
+assemble_direction!(RequestAssembler, Request, RequestPacket);
+assemble_direction!(ResponseAssembler, Response, ResponsePacket);
+
+/// One frame as [`StreamDecoder::step`] hands it out: the frame, the packet it holds, and
+/// the message it completed (with its trail), if it completed one.
+#[derive(Debug)]
+pub struct FrameStep<A: Assemble> {
+    /// The frame (its stream offset and body).
+    pub frame: Frame,
+    /// What the body holds.
+    pub packet: A::Packet,
+    /// The message this frame completed, if any, with the trail of the frames that made it.
+    pub message: Option<(A::Message, A::Trail)>,
 }
 
 /// Decodes one direction of a connection: fed arbitrary chunks, yields whole messages.
@@ -92,9 +119,15 @@ pub type ResponseDecoder = StreamDecoder<ResponseAssembler>;
 impl<A: Assemble> StreamDecoder<A> {
     /// A decoder at the start of a stream, with these limits.
     pub fn new(limits: Limits) -> Self {
+        Self::with_assembler(A::with_limits(limits))
+    }
+
+    /// A decoder at the start of a stream around this assembler (e.g. one made
+    /// [`with_recorder`](RequestAssembler::with_recorder)).
+    pub fn with_assembler(assembler: A) -> Self {
         StreamDecoder {
             frames: FrameDecoder::new(),
-            assembler: A::with_limits(limits),
+            assembler,
         }
     }
 
@@ -105,12 +138,7 @@ impl<A: Assemble> StreamDecoder<A> {
 
     /// The next whole message from the decoder's own buffer, if one is complete.
     pub fn next_message(&mut self) -> Result<Option<A::Message>, DecodeError> {
-        while let Some(frame) = self.frames.next_frame() {
-            if let Some(m) = self.take(frame)? {
-                return Ok(Some(m));
-            }
-        }
-        Ok(None)
+        Ok(self.next_recorded()?.map(|(m, _)| m))
     }
 
     /// The next whole message from a buffer the caller owns (frames are split off `src`).
@@ -134,10 +162,53 @@ impl<A: Assemble> StreamDecoder<A> {
     }
 
     /// Feeds one already-split frame (for callers that do their own framing).
+    #[inline]
     pub fn take(&mut self, frame: Frame) -> Result<Option<A::Message>, DecodeError> {
+        Ok(self.take_recorded(&frame)?.map(|(m, _)| m))
+    }
+
+    /// Like [`take`](Self::take), with the message's trail (see [`Recorder`]).
+    #[inline]
+    pub fn take_recorded(
+        &mut self,
+        frame: &Frame,
+    ) -> Result<Option<(A::Message, A::Trail)>, DecodeError> {
+        let at = |kind: DecodeErrorKind| DecodeError::new(frame.offset, kind);
+        let packet = A::parse(&frame.body).map_err(|e| at(e.into()))?;
         self.assembler
-            .assemble(&frame.body)
-            .map_err(|kind| DecodeError::new(frame.offset, kind))
+            .assemble(packet, frame)
+            .map_err(|e| at(e.into()))
+    }
+
+    /// The next whole message from the decoder's own buffer with its trail (see
+    /// [`Recorder`]), if one is complete.
+    pub fn next_recorded(&mut self) -> Result<Option<(A::Message, A::Trail)>, DecodeError> {
+        while let Some(frame) = self.frames.next_frame() {
+            if let Some(m) = self.take_recorded(&frame)? {
+                return Ok(Some(m));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The next frame at the front of `src` (split off it), with its packet and the message
+    /// it completed, if any: for tools that show every frame. A frame that does not parse
+    /// or fit is an error naming its offset, and is consumed.
+    pub fn step(&mut self, src: &mut BytesMut) -> Result<Option<FrameStep<A>>, DecodeError> {
+        let Some(frame) = self.frames.decode(src) else {
+            return Ok(None);
+        };
+        let at = |kind: DecodeErrorKind| DecodeError::new(frame.offset, kind);
+        let packet = A::parse(&frame.body).map_err(|e| at(e.into()))?;
+        let message = self
+            .assembler
+            .assemble(packet.clone(), &frame)
+            .map_err(|e| at(e.into()))?;
+        Ok(Some(FrameStep {
+            frame,
+            packet,
+            message,
+        }))
     }
 
     /// At the end of the stream: fails if a frame was cut off or a multi-part message is
@@ -196,7 +267,6 @@ impl<A: Assemble> Default for StreamDecoder<A> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::{PacketError, ReassemblyError};
 
     #[test]
     fn errors_carry_the_frame_offset_and_decoding_goes_on() {
