@@ -267,6 +267,8 @@ impl<A: Assemble> Default for StreamDecoder<A> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::reassembly::FrameRecorder;
+    use alloc::vec::Vec;
 
     #[test]
     fn errors_carry_the_frame_offset_and_decoding_goes_on() {
@@ -318,5 +320,52 @@ mod tests {
             e.to_string(),
             "at byte 0: session 5: part with no multi-part header"
         );
+    }
+
+    #[test]
+    fn the_recorder_reports_each_messages_frames_interleaved_and_traced() {
+        // Frames and their offsets, counted by hand (2-byte header + body):
+        //   0: multi-part header, session 7, 2 bytes (13-byte body)       -> 15 bytes
+        //  15: trace tag "t"                  (2-byte body)               ->  4 bytes
+        //  19: small call to address 10, session 1, payload "x" (10 bytes) -> 12 bytes
+        //  31: last part of session 7, "ab"   (7-byte body)               ->  9 bytes
+        let mut d = StreamDecoder::with_assembler(RequestAssembler::with_recorder(
+            Limits::default(),
+            FrameRecorder { keep_frames: true },
+        ));
+        d.feed(b"\x00\x0d\x01\x0a\x00\x00\x00\x07\x00\x00\x00\x02\x00\x00\x00");
+        d.feed(b"\x00\x02\x04t");
+        d.feed(b"\x00\x0a\x00\x0a\x00\x00\x00\x01\x00\x00\x00x");
+        d.feed(b"\x00\x07\x03\x07\x00\x00\x00ab");
+        let (small, t) = d.next_recorded().unwrap().unwrap();
+        assert_eq!(
+            (small.session.get(), small.trace.as_deref()),
+            (1, Some(&b"t"[..]))
+        );
+        assert_eq!((t.offset, t.end_offset, t.count), (15, 19, 2));
+        let offsets: Vec<u64> = t.frames.iter().map(|f| f.offset).collect();
+        assert_eq!(offsets, [15, 19]);
+        let (big, t) = d.next_recorded().unwrap().unwrap();
+        assert_eq!((big.session.get(), &big.payload[..]), (7, &b"ab"[..]));
+        assert_eq!((t.offset, t.end_offset, t.count), (0, 31, 2));
+        let lens: Vec<usize> = t.frames.iter().map(Frame::wire_len).collect();
+        assert_eq!(lens, [15, 9]);
+        assert!(d.finish().is_ok());
+    }
+
+    #[test]
+    fn step_hands_out_every_frame_and_errors_at_their_offset() {
+        let mut d = ResponseDecoder::default();
+        // ok(1) [12 bytes], then a part for session 3 with no begin at offset 12
+        let mut src = BytesMut::from(
+            &b"\x00\x0a\x01\x00\x00\x00\x01\x24ping\x00\x06\x03\x00\x00\x00\x04z"[..],
+        );
+        let first = d.step(&mut src).unwrap().unwrap();
+        assert_eq!(first.frame.offset, 0);
+        assert!(matches!(first.packet, ResponsePacket::Ok { .. }));
+        assert_eq!(first.message.unwrap().0.session.get(), 1);
+        let e = d.step(&mut src).unwrap_err();
+        assert_eq!(e.offset(), 12);
+        assert!(d.step(&mut src).unwrap().is_none());
     }
 }
