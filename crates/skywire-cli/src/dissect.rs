@@ -30,7 +30,7 @@
 
 use bytes::BytesMut;
 use skywire_codec::{
-    DecodeError, Frame, FrameRecorder, Limits, MessageFrames, Request, RequestAssembler,
+    Assemble, DecodeError, Frame, FrameRecorder, Limits, MessageFrames, Request, RequestAssembler,
     RequestPacket, Response, ResponseAssembler, ResponsePacket, Session, StreamDecoder,
 };
 
@@ -156,26 +156,8 @@ impl StreamDissector {
     pub fn next_step(&mut self) -> Result<Option<Step>, DecodeError> {
         let buf = &mut self.buf;
         let step = match &mut self.decoder {
-            Decoder::Requests(d) => d.step(buf).map(|s| {
-                s.map(|s| {
-                    Step::new(
-                        s.frame,
-                        Packet::Request(s.packet),
-                        s.message,
-                        Message::Request,
-                    )
-                })
-            }),
-            Decoder::Responses(d) => d.step(buf).map(|s| {
-                s.map(|s| {
-                    Step::new(
-                        s.frame,
-                        Packet::Response(s.packet),
-                        s.message,
-                        Message::Response,
-                    )
-                })
-            }),
+            Decoder::Requests(d) => step(d, buf, Packet::Request, Message::Request),
+            Decoder::Responses(d) => step(d, buf, Packet::Response, Message::Response),
         };
         // A frame that failed was read too.
         if matches!(step, Ok(Some(_)) | Err(_)) {
@@ -217,19 +199,18 @@ impl StreamDissector {
     }
 }
 
-impl Step {
-    fn new<M>(
-        frame: Frame,
-        packet: Packet,
-        message: Option<(M, MessageFrames)>,
-        wrap: fn(M) -> Message,
-    ) -> Step {
-        Step {
-            frame,
-            packet,
-            message: message.map(|(m, trail)| Decoded::new(wrap(m), trail)),
-        }
-    }
+/// One step of `decoder` over `buf`, its packet and message put in the direction's variant.
+fn step<A: Assemble<Trail = MessageFrames>>(
+    decoder: &mut StreamDecoder<A>,
+    buf: &mut BytesMut,
+    packet: fn(A::Packet) -> Packet,
+    message: fn(A::Message) -> Message,
+) -> Result<Option<Step>, DecodeError> {
+    Ok(decoder.step(buf)?.map(|s| Step {
+        frame: s.frame,
+        packet: packet(s.packet),
+        message: s.message.map(|(m, trail)| Decoded::new(message(m), trail)),
+    }))
 }
 
 impl Decoded {

@@ -223,7 +223,7 @@ impl Request {
     }
 
     /// Copies the frames of this request into `dst`: the bytes [`frames`](Self::frames)
-    /// would give, without building [`OutFrame`](crate::OutFrame)s for a one-frame request
+    /// would give, without building [`OutFrame`]s for a one-frame request
     /// (for writers that copy into one buffer anyway, like a tokio-util `Encoder`). Fails
     /// as `frames` does, and then writes nothing.
     ///
@@ -258,7 +258,7 @@ impl Response {
     }
 
     /// Copies the frames of this response into `dst`: the bytes [`frames`](Self::frames)
-    /// would give, without building [`OutFrame`](crate::OutFrame)s for a one-frame response.
+    /// would give, without building [`OutFrame`]s for a one-frame response.
     /// Fails as `frames` does, and then writes nothing.
     ///
     /// ```

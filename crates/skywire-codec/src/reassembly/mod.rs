@@ -6,6 +6,35 @@
 //! The bookkeeping both share, with the limits, is [`PartialSet`]; which frames made each
 //! message is noted, when asked, by a [`Recorder`].
 
+/// The methods both assemblers share, read off their `partial` set of open messages
+/// (`$what`: "requests" or "responses", for the docs).
+macro_rules! open_set_methods {
+    ($what:literal) => {
+        #[doc = concat!("Number of multi-part ", $what, " still open.")]
+        pub fn open_messages(&self) -> usize {
+            self.partial.len()
+        }
+
+        #[doc = concat!("Bytes the open multi-part ", $what, " declared, which reassembly")]
+        /// holds or may come to hold: what [`Limits::max_buffered_bytes`] bounds.
+        pub fn reserved(&self) -> usize {
+            self.partial.reserved()
+        }
+
+        #[doc = concat!("Changes the limits for ", $what, " opened from now on (open ones")]
+        /// are kept): a node sharing one memory budget among its connections narrows each
+        /// one's room.
+        pub fn set_limits(&mut self, limits: Limits) {
+            self.partial.set_limits(limits);
+        }
+
+        #[doc = concat!("The lowest session with an open multi-part message (", $what, ").")]
+        pub fn first_open(&self) -> Option<Session> {
+            self.partial.first_open()
+        }
+    };
+}
+
 mod partial;
 mod recorder;
 mod request;

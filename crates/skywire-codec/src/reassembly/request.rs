@@ -160,27 +160,7 @@ impl<R: Recorder> RequestAssembler<R> {
         }
     }
 
-    /// Number of multi-part requests still open.
-    pub fn open_messages(&self) -> usize {
-        self.partial.len()
-    }
-
-    /// Bytes the open multi-part requests declared, which reassembly holds or may come to
-    /// hold: what [`Limits::max_buffered_bytes`] bounds.
-    pub fn reserved(&self) -> usize {
-        self.partial.reserved()
-    }
-
-    /// Changes the limits for requests opened from now on (open ones are kept): a node
-    /// sharing one memory budget among its connections narrows each one's room.
-    pub fn set_limits(&mut self, limits: Limits) {
-        self.partial.set_limits(limits);
-    }
-
-    /// The lowest session with an open multi-part request.
-    pub fn first_open(&self) -> Option<Session> {
-        self.partial.first_open()
-    }
+    open_set_methods!("requests");
 
     /// Drops every open message and any pending trace tag (for a connection that closed).
     pub fn clear(&mut self) {

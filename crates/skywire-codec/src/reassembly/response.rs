@@ -102,27 +102,7 @@ impl<R: Recorder> ResponseAssembler<R> {
         Ok(())
     }
 
-    /// Number of multi-part responses still open.
-    pub fn open_messages(&self) -> usize {
-        self.partial.len()
-    }
-
-    /// Bytes the open multi-part responses declared, which reassembly holds or may come to
-    /// hold: what [`Limits::max_buffered_bytes`] bounds.
-    pub fn reserved(&self) -> usize {
-        self.partial.reserved()
-    }
-
-    /// Changes the limits for responses opened from now on (open ones are kept): a node
-    /// sharing one memory budget among its connections narrows each one's room.
-    pub fn set_limits(&mut self, limits: Limits) {
-        self.partial.set_limits(limits);
-    }
-
-    /// The lowest session with an open multi-part response.
-    pub fn first_open(&self) -> Option<Session> {
-        self.partial.first_open()
-    }
+    open_set_methods!("responses");
 
     /// Drops every open message.
     pub fn clear(&mut self) {
