@@ -17,6 +17,8 @@
 //! Payloads are lua-seri bytes (see the `skywire-seri` crate); this crate does not look
 //! inside them. The protocol is described in the repository's `spec/` folder.
 //!
+//! `README.md` beside this crate maps its modules and the one way their imports run.
+//!
 //! ## Over a blocking `std::net::TcpStream`
 //!
 //! ```
