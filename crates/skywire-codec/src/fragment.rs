@@ -51,6 +51,11 @@ impl Iterator for Parts {
     }
 }
 
+/// The size a multi-part header declares for `payload`: more than 4 GiB does not fit.
+fn declared_size(payload: &Bytes) -> Result<u32, PacketError> {
+    u32::try_from(payload.len()).map_err(|_| PacketError::BodyTooLarge { len: payload.len() })
+}
+
 /// The session a one-frame request goes out with. Push-ness is [`Request::push`] alone:
 /// a push goes out with session 0 whatever its `session` holds, and a call may not have
 /// session 0 ([`PacketError::CallWithoutSession`]), which would make it a push on the wire.
@@ -94,9 +99,7 @@ impl RequestFrames {
         };
         let multi = is_multi_part_request(req.payload.len());
         let head = if multi {
-            let size = u32::try_from(req.payload.len()).map_err(|_| PacketError::BodyTooLarge {
-                len: req.payload.len(),
-            })?;
+            let size = declared_size(&req.payload)?;
             request::multi_header_frame(&req.target, req.session, size, req.push)?
         } else {
             request::request_frame(&req.target, one_frame_session(req)?, req.payload.clone())?
@@ -163,9 +166,7 @@ impl ResponseFrames {
         } else if multi {
             ResponsePacket::MultiBegin {
                 session,
-                size: u32::try_from(resp.payload.len()).map_err(|_| PacketError::BodyTooLarge {
-                    len: resp.payload.len(),
-                })?,
+                size: declared_size(&resp.payload)?,
             }
         } else {
             ResponsePacket::Ok {

@@ -105,7 +105,7 @@ pub use packet::request::RequestPacket;
 pub use packet::response::ResponsePacket;
 pub use reassembly::{FrameRecorder, MessageFrames, Recorder, RequestAssembler, ResponseAssembler};
 pub use session::{Session, SessionAllocator};
-pub use stream::{Assemble, FrameStep, RequestDecoder, ResponseDecoder, StreamDecoder};
+pub use stream::{Assemble, FrameStep, Recorded, RequestDecoder, ResponseDecoder, StreamDecoder};
 pub use target::Target;
 #[cfg(feature = "tokio")]
 pub use tokio::{ClientCodec, CodecError, ServerCodec};

@@ -31,12 +31,15 @@ pub trait Assemble {
         &mut self,
         packet: Self::Packet,
         frame: &Frame,
-    ) -> Result<Option<(Self::Message, Self::Trail)>, ReassemblyError>;
+    ) -> Result<Option<Recorded<Self>>, ReassemblyError>;
     /// Number of multi-part messages still open.
     fn open_messages(&self) -> usize;
     /// The lowest session with an open multi-part message.
     fn first_open(&self) -> Option<Session>;
 }
+
+/// A message with its trail: what a recording decoder hands out.
+pub type Recorded<A> = (<A as Assemble>::Message, <A as Assemble>::Trail);
 
 /// The two directions' [`Assemble`]: the same calls on different types.
 macro_rules! assemble_direction {
@@ -82,7 +85,7 @@ pub struct FrameStep<A: Assemble> {
     /// What the body holds.
     pub packet: A::Packet,
     /// The message this frame completed, if any, with the trail of the frames that made it.
-    pub message: Option<(A::Message, A::Trail)>,
+    pub message: Option<Recorded<A>>,
 }
 
 /// Decodes one direction of a connection: fed arbitrary chunks, yields whole messages.
@@ -169,10 +172,7 @@ impl<A: Assemble> StreamDecoder<A> {
 
     /// Like [`take`](Self::take), with the message's trail (see [`Recorder`]).
     #[inline]
-    pub fn take_recorded(
-        &mut self,
-        frame: &Frame,
-    ) -> Result<Option<(A::Message, A::Trail)>, DecodeError> {
+    pub fn take_recorded(&mut self, frame: &Frame) -> Result<Option<Recorded<A>>, DecodeError> {
         let at = |kind: DecodeErrorKind| DecodeError::new(frame.offset, kind);
         let packet = A::parse(&frame.body).map_err(|e| at(e.into()))?;
         self.assembler
@@ -182,7 +182,7 @@ impl<A: Assemble> StreamDecoder<A> {
 
     /// The next whole message from the decoder's own buffer with its trail (see
     /// [`Recorder`]), if one is complete.
-    pub fn next_recorded(&mut self) -> Result<Option<(A::Message, A::Trail)>, DecodeError> {
+    pub fn next_recorded(&mut self) -> Result<Option<Recorded<A>>, DecodeError> {
         while let Some(frame) = self.frames.next_frame() {
             if let Some(m) = self.take_recorded(&frame)? {
                 return Ok(Some(m));
