@@ -130,11 +130,7 @@ fn decode_chunked<A: Assemble>(stream: &[u8], chunks: &[usize]) -> Vec<A::Messag
     let mut dec = StreamDecoder::<A>::default();
     let got = chunked(stream, chunks, |c| {
         dec.feed(c);
-        let mut v = Vec::new();
-        while let Some(m) = dec.next_message().unwrap() {
-            v.push(m);
-        }
-        v
+        std::iter::from_fn(|| dec.next_message().unwrap()).collect()
     });
     dec.finish().unwrap();
     got
