@@ -11,7 +11,8 @@ use std::hint::black_box;
 use bytes::{Bytes, BytesMut};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use skywire::codec::{
-    ClientCodec, FrameDecoder, Request, RequestDecoder, Response, ResponseDecoder, Session, Target,
+    Assemble, ClientCodec, FrameDecoder, Request, RequestDecoder, Response, ResponseDecoder,
+    Session, StreamDecoder, Target,
 };
 use skywire::seri;
 use tokio_util::codec::{Decoder, Encoder, LengthDelimitedCodec};
@@ -129,33 +130,21 @@ fn reassembly(c: &mut Criterion) {
     // What a reader does after its socket read filled the buffer: split frames, parse
     // packets, join each message's parts into one contiguous payload.
     g.bench_function("requests/decode", |b| {
-        let mut dec = RequestDecoder::default();
-        b.iter_batched_ref(
-            || BytesMut::from(&requests[..]),
-            |src| {
-                let mut n = 0;
-                while let Some(r) = dec.decode(src).expect("decodes") {
-                    assert_eq!(r.payload.len(), MSG);
-                    n += 1;
-                }
-                assert_eq!(n, N);
-            },
-            BatchSize::LargeInput,
+        decode_batched(
+            b,
+            RequestDecoder::default(),
+            &requests,
+            |r| r.payload.len(),
+            (N, MSG),
         )
     });
     g.bench_function("responses/decode", |b| {
-        let mut dec = ResponseDecoder::default();
-        b.iter_batched_ref(
-            || BytesMut::from(&responses[..]),
-            |src| {
-                let mut n = 0;
-                while let Some(r) = dec.decode(src).expect("decodes") {
-                    assert_eq!(r.payload.len(), MSG);
-                    n += 1;
-                }
-                assert_eq!(n, N);
-            },
-            BatchSize::LargeInput,
+        decode_batched(
+            b,
+            ResponseDecoder::default(),
+            &responses,
+            |r| r.payload.len(),
+            (N, MSG),
         )
     });
 
@@ -177,6 +166,29 @@ fn reassembly(c: &mut Criterion) {
         })
     });
     g.finish();
+}
+
+/// Decodes `stream` (`count` messages of `size` bytes) from a fresh caller-owned buffer per
+/// batch, as a reader does after its socket read filled the buffer.
+fn decode_batched<A: Assemble>(
+    b: &mut criterion::Bencher<'_>,
+    mut dec: StreamDecoder<A>,
+    stream: &[u8],
+    payload_len: fn(&A::Message) -> usize,
+    (count, size): (usize, usize),
+) {
+    b.iter_batched_ref(
+        || BytesMut::from(stream),
+        |src| {
+            let mut n = 0;
+            while let Some(m) = dec.decode(src).expect("decodes") {
+                assert_eq!(payload_len(&m), size);
+                n += 1;
+            }
+            assert_eq!(n, count);
+        },
+        BatchSize::LargeInput,
+    )
 }
 
 /// Pure framing, ours beside `LengthDelimitedCodec`, on the same bytes.

@@ -5,9 +5,10 @@
 //! A [`StreamDissector`] is fed the direction's bytes in any chunks and steps through it
 //! one frame at a time: every [`Step`] has the frame and its parsed [`Packet`], and the
 //! [`Decoded`] message when that frame completed one. Messages come out in the order their
-//! last frame arrived (wire order). Which frames belong to which message is worked out as
-//! skynet sends them: a trace tag frame belongs to the request or multi-part header after
-//! it, the parts of a multi-part message to the message open on their session.
+//! last frame arrived (wire order). Which frames belong to which message is what the
+//! codec's reassembly decided (a trace tag frame belongs to the request or multi-part header
+//! after it, the parts of a multi-part message to the message open on their session), as
+//! its [`FrameRecorder`] reports it: this module holds no reassembly state of its own.
 //!
 //! ```
 //! use skywire_cli::dissect::{Message, StreamDissector};
@@ -27,12 +28,10 @@
 //! # Ok::<(), skywire_codec::DecodeError>(())
 //! ```
 
-use std::collections::HashMap;
-
 use bytes::BytesMut;
 use skywire_codec::{
-    DecodeError, DecodeErrorKind, Frame, FrameDecoder, Limits, Request, RequestAssembler,
-    RequestPacket, Response, ResponseAssembler, ResponsePacket, Session,
+    Assemble, DecodeError, Frame, FrameRecorder, Limits, MessageFrames, Request, RequestAssembler,
+    RequestPacket, Response, ResponseAssembler, ResponsePacket, Session, StreamDecoder,
 };
 
 /// A whole message of either direction.
@@ -97,142 +96,19 @@ pub struct Step {
     pub message: Option<Decoded>,
 }
 
-/// The frames of a message still being received.
+/// One direction's stream decoder, recording each message's frames.
 #[derive(Debug)]
-struct Group {
-    offset: u64,
-    count: usize,
-    frames: Vec<Frame>,
-    /// The size a multi-part header declared (0 for other messages).
-    declared: u64,
+enum Decoder {
+    Requests(StreamDecoder<RequestAssembler<FrameRecorder>>),
+    Responses(StreamDecoder<ResponseAssembler<FrameRecorder>>),
 }
 
-impl Group {
-    fn start(frame: &Frame, keep: bool) -> Group {
-        Group {
-            offset: frame.offset,
-            count: 1,
-            frames: if keep {
-                vec![frame.clone()]
-            } else {
-                Vec::new()
-            },
-            declared: 0,
-        }
-    }
-
-    fn add(&mut self, frame: &Frame, keep: bool) {
-        self.count += 1;
-        if keep {
-            self.frames.push(frame.clone());
-        }
-    }
-
-    fn close(self, message: Message, last: &Frame) -> Decoded {
-        Decoded {
-            message,
-            offset: self.offset,
-            end_offset: last.offset,
-            frame_count: self.count,
-            frames: self.frames,
-        }
-    }
-}
-
-#[derive(Debug)]
-enum Direction {
-    Requests(RequestAssembler),
-    Responses(ResponseAssembler),
-}
-
-/// Which frames make up which message, worked out alongside reassembly.
-#[derive(Debug)]
-struct Grouping {
-    /// Frames of messages not complete yet, by session.
-    open: HashMap<Session, Group>,
-    /// A trace tag frame waiting for its request.
-    trace: Option<Group>,
-    /// Offsets of trace tags that no request used (a later tag replaced them).
-    unused_traces: Vec<u64>,
-    keep: bool,
-    /// Sum of the sizes the open multi-part messages declared.
-    reserved: u64,
-}
-
-impl Grouping {
-    /// Files a request-direction frame; the finished group when it ends a message.
-    fn request(&mut self, packet: &RequestPacket, frame: &Frame) -> Option<Group> {
-        match packet {
-            RequestPacket::Trace { .. } => {
-                if let Some(old) = self.trace.replace(Group::start(frame, self.keep)) {
-                    self.unused_traces.push(old.offset);
-                }
-                None
-            }
-            RequestPacket::Request { .. } => Some(self.with_trace(frame)),
-            RequestPacket::MultiHeader { session, size, .. } => {
-                let g = self.with_trace(frame);
-                self.open_group(*session, g, *size);
-                None
-            }
-            RequestPacket::Part { session, last, .. } => self.part(*session, *last, frame),
-        }
-    }
-
-    /// Files a response-direction frame; the finished group when it ends a message.
-    fn response(&mut self, packet: &ResponsePacket, frame: &Frame) -> Option<Group> {
-        match packet {
-            ResponsePacket::Ok { .. } | ResponsePacket::Error { .. } => {
-                Some(Group::start(frame, self.keep))
-            }
-            ResponsePacket::MultiBegin { session, size } => {
-                self.open_group(*session, Group::start(frame, self.keep), *size);
-                None
-            }
-            ResponsePacket::Part { session, last, .. } => self.part(*session, *last, frame),
-        }
-    }
-
-    fn open_group(&mut self, session: Session, mut g: Group, size: u32) {
-        g.declared = u64::from(size);
-        self.reserved += g.declared;
-        if let Some(old) = self.open.insert(session, g) {
-            self.reserved -= old.declared;
-        }
-    }
-
-    fn part(&mut self, session: Session, last: bool, frame: &Frame) -> Option<Group> {
-        if let Some(g) = self.open.get_mut(&session) {
-            g.add(frame, self.keep);
-        }
-        if !last {
-            return None;
-        }
-        let g = self.open.remove(&session)?;
-        self.reserved -= g.declared;
-        Some(g)
-    }
-
-    /// The group a request or multi-part header starts: the trace tag frame waiting (if
-    /// any) and itself.
-    fn with_trace(&mut self, frame: &Frame) -> Group {
-        match self.trace.take() {
-            Some(mut g) => {
-                g.add(frame, self.keep);
-                g
-            }
-            None => Group::start(frame, self.keep),
-        }
-    }
-}
-
-/// Takes one direction of a connection apart (see the [module docs](self)).
+/// Takes one direction of a connection apart (see the [module docs](self)): the codec's
+/// stream decoder does the work, with a [`FrameRecorder`] noting each message's frames.
 #[derive(Debug)]
 pub struct StreamDissector {
     buf: BytesMut,
-    frames: FrameDecoder,
-    direction: Direction,
-    groups: Grouping,
+    decoder: Decoder,
     frame_count: u64,
 }
 
@@ -240,32 +116,22 @@ impl StreamDissector {
     /// A dissector for the request direction (client to server). With `keep_frames`, each
     /// [`Decoded`] carries its frames.
     pub fn requests(keep_frames: bool) -> Self {
-        Self::new(
-            Direction::Requests(RequestAssembler::new(Limits::default())),
-            keep_frames,
-        )
+        Self::new(Decoder::Requests(StreamDecoder::with_assembler(
+            RequestAssembler::with_recorder(Limits::default(), FrameRecorder { keep_frames }),
+        )))
     }
 
     /// A dissector for the response direction (server to client).
     pub fn responses(keep_frames: bool) -> Self {
-        Self::new(
-            Direction::Responses(ResponseAssembler::new(Limits::default())),
-            keep_frames,
-        )
+        Self::new(Decoder::Responses(StreamDecoder::with_assembler(
+            ResponseAssembler::with_recorder(Limits::default(), FrameRecorder { keep_frames }),
+        )))
     }
 
-    fn new(direction: Direction, keep: bool) -> Self {
+    fn new(decoder: Decoder) -> Self {
         StreamDissector {
             buf: BytesMut::new(),
-            frames: FrameDecoder::new(),
-            direction,
-            groups: Grouping {
-                open: HashMap::new(),
-                trace: None,
-                unused_traces: Vec::new(),
-                keep,
-                reserved: 0,
-            },
+            decoder,
             frame_count: 0,
         }
     }
@@ -288,76 +154,73 @@ impl StreamDissector {
     /// fit with the frames before it, is an error naming its stream offset; decoding cannot
     /// go on after one.
     pub fn next_step(&mut self) -> Result<Option<Step>, DecodeError> {
-        let Some(frame) = self.frames.decode(&mut self.buf) else {
-            return Ok(None);
+        let buf = &mut self.buf;
+        let step = match &mut self.decoder {
+            Decoder::Requests(d) => step(d, buf, Packet::Request, Message::Request),
+            Decoder::Responses(d) => step(d, buf, Packet::Response, Message::Response),
         };
-        self.frame_count += 1;
-        let fail = |kind: DecodeErrorKind| DecodeError::new(frame.offset, kind);
-        let (packet, message) = match &mut self.direction {
-            Direction::Requests(assembler) => {
-                let packet = RequestPacket::parse(&frame.body).map_err(|e| fail(e.into()))?;
-                let group = self.groups.request(&packet, &frame);
-                let done = assembler.push(packet.clone()).map_err(|e| fail(e.into()))?;
-                let message = done
-                    .zip(group)
-                    .map(|(m, g)| g.close(Message::Request(m), &frame));
-                (Packet::Request(packet), message)
-            }
-            Direction::Responses(assembler) => {
-                let packet = ResponsePacket::parse(&frame.body).map_err(|e| fail(e.into()))?;
-                let group = self.groups.response(&packet, &frame);
-                let done = assembler.push(packet.clone()).map_err(|e| fail(e.into()))?;
-                let message = done
-                    .zip(group)
-                    .map(|(m, g)| g.close(Message::Response(m), &frame));
-                (Packet::Response(packet), message)
-            }
-        };
-        Ok(Some(Step {
-            frame,
-            packet,
-            message,
-        }))
+        // A frame that failed was read too.
+        if matches!(step, Ok(Some(_)) | Err(_)) {
+            self.frame_count += 1;
+        }
+        step
     }
 
     /// At the end of the stream: fails if it ends inside a frame or with a multi-part
     /// message unfinished.
     pub fn finish(&self) -> Result<(), DecodeError> {
-        self.frames.check_end(&self.buf)?;
-        let (open, first) = match &self.direction {
-            Direction::Requests(a) => (a.open_messages(), a.first_open()),
-            Direction::Responses(a) => (a.open_messages(), a.first_open()),
-        };
-        match first {
-            None => Ok(()),
-            Some(first) => Err(DecodeError::new(
-                self.frames.offset(),
-                DecodeErrorKind::Unfinished { open, first },
-            )),
+        match &self.decoder {
+            Decoder::Requests(d) => d.finish_with(&self.buf),
+            Decoder::Responses(d) => d.finish_with(&self.buf),
         }
     }
 
     /// Stream offset of the next frame (= bytes consumed in whole frames).
     pub fn offset(&self) -> u64 {
-        self.frames.offset()
+        match &self.decoder {
+            Decoder::Requests(d) => d.offset(),
+            Decoder::Responses(d) => d.offset(),
+        }
     }
 
     /// Bytes the multi-part messages open in this stream declared: what reassembling them
     /// will hold.
     pub fn reserved(&self) -> u64 {
-        self.groups.reserved
+        let reserved = match &self.decoder {
+            Decoder::Requests(d) => d.assembler().reserved(),
+            Decoder::Responses(d) => d.assembler().reserved(),
+        };
+        reserved as u64
     }
 
     /// Frames read so far.
     pub fn frame_count(&self) -> u64 {
         self.frame_count
     }
+}
 
-    /// Stream offsets of trace tags no request used (another tag came first), plus the tag
-    /// still waiting at the end, if any.
-    pub fn unused_traces(&self) -> Vec<u64> {
-        let mut v = self.groups.unused_traces.clone();
-        v.extend(self.groups.trace.as_ref().map(|g| g.offset));
-        v
+/// One step of `decoder` over `buf`, its packet and message put in the direction's variant.
+fn step<A: Assemble<Trail = MessageFrames>>(
+    decoder: &mut StreamDecoder<A>,
+    buf: &mut BytesMut,
+    packet: fn(A::Packet) -> Packet,
+    message: fn(A::Message) -> Message,
+) -> Result<Option<Step>, DecodeError> {
+    Ok(decoder.step(buf)?.map(|s| Step {
+        frame: s.frame,
+        packet: packet(s.packet),
+        message: s.message.map(|(m, trail)| Decoded::new(message(m), trail)),
+    }))
+}
+
+impl Decoded {
+    fn new(message: Message, trail: MessageFrames) -> Decoded {
+        Decoded {
+            message,
+            offset: trail.offset,
+            end_offset: trail.end_offset,
+            frame_count: trail.count,
+            frames: trail.frames,
+        }
     }
 }

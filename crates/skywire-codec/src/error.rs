@@ -53,6 +53,10 @@ pub enum PacketError {
         /// The type byte.
         ty: u8,
     },
+    /// A call (not a push) being built with session 0: on the wire session 0 marks a push,
+    /// so the peer would take it for one and never answer.
+    #[error("a call with session 0 (session 0 marks a push)")]
+    CallWithoutSession,
 }
 
 /// The size rule a packet type imposes on its body (type byte included).

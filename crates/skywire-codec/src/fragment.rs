@@ -10,47 +10,19 @@
 //! Frames are built lazily by the iterators here; each data slice is a [`Bytes`] view of
 //! the payload.
 
-use bytes::Bytes;
+use bytes::{BufMut, Bytes};
 
+use crate::error::PacketError;
 use crate::message::{Request, Response};
 use crate::out_frame::OutFrame;
 use crate::packet::request::{self, RequestPacket};
-use crate::packet::response::ResponsePacket;
+use crate::packet::response::{self, ResponsePacket};
 use crate::session::Session;
 
-/// skynet's `MULTI_PART`: the size of one part of a multi-part message, and the threshold
-/// that sends a message multi-part (requests at `>= MULTI_PART`, ok responses at
-/// `> MULTI_PART`). Also the length an error text is cut to.
-pub const MULTI_PART: usize = 0x8000;
-
-/// True when a request (or push) payload of `len` bytes goes multi-part.
-pub const fn is_multi_part_request(len: usize) -> bool {
-    len >= MULTI_PART
-}
-
-/// True when an ok response payload of `len` bytes goes multi-part.
-pub const fn is_multi_part_response(len: usize) -> bool {
-    len > MULTI_PART
-}
-
-/// How many parts a multi-part payload of `len` bytes is cut into.
-pub const fn part_count(len: usize) -> usize {
-    len.div_ceil(MULTI_PART)
-}
-
-/// The error text as it goes on the wire: at most [`MULTI_PART`] bytes.
-pub fn truncate_error_text(text: &Bytes) -> Bytes {
-    text.slice(..error_text_len(text.len()))
-}
-
-/// How many bytes of an error text of `len` bytes go on the wire.
-pub(crate) const fn error_text_len(len: usize) -> usize {
-    if len < MULTI_PART {
-        len
-    } else {
-        MULTI_PART
-    }
-}
+use crate::multi_part::error_text_len;
+pub use crate::multi_part::{
+    is_multi_part_request, is_multi_part_response, part_count, truncate_error_text, MULTI_PART,
+};
 
 /// Cuts a payload into `MULTI_PART`-byte data slices, flagging the last one.
 #[derive(Clone, Debug)]
@@ -79,6 +51,25 @@ impl Iterator for Parts {
     }
 }
 
+/// The size a multi-part header declares for `payload`: more than 4 GiB does not fit.
+fn declared_size(payload: &Bytes) -> Result<u32, PacketError> {
+    u32::try_from(payload.len()).map_err(|_| PacketError::BodyTooLarge { len: payload.len() })
+}
+
+/// The session a one-frame request goes out with. Push-ness is [`Request::push`] alone:
+/// a push goes out with session 0 whatever its `session` holds, and a call may not have
+/// session 0 ([`PacketError::CallWithoutSession`]), which would make it a push on the wire.
+#[inline]
+fn one_frame_session(req: &Request) -> Result<Session, PacketError> {
+    if req.push {
+        Ok(Session::PUSH)
+    } else if req.session.is_push() {
+        Err(PacketError::CallWithoutSession)
+    } else {
+        Ok(req.session)
+    }
+}
+
 /// The frames of one request, in order: the trace tag (if any), then either the single
 /// request packet or the multi-part header and the parts.
 ///
@@ -101,21 +92,17 @@ pub struct RequestFrames {
 }
 
 impl RequestFrames {
-    pub(crate) fn new(req: &Request) -> Result<RequestFrames, crate::PacketError> {
+    pub(crate) fn new(req: &Request) -> Result<RequestFrames, PacketError> {
         let trace = match &req.trace {
             Some(tag) => Some(RequestPacket::Trace { tag: tag.clone() }.to_frame()?),
             None => None,
         };
         let multi = is_multi_part_request(req.payload.len());
         let head = if multi {
-            let size =
-                u32::try_from(req.payload.len()).map_err(|_| crate::PacketError::BodyTooLarge {
-                    len: req.payload.len(),
-                })?;
+            let size = declared_size(&req.payload)?;
             request::multi_header_frame(&req.target, req.session, size, req.push)?
         } else {
-            let session = if req.push { Session::PUSH } else { req.session };
-            request::request_frame(&req.target, session, req.payload.clone())?
+            request::request_frame(&req.target, one_frame_session(req)?, req.payload.clone())?
         };
         Ok(RequestFrames {
             heads: [trace, Some(head)],
@@ -168,7 +155,7 @@ pub struct ResponseFrames {
 }
 
 impl ResponseFrames {
-    pub(crate) fn new(resp: &Response) -> Result<ResponseFrames, crate::PacketError> {
+    pub(crate) fn new(resp: &Response) -> Result<ResponseFrames, PacketError> {
         let session = resp.session;
         let multi = resp.ok && is_multi_part_response(resp.payload.len());
         let first = if !resp.ok {
@@ -179,11 +166,7 @@ impl ResponseFrames {
         } else if multi {
             ResponsePacket::MultiBegin {
                 session,
-                size: u32::try_from(resp.payload.len()).map_err(|_| {
-                    crate::PacketError::BodyTooLarge {
-                        len: resp.payload.len(),
-                    }
-                })?,
+                size: declared_size(&resp.payload)?,
             }
         } else {
             ResponsePacket::Ok {
@@ -225,6 +208,82 @@ impl Iterator for ResponseFrames {
         let n =
             usize::from(self.first.is_some()) + self.parts.as_ref().map_or(0, |p| p.size_hint().0);
         (n, Some(n))
+    }
+}
+
+/// The way out of a request: its frames (built here, so that the message types below
+/// fragmentation depend on nothing above them).
+impl Request {
+    /// The frames that carry this request, cut as skynet cuts them (see
+    /// [`fragment`](crate::fragment)). Fails if the target name is empty or over 255 bytes,
+    /// the payload exceeds 4 GiB, or the payload goes multi-part with session 0
+    /// ([`PacketError::ZeroSession`]: the parts need a session to tie them together; a push
+    /// gets one from [`SessionAllocator::allocate_push`](crate::SessionAllocator::allocate_push)).
+    pub fn frames(&self) -> Result<RequestFrames, PacketError> {
+        RequestFrames::new(self)
+    }
+
+    /// Copies the frames of this request into `dst`: the bytes [`frames`](Self::frames)
+    /// would give, without building [`OutFrame`]s for a one-frame request
+    /// (for writers that copy into one buffer anyway, like a tokio-util `Encoder`). Fails
+    /// as `frames` does, and then writes nothing.
+    ///
+    /// ```
+    /// use bytes::{Bytes, BytesMut};
+    /// use skywire_codec::{Request, Session, Target};
+    /// let req = Request::call(Target::name("@echo")?, Session::new(1), Bytes::from_static(b"\x24ping"));
+    /// let mut out = BytesMut::new();
+    /// req.write_frames(&mut out)?;
+    /// assert_eq!(&out[..], b"\x00\x10\x80\x05@echo\x01\x00\x00\x00\x24ping");
+    /// # Ok::<(), skywire_codec::PacketError>(())
+    /// ```
+    pub fn write_frames(&self, dst: &mut impl BufMut) -> Result<(), PacketError> {
+        if self.trace.is_none() && !self.is_multi_part() {
+            let session = one_frame_session(self)?;
+            return request::write_request_frame(dst, &self.target, session, &self.payload);
+        }
+        for f in self.frames()? {
+            f.write_to(dst);
+        }
+        Ok(())
+    }
+}
+
+/// The way out of a response: its frames.
+impl Response {
+    /// The frames that carry this response, cut as skynet cuts them. Fails for a payload
+    /// over 4 GiB, or an ok payload that goes multi-part with session 0
+    /// ([`PacketError::ZeroSession`]).
+    pub fn frames(&self) -> Result<ResponseFrames, PacketError> {
+        ResponseFrames::new(self)
+    }
+
+    /// Copies the frames of this response into `dst`: the bytes [`frames`](Self::frames)
+    /// would give, without building [`OutFrame`]s for a one-frame response.
+    /// Fails as `frames` does, and then writes nothing.
+    ///
+    /// ```
+    /// use bytes::{Bytes, BytesMut};
+    /// use skywire_codec::{Response, Session};
+    /// let mut out = BytesMut::new();
+    /// Response::ok(Session::new(1), Bytes::from_static(b"\x24ping")).write_frames(&mut out)?;
+    /// assert_eq!(&out[..], b"\x00\x0a\x01\x00\x00\x00\x01\x24ping");
+    /// # Ok::<(), skywire_codec::PacketError>(())
+    /// ```
+    pub fn write_frames(&self, dst: &mut impl BufMut) -> Result<(), PacketError> {
+        if !self.is_multi_part() {
+            let (ty, data) = if self.ok {
+                (response::OK, &self.payload[..])
+            } else {
+                let len = error_text_len(self.payload.len());
+                (response::ERROR, &self.payload[..len])
+            };
+            return response::write_single_frame(dst, self.session, ty, data);
+        }
+        for f in self.frames()? {
+            f.write_to(dst);
+        }
+        Ok(())
     }
 }
 
@@ -332,6 +391,33 @@ mod tests {
         let small = Request::push(name, Session::new(9), payload(1));
         let body = small.frames().unwrap().next().unwrap().body_to_vec();
         assert_eq!(&body[7..11], &[0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn push_ness_is_the_push_flag_alone() {
+        // A call with session 0 would reach the peer as a push: it is refused, both ways of
+        // writing it, and nothing is written.
+        let call = Request::call(Target::Address(10), Session::PUSH, payload(3));
+        assert_eq!(
+            call.frames().map(|_| ()),
+            Err(PacketError::CallWithoutSession)
+        );
+        let mut out = alloc::vec::Vec::new();
+        assert_eq!(
+            call.write_frames(&mut out),
+            Err(PacketError::CallWithoutSession)
+        );
+        assert!(out.is_empty());
+        // A push goes out with session 0 whatever its session says, and decodes as a push.
+        let push = Request::push(Target::Address(10), Session::new(7), payload(3));
+        let body = push.frames().unwrap().next().unwrap().body_to_vec();
+        assert_eq!(&body[5..9], &[0, 0, 0, 0]);
+        let RequestPacket::Request { session, .. } =
+            RequestPacket::parse(&Bytes::from(body)).unwrap()
+        else {
+            panic!("not a one-frame request");
+        };
+        assert!(session.is_push());
     }
 
     #[test]

@@ -17,6 +17,8 @@
 //! Payloads are lua-seri bytes (see the `skywire-seri` crate); this crate does not look
 //! inside them. The protocol is described in the repository's `spec/` folder.
 //!
+//! `README.md` beside this crate maps its modules and the one way their imports run.
+//!
 //! ## Over a blocking `std::net::TcpStream`
 //!
 //! ```
@@ -82,6 +84,7 @@ pub mod fragment;
 pub mod frame;
 pub mod limits;
 pub mod message;
+pub mod multi_part;
 pub mod out_frame;
 pub mod packet;
 pub mod reassembly;
@@ -100,9 +103,9 @@ pub use message::{Request, RequestKind, Response};
 pub use out_frame::OutFrame;
 pub use packet::request::RequestPacket;
 pub use packet::response::ResponsePacket;
-pub use reassembly::{RequestAssembler, ResponseAssembler};
+pub use reassembly::{FrameRecorder, MessageFrames, Recorder, RequestAssembler, ResponseAssembler};
 pub use session::{Session, SessionAllocator};
-pub use stream::{Assemble, RequestDecoder, ResponseDecoder, StreamDecoder};
+pub use stream::{Assemble, FrameStep, Recorded, RequestDecoder, ResponseDecoder, StreamDecoder};
 pub use target::Target;
 #[cfg(feature = "tokio")]
 pub use tokio::{ClientCodec, CodecError, ServerCodec};

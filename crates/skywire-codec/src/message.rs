@@ -1,11 +1,9 @@
 //! Whole messages: a request or push as the caller made it, a response as the callee made it,
 //! however many frames they took on the wire.
 
-use bytes::{BufMut, Bytes};
+use bytes::Bytes;
 
-use crate::error::PacketError;
-use crate::fragment::{error_text_len, RequestFrames, ResponseFrames};
-use crate::packet::{request, response};
+use crate::multi_part::{is_multi_part_request, is_multi_part_response};
 use crate::session::Session;
 use crate::target::Target;
 
@@ -36,6 +34,14 @@ impl RequestKind {
 /// `session` is the session as it was on the wire: the caller's session for a call, 0 for
 /// a small push, and the session a multi-part push used up.
 ///
+/// Whether it is a push is one fact, `push`; the session never decides it. Decoding sets
+/// `push` from the wire (a one-frame request with session 0, or a multi-part push header);
+/// encoding sends a push with session 0 when it fits one frame, whatever `session` holds,
+/// and refuses a call with session 0 ([`PacketError::CallWithoutSession`]), which the peer
+/// would take for a push.
+///
+/// [`PacketError::CallWithoutSession`]: crate::PacketError::CallWithoutSession
+///
 /// ```
 /// use bytes::Bytes;
 /// use skywire_codec::{Request, RequestKind, Session, Target};
@@ -50,7 +56,7 @@ pub struct Request {
     pub target: Target,
     /// The session on the wire (see above).
     pub session: Session,
-    /// True for a push: no response is sent.
+    /// True for a push: no response is sent. The only source of push-ness (see above).
     pub push: bool,
     /// The trace tag sent just before it (a `0x04` packet), if any.
     pub trace: Option<Bytes>,
@@ -60,7 +66,7 @@ pub struct Request {
 
 impl Request {
     /// A call to `target` with `session` (a non-zero session from a
-    /// [`SessionAllocator`](crate::SessionAllocator)).
+    /// [`SessionAllocator`](crate::SessionAllocator); encoding refuses session 0).
     pub fn call(target: Target, session: Session, payload: Bytes) -> Request {
         Request {
             target,
@@ -103,45 +109,7 @@ impl Request {
 
     /// True when the payload goes in parts.
     pub fn is_multi_part(&self) -> bool {
-        crate::fragment::is_multi_part_request(self.payload.len())
-    }
-
-    /// The frames that carry this request, cut as skynet cuts them (see
-    /// [`fragment`](crate::fragment)). Fails if the target name is empty or over 255 bytes,
-    /// the payload exceeds 4 GiB, or the payload goes multi-part with session 0
-    /// ([`PacketError::ZeroSession`]: the parts need a session to tie them together; a push
-    /// gets one from [`SessionAllocator::allocate_push`](crate::SessionAllocator::allocate_push)).
-    pub fn frames(&self) -> Result<RequestFrames, PacketError> {
-        RequestFrames::new(self)
-    }
-
-    /// Copies the frames of this request into `dst`: the bytes [`frames`](Self::frames)
-    /// would give, without building [`OutFrame`](crate::OutFrame)s for a one-frame request
-    /// (for writers that copy into one buffer anyway, like a tokio-util `Encoder`). Fails
-    /// as `frames` does, and then writes nothing.
-    ///
-    /// ```
-    /// use bytes::{Bytes, BytesMut};
-    /// use skywire_codec::{Request, Session, Target};
-    /// let req = Request::call(Target::name("@echo")?, Session::new(1), Bytes::from_static(b"\x24ping"));
-    /// let mut out = BytesMut::new();
-    /// req.write_frames(&mut out)?;
-    /// assert_eq!(&out[..], b"\x00\x10\x80\x05@echo\x01\x00\x00\x00\x24ping");
-    /// # Ok::<(), skywire_codec::PacketError>(())
-    /// ```
-    pub fn write_frames(&self, dst: &mut impl BufMut) -> Result<(), PacketError> {
-        if self.trace.is_none() && !self.is_multi_part() {
-            let session = if self.push {
-                Session::PUSH
-            } else {
-                self.session
-            };
-            return request::write_request_frame(dst, &self.target, session, &self.payload);
-        }
-        for f in self.frames()? {
-            f.write_to(dst);
-        }
-        Ok(())
+        is_multi_part_request(self.payload.len())
     }
 }
 
@@ -185,41 +153,6 @@ impl Response {
 
     /// True when the payload goes in parts.
     pub fn is_multi_part(&self) -> bool {
-        self.ok && crate::fragment::is_multi_part_response(self.payload.len())
-    }
-
-    /// The frames that carry this response, cut as skynet cuts them. Fails for a payload
-    /// over 4 GiB, or an ok payload that goes multi-part with session 0
-    /// ([`PacketError::ZeroSession`]).
-    pub fn frames(&self) -> Result<ResponseFrames, PacketError> {
-        ResponseFrames::new(self)
-    }
-
-    /// Copies the frames of this response into `dst`: the bytes [`frames`](Self::frames)
-    /// would give, without building [`OutFrame`](crate::OutFrame)s for a one-frame response.
-    /// Fails as `frames` does, and then writes nothing.
-    ///
-    /// ```
-    /// use bytes::{Bytes, BytesMut};
-    /// use skywire_codec::{Response, Session};
-    /// let mut out = BytesMut::new();
-    /// Response::ok(Session::new(1), Bytes::from_static(b"\x24ping")).write_frames(&mut out)?;
-    /// assert_eq!(&out[..], b"\x00\x0a\x01\x00\x00\x00\x01\x24ping");
-    /// # Ok::<(), skywire_codec::PacketError>(())
-    /// ```
-    pub fn write_frames(&self, dst: &mut impl BufMut) -> Result<(), PacketError> {
-        if !self.is_multi_part() {
-            let (ty, data) = if self.ok {
-                (response::OK, &self.payload[..])
-            } else {
-                let len = error_text_len(self.payload.len());
-                (response::ERROR, &self.payload[..len])
-            };
-            return response::write_single_frame(dst, self.session, ty, data);
-        }
-        for f in self.frames()? {
-            f.write_to(dst);
-        }
-        Ok(())
+        self.ok && is_multi_part_response(self.payload.len())
     }
 }

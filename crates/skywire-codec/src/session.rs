@@ -124,7 +124,7 @@ impl SessionAllocator {
     /// The session a push with a payload of `payload_len` bytes goes out with: session 0
     /// (nothing consumed) for a small push, a freshly allocated one for a multi-part push.
     pub fn allocate_push(&mut self, payload_len: usize) -> Session {
-        if crate::fragment::is_multi_part_request(payload_len) {
+        if crate::multi_part::is_multi_part_request(payload_len) {
             self.allocate()
         } else {
             Session::PUSH

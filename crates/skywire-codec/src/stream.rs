@@ -1,61 +1,91 @@
 //! Stream decoders: bytes in, whole messages out (framing, packet parsing and reassembly in
 //! one place, with byte offsets on every error).
 
+use core::fmt::Debug;
+
 use bytes::{Bytes, BytesMut};
 
-use crate::error::{DecodeError, DecodeErrorKind};
+use crate::error::{DecodeError, DecodeErrorKind, PacketError, ReassemblyError};
 use crate::frame::{Frame, FrameDecoder};
 use crate::limits::Limits;
 use crate::message::{Request, Response};
 use crate::packet::request::RequestPacket;
 use crate::packet::response::ResponsePacket;
-use crate::reassembly::{RequestAssembler, ResponseAssembler};
+use crate::reassembly::{Recorder, RequestAssembler, ResponseAssembler};
 use crate::session::Session;
 
 /// One direction's packet parsing and reassembly, as a [`StreamDecoder`] drives it.
 pub trait Assemble {
     /// What comes out: [`Request`] or [`Response`].
-    type Message;
+    type Message: Debug;
+    /// What one frame body holds: [`RequestPacket`] or [`ResponsePacket`].
+    type Packet: Clone + Debug;
+    /// What a message comes out with about its frames (see [`Recorder`]).
+    type Trail: Debug;
     /// A fresh assembler with these limits.
     fn with_limits(limits: Limits) -> Self;
-    /// Parses one frame body and feeds it to reassembly.
-    fn assemble(&mut self, body: &Bytes) -> Result<Option<Self::Message>, DecodeErrorKind>;
+    /// Parses one frame body.
+    fn parse(body: &Bytes) -> Result<Self::Packet, PacketError>;
+    /// Feeds one parsed packet, read from `frame`, to reassembly.
+    fn assemble(
+        &mut self,
+        packet: Self::Packet,
+        frame: &Frame,
+    ) -> Result<Option<Recorded<Self>>, ReassemblyError>;
     /// Number of multi-part messages still open.
     fn open_messages(&self) -> usize;
     /// The lowest session with an open multi-part message.
     fn first_open(&self) -> Option<Session>;
 }
 
-impl Assemble for RequestAssembler {
-    type Message = Request;
-    fn with_limits(limits: Limits) -> Self {
-        RequestAssembler::new(limits)
-    }
-    fn assemble(&mut self, body: &Bytes) -> Result<Option<Request>, DecodeErrorKind> {
-        Ok(self.push(RequestPacket::parse(body)?)?)
-    }
-    fn open_messages(&self) -> usize {
-        RequestAssembler::open_messages(self)
-    }
-    fn first_open(&self) -> Option<Session> {
-        RequestAssembler::first_open(self)
-    }
+/// A message with its trail: what a recording decoder hands out.
+pub type Recorded<A> = (<A as Assemble>::Message, <A as Assemble>::Trail);
+
+/// The two directions' [`Assemble`]: the same calls on different types.
+macro_rules! assemble_direction {
+    ($assembler:ident, $message:ty, $packet:ty) => {
+        impl<R: Recorder + Default> Assemble for $assembler<R> {
+            type Message = $message;
+            type Packet = $packet;
+            type Trail = R::Trail;
+            fn with_limits(limits: Limits) -> Self {
+                $assembler::with_recorder(limits, R::default())
+            }
+            #[inline]
+            fn parse(body: &Bytes) -> Result<$packet, PacketError> {
+                <$packet>::parse(body)
+            }
+            #[inline]
+            fn assemble(
+                &mut self,
+                packet: $packet,
+                frame: &Frame,
+            ) -> Result<Option<($message, R::Trail)>, ReassemblyError> {
+                self.push_frame(packet, frame)
+            }
+            fn open_messages(&self) -> usize {
+                $assembler::open_messages(self)
+            }
+            fn first_open(&self) -> Option<Session> {
+                $assembler::first_open(self)
+            }
+        }
+    };
 }
 
-impl Assemble for ResponseAssembler {
-    type Message = Response;
-    fn with_limits(limits: Limits) -> Self {
-        ResponseAssembler::new(limits)
-    }
-    fn assemble(&mut self, body: &Bytes) -> Result<Option<Response>, DecodeErrorKind> {
-        Ok(self.push(ResponsePacket::parse(body)?)?)
-    }
-    fn open_messages(&self) -> usize {
-        ResponseAssembler::open_messages(self)
-    }
-    fn first_open(&self) -> Option<Session> {
-        ResponseAssembler::first_open(self)
-    }
+assemble_direction!(RequestAssembler, Request, RequestPacket);
+assemble_direction!(ResponseAssembler, Response, ResponsePacket);
+
+/// One frame as [`StreamDecoder::step`] hands it out: the frame, the packet it holds, and
+/// the message it completed (with its trail), if it completed one.
+#[derive(Debug)]
+pub struct FrameStep<A: Assemble> {
+    /// The frame (its stream offset and body).
+    pub frame: Frame,
+    /// What the body holds.
+    pub packet: A::Packet,
+    /// The message this frame completed, if any, with the trail of the frames that made it.
+    pub message: Option<Recorded<A>>,
 }
 
 /// Decodes one direction of a connection: fed arbitrary chunks, yields whole messages.
@@ -92,9 +122,15 @@ pub type ResponseDecoder = StreamDecoder<ResponseAssembler>;
 impl<A: Assemble> StreamDecoder<A> {
     /// A decoder at the start of a stream, with these limits.
     pub fn new(limits: Limits) -> Self {
+        Self::with_assembler(A::with_limits(limits))
+    }
+
+    /// A decoder at the start of a stream around this assembler (e.g. one made
+    /// [`with_recorder`](RequestAssembler::with_recorder)).
+    pub fn with_assembler(assembler: A) -> Self {
         StreamDecoder {
             frames: FrameDecoder::new(),
-            assembler: A::with_limits(limits),
+            assembler,
         }
     }
 
@@ -105,12 +141,7 @@ impl<A: Assemble> StreamDecoder<A> {
 
     /// The next whole message from the decoder's own buffer, if one is complete.
     pub fn next_message(&mut self) -> Result<Option<A::Message>, DecodeError> {
-        while let Some(frame) = self.frames.next_frame() {
-            if let Some(m) = self.take(frame)? {
-                return Ok(Some(m));
-            }
-        }
-        Ok(None)
+        Ok(self.next_recorded()?.map(|(m, _)| m))
     }
 
     /// The next whole message from a buffer the caller owns (frames are split off `src`).
@@ -134,10 +165,50 @@ impl<A: Assemble> StreamDecoder<A> {
     }
 
     /// Feeds one already-split frame (for callers that do their own framing).
+    #[inline]
     pub fn take(&mut self, frame: Frame) -> Result<Option<A::Message>, DecodeError> {
+        Ok(self.take_recorded(&frame)?.map(|(m, _)| m))
+    }
+
+    /// Like [`take`](Self::take), with the message's trail (see [`Recorder`]).
+    #[inline]
+    pub fn take_recorded(&mut self, frame: &Frame) -> Result<Option<Recorded<A>>, DecodeError> {
+        let at = |kind: DecodeErrorKind| DecodeError::new(frame.offset, kind);
+        let packet = A::parse(&frame.body).map_err(|e| at(e.into()))?;
         self.assembler
-            .assemble(&frame.body)
-            .map_err(|kind| DecodeError::new(frame.offset, kind))
+            .assemble(packet, frame)
+            .map_err(|e| at(e.into()))
+    }
+
+    /// The next whole message from the decoder's own buffer with its trail (see
+    /// [`Recorder`]), if one is complete.
+    pub fn next_recorded(&mut self) -> Result<Option<Recorded<A>>, DecodeError> {
+        while let Some(frame) = self.frames.next_frame() {
+            if let Some(m) = self.take_recorded(&frame)? {
+                return Ok(Some(m));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The next frame at the front of `src` (split off it), with its packet and the message
+    /// it completed, if any: for tools that show every frame. A frame that does not parse
+    /// or fit is an error naming its offset, and is consumed.
+    pub fn step(&mut self, src: &mut BytesMut) -> Result<Option<FrameStep<A>>, DecodeError> {
+        let Some(frame) = self.frames.decode(src) else {
+            return Ok(None);
+        };
+        let at = |kind: DecodeErrorKind| DecodeError::new(frame.offset, kind);
+        let packet = A::parse(&frame.body).map_err(|e| at(e.into()))?;
+        let message = self
+            .assembler
+            .assemble(packet.clone(), &frame)
+            .map_err(|e| at(e.into()))?;
+        Ok(Some(FrameStep {
+            frame,
+            packet,
+            message,
+        }))
     }
 
     /// At the end of the stream: fails if a frame was cut off or a multi-part message is
@@ -196,7 +267,8 @@ impl<A: Assemble> Default for StreamDecoder<A> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::{PacketError, ReassemblyError};
+    use crate::reassembly::FrameRecorder;
+    use alloc::vec::Vec;
 
     #[test]
     fn errors_carry_the_frame_offset_and_decoding_goes_on() {
@@ -248,5 +320,52 @@ mod tests {
             e.to_string(),
             "at byte 0: session 5: part with no multi-part header"
         );
+    }
+
+    #[test]
+    fn the_recorder_reports_each_messages_frames_interleaved_and_traced() {
+        // Frames and their offsets, counted by hand (2-byte header + body):
+        //   0: multi-part header, session 7, 2 bytes (13-byte body)       -> 15 bytes
+        //  15: trace tag "t"                  (2-byte body)               ->  4 bytes
+        //  19: small call to address 10, session 1, payload "x" (10 bytes) -> 12 bytes
+        //  31: last part of session 7, "ab"   (7-byte body)               ->  9 bytes
+        let mut d = StreamDecoder::with_assembler(RequestAssembler::with_recorder(
+            Limits::default(),
+            FrameRecorder { keep_frames: true },
+        ));
+        d.feed(b"\x00\x0d\x01\x0a\x00\x00\x00\x07\x00\x00\x00\x02\x00\x00\x00");
+        d.feed(b"\x00\x02\x04t");
+        d.feed(b"\x00\x0a\x00\x0a\x00\x00\x00\x01\x00\x00\x00x");
+        d.feed(b"\x00\x07\x03\x07\x00\x00\x00ab");
+        let (small, t) = d.next_recorded().unwrap().unwrap();
+        assert_eq!(
+            (small.session.get(), small.trace.as_deref()),
+            (1, Some(&b"t"[..]))
+        );
+        assert_eq!((t.offset, t.end_offset, t.count), (15, 19, 2));
+        let offsets: Vec<u64> = t.frames.iter().map(|f| f.offset).collect();
+        assert_eq!(offsets, [15, 19]);
+        let (big, t) = d.next_recorded().unwrap().unwrap();
+        assert_eq!((big.session.get(), &big.payload[..]), (7, &b"ab"[..]));
+        assert_eq!((t.offset, t.end_offset, t.count), (0, 31, 2));
+        let lens: Vec<usize> = t.frames.iter().map(Frame::wire_len).collect();
+        assert_eq!(lens, [15, 9]);
+        assert!(d.finish().is_ok());
+    }
+
+    #[test]
+    fn step_hands_out_every_frame_and_errors_at_their_offset() {
+        let mut d = ResponseDecoder::default();
+        // ok(1) [12 bytes], then a part for session 3 with no begin at offset 12
+        let mut src = BytesMut::from(
+            &b"\x00\x0a\x01\x00\x00\x00\x01\x24ping\x00\x06\x03\x00\x00\x00\x04z"[..],
+        );
+        let first = d.step(&mut src).unwrap().unwrap();
+        assert_eq!(first.frame.offset, 0);
+        assert!(matches!(first.packet, ResponsePacket::Ok { .. }));
+        assert_eq!(first.message.unwrap().0.session.get(), 1);
+        let e = d.step(&mut src).unwrap_err();
+        assert_eq!(e.offset(), 12);
+        assert!(d.step(&mut src).unwrap().is_none());
     }
 }

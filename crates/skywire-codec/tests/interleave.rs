@@ -10,8 +10,8 @@
 use bytes::Bytes;
 use proptest::prelude::*;
 use skywire_codec::{
-    Request, RequestDecoder, Response, ResponseDecoder, Session, SessionAllocator, Target,
-    MULTI_PART,
+    Assemble, Request, RequestAssembler, RequestDecoder, Response, ResponseAssembler,
+    ResponseDecoder, Session, SessionAllocator, StreamDecoder, Target, MULTI_PART,
 };
 
 /// Payload sizes at and around every fragmentation boundary, plus random ones.
@@ -124,6 +124,18 @@ fn chunked<M>(stream: &[u8], chunks: &[usize], mut feed: impl FnMut(&[u8]) -> Ve
     out
 }
 
+/// Feeds `stream` to a fresh decoder in `chunks`, taking each message as soon as it is
+/// whole; the stream must end cleanly.
+fn decode_chunked<A: Assemble>(stream: &[u8], chunks: &[usize]) -> Vec<A::Message> {
+    let mut dec = StreamDecoder::<A>::default();
+    let got = chunked(stream, chunks, |c| {
+        dec.feed(c);
+        std::iter::from_fn(|| dec.next_message().unwrap()).collect()
+    });
+    dec.finish().unwrap();
+    got
+}
+
 fn in_finish_order<T: Clone>(items: &[T], finished_at: &[usize]) -> Vec<T> {
     let mut order: Vec<usize> = (0..items.len()).collect();
     order.sort_by_key(|&i| finished_at[i]);
@@ -157,16 +169,7 @@ proptest! {
             sent.push(req);
         }
         let (stream, finished_at) = merge(lists, &picks);
-        let mut dec = RequestDecoder::default();
-        let got = chunked(&stream, &chunks, |c| {
-            dec.feed(c);
-            let mut v = Vec::new();
-            while let Some(r) = dec.next_message().unwrap() {
-                v.push(r);
-            }
-            v
-        });
-        dec.finish().unwrap();
+        let got = decode_chunked::<RequestAssembler>(&stream, &chunks);
         prop_assert_eq!(got, in_finish_order(&sent, &finished_at));
     }
 
@@ -195,16 +198,7 @@ proptest! {
             sent.push(expect);
         }
         let (stream, finished_at) = merge(lists, &picks);
-        let mut dec = ResponseDecoder::default();
-        let got = chunked(&stream, &chunks, |c| {
-            dec.feed(c);
-            let mut v = Vec::new();
-            while let Some(r) = dec.next_message().unwrap() {
-                v.push(r);
-            }
-            v
-        });
-        dec.finish().unwrap();
+        let got = decode_chunked::<ResponseAssembler>(&stream, &chunks);
         prop_assert_eq!(got, in_finish_order(&sent, &finished_at));
     }
 

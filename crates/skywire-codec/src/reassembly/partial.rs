@@ -96,13 +96,15 @@ impl<H> PartialSet<H> {
         self.open.contains_key(&session)
     }
 
-    /// Adds a part to the message open on `session`; on the last part, closes it and
-    /// returns its head and payload.
+    /// Adds a part to the message open on `session`, first letting `note` update its head
+    /// (the frame recorder's hook; `|_| ()` when there is nothing to note); on the last
+    /// part, closes it and returns its head and payload.
     pub fn append(
         &mut self,
         session: Session,
         data: &Bytes,
         last: bool,
+        note: impl FnOnce(&mut H),
     ) -> Result<Option<(H, Bytes)>, ReassemblyError> {
         let Some(p) = self.open.get_mut(&session) else {
             return Err(ReassemblyError::PartWithoutHeader { session });
@@ -117,6 +119,7 @@ impl<H> PartialSet<H> {
                 received: received as u64,
             });
         }
+        note(&mut p.head);
         if p.buf.capacity() == 0 {
             if last {
                 // The whole message in one part: hand the part itself out, no copy.
@@ -194,11 +197,12 @@ mod tests {
         let mut set = PartialSet::new(Limits::default());
         set.open(s(1), 5, "h").unwrap();
         assert_eq!(
-            set.append(s(1), &Bytes::from_static(b"ab"), false).unwrap(),
+            set.append(s(1), &Bytes::from_static(b"ab"), false, |_| ())
+                .unwrap(),
             None
         );
         let (h, payload) = set
-            .append(s(1), &Bytes::from_static(b"cde"), true)
+            .append(s(1), &Bytes::from_static(b"cde"), true, |_| ())
             .unwrap()
             .unwrap();
         assert_eq!((h, &payload[..]), ("h", &b"abcde"[..]));
@@ -211,7 +215,7 @@ mod tests {
         let mut set = PartialSet::new(Limits::default());
         set.open(s(1), 3, ()).unwrap();
         assert_eq!(
-            set.append(s(1), &Bytes::from_static(b"abcd"), false),
+            set.append(s(1), &Bytes::from_static(b"abcd"), false, |_| ()),
             Err(ReassemblyError::SizeMismatch {
                 session: s(1),
                 declared: 3,
@@ -221,7 +225,7 @@ mod tests {
         assert!(set.is_empty());
         set.open(s(2), 3, ()).unwrap();
         assert_eq!(
-            set.append(s(2), &Bytes::from_static(b"ab"), true),
+            set.append(s(2), &Bytes::from_static(b"ab"), true, |_| ()),
             Err(ReassemblyError::SizeMismatch {
                 session: s(2),
                 declared: 3,
@@ -235,7 +239,7 @@ mod tests {
     fn part_without_header_and_duplicate_header() {
         let mut set = PartialSet::new(Limits::default());
         assert_eq!(
-            set.append(s(9), &Bytes::new(), true),
+            set.append(s(9), &Bytes::new(), true, |_| ()),
             Err(ReassemblyError::PartWithoutHeader { session: s(9) })
         );
         set.open(s(9), 10, ()).unwrap();
@@ -290,7 +294,7 @@ mod tests {
         let mut set = PartialSet::new(Limits::default());
         set.open(s(1), 4, ()).unwrap();
         let data = Bytes::from_static(b"abcd");
-        let ((), payload) = set.append(s(1), &data, true).unwrap().unwrap();
+        let ((), payload) = set.append(s(1), &data, true, |_| ()).unwrap().unwrap();
         assert_eq!(payload.as_ptr(), data.as_ptr());
         assert_eq!(set.reserved(), 0);
     }
@@ -300,9 +304,9 @@ mod tests {
         let mut set = PartialSet::new(Limits::default());
         set.open(s(2), 2, ()).unwrap();
         let first = Bytes::from(vec![b'x']);
-        assert_eq!(set.append(s(2), &first, false).unwrap(), None);
+        assert_eq!(set.append(s(2), &first, false, |_| ()).unwrap(), None);
         let ((), payload) = set
-            .append(s(2), &Bytes::from_static(b"y"), true)
+            .append(s(2), &Bytes::from_static(b"y"), true, |_| ())
             .unwrap()
             .unwrap();
         assert_eq!(&payload[..], b"xy");
@@ -319,12 +323,12 @@ mod tests {
         let mut set = PartialSet::new(limits);
         set.open(s(1), 6, ()).unwrap();
         set.open(s(2), 4, ()).unwrap();
-        set.append(s(1), &Bytes::from_static(b"abc"), false)
+        set.append(s(1), &Bytes::from_static(b"abc"), false, |_| ())
             .unwrap();
         set.clear();
         assert_eq!((set.len(), set.reserved()), (0, 0));
         assert_eq!(
-            set.append(s(1), &Bytes::from_static(b"def"), true),
+            set.append(s(1), &Bytes::from_static(b"def"), true, |_| ()),
             Err(ReassemblyError::PartWithoutHeader { session: s(1) })
         );
         set.open(s(3), 10, ()).unwrap();

@@ -2,8 +2,9 @@
 
 use bytes::Bytes;
 
-use super::PartialSet;
+use super::{PartialSet, Recorder, NO_FRAME};
 use crate::error::ReassemblyError;
+use crate::frame::Frame;
 use crate::limits::Limits;
 use crate::message::Request;
 use crate::packet::request::RequestPacket;
@@ -12,10 +13,12 @@ use crate::target::Target;
 
 /// What a multi-part request remembers from its header.
 #[derive(Debug)]
-struct Head {
+struct Head<T> {
     target: Target,
     push: bool,
     trace: Option<Bytes>,
+    /// Its frames so far, as the recorder notes them.
+    trail: T,
 }
 
 /// Turns request-direction packets into whole [`Request`]s.
@@ -27,6 +30,10 @@ struct Head {
 ///
 /// On an error the offending session's message (if any) is dropped and the assembler stays
 /// usable, so a caller may report the error and go on.
+///
+/// With a [`Recorder`] other than `()` ([`with_recorder`](Self::with_recorder)), each
+/// request comes out of [`push_frame`](Self::push_frame) with the trail of the frames that
+/// made it, its trace tag's included.
 ///
 /// ```
 /// use bytes::Bytes;
@@ -40,25 +47,46 @@ struct Head {
 /// assert_eq!(&req.payload[..], b"abc");
 /// ```
 #[derive(Debug)]
-pub struct RequestAssembler {
-    partial: PartialSet<Head>,
-    trace: Option<Bytes>,
+pub struct RequestAssembler<R: Recorder = ()> {
+    partial: PartialSet<Head<R::Trail>>,
+    /// A trace tag waiting for its request, with its frame's trail.
+    trace: Option<(Bytes, R::Trail)>,
+    recorder: R,
 }
 
 impl RequestAssembler {
     /// An assembler with these limits.
     pub fn new(limits: Limits) -> Self {
-        RequestAssembler {
-            partial: PartialSet::new(limits),
-            trace: None,
-        }
+        Self::with_recorder(limits, ())
     }
 
     /// Takes one packet; returns a request when one is complete.
     pub fn push(&mut self, packet: RequestPacket) -> Result<Option<Request>, ReassemblyError> {
+        Ok(self.push_frame(packet, &NO_FRAME)?.map(|(req, ())| req))
+    }
+}
+
+impl<R: Recorder> RequestAssembler<R> {
+    /// An assembler with these limits whose requests come out with `recorder`'s trails.
+    pub fn with_recorder(limits: Limits, recorder: R) -> Self {
+        RequestAssembler {
+            partial: PartialSet::new(limits),
+            trace: None,
+            recorder,
+        }
+    }
+
+    /// Takes one packet, read from `frame`; returns a request when one is complete, with
+    /// the trail of the frames that made it.
+    #[inline]
+    pub fn push_frame(
+        &mut self,
+        packet: RequestPacket,
+        frame: &Frame,
+    ) -> Result<Option<(Request, R::Trail)>, ReassemblyError> {
         match packet {
             RequestPacket::Trace { tag } => {
-                self.trace = Some(tag);
+                self.trace = Some((tag, self.recorder.start(frame)));
                 Ok(None)
             }
             RequestPacket::Request {
@@ -66,18 +94,19 @@ impl RequestAssembler {
                 session,
                 payload,
             } => {
-                let trace = self.trace.take();
+                let (trace, trail) = self.take_trace(frame);
                 if !session.is_push() && self.partial.is_open(session) {
                     self.partial.close(session);
                     return Err(ReassemblyError::SessionInUse { session });
                 }
-                Ok(Some(Request {
+                let request = Request {
                     target,
                     session,
                     push: session.is_push(),
                     trace,
                     payload,
-                }))
+                };
+                Ok(Some((request, trail)))
             }
             RequestPacket::MultiHeader {
                 target,
@@ -85,56 +114,53 @@ impl RequestAssembler {
                 size,
                 push,
             } => {
-                let trace = self.trace.take();
-                self.partial.open(
-                    session,
-                    size,
-                    Head {
-                        target,
-                        push,
-                        trace,
-                    },
-                )?;
+                let (trace, trail) = self.take_trace(frame);
+                let head = Head {
+                    target,
+                    push,
+                    trace,
+                    trail,
+                };
+                self.partial.open(session, size, head)?;
                 Ok(None)
             }
             RequestPacket::Part {
                 session,
                 data,
                 last,
-            } => Ok(self
-                .partial
-                .append(session, &data, last)?
-                .map(|(head, payload)| Request {
-                    target: head.target,
-                    session,
-                    push: head.push,
-                    trace: head.trace,
-                    payload,
-                })),
+            } => {
+                let recorder = &self.recorder;
+                let done = self.partial.append(session, &data, last, |head| {
+                    recorder.add(&mut head.trail, frame)
+                })?;
+                Ok(done.map(|(head, payload)| {
+                    let request = Request {
+                        target: head.target,
+                        session,
+                        push: head.push,
+                        trace: head.trace,
+                        payload,
+                    };
+                    (request, head.trail)
+                }))
+            }
         }
     }
 
-    /// Number of multi-part requests still open.
-    pub fn open_messages(&self) -> usize {
-        self.partial.len()
+    /// The trace tag waiting (if any) for the request or header in `frame`, and the trail
+    /// that frame starts or continues: the rule "a trace tag belongs to the next request".
+    #[inline]
+    fn take_trace(&mut self, frame: &Frame) -> (Option<Bytes>, R::Trail) {
+        match self.trace.take() {
+            Some((tag, mut trail)) => {
+                self.recorder.add(&mut trail, frame);
+                (Some(tag), trail)
+            }
+            None => (None, self.recorder.start(frame)),
+        }
     }
 
-    /// Bytes the open multi-part requests declared, which reassembly holds or may come to
-    /// hold: what [`Limits::max_buffered_bytes`] bounds.
-    pub fn reserved(&self) -> usize {
-        self.partial.reserved()
-    }
-
-    /// Changes the limits for requests opened from now on (open ones are kept): a node
-    /// sharing one memory budget among its connections narrows each one's room.
-    pub fn set_limits(&mut self, limits: Limits) {
-        self.partial.set_limits(limits);
-    }
-
-    /// The lowest session with an open multi-part request.
-    pub fn first_open(&self) -> Option<Session> {
-        self.partial.first_open()
-    }
+    open_set_methods!("requests");
 
     /// Drops every open message and any pending trace tag (for a connection that closed).
     pub fn clear(&mut self) {

@@ -1,7 +1,8 @@
 //! Response-direction reassembly: what skynet's `clustersender` does with incoming packets.
 
-use super::PartialSet;
+use super::{PartialSet, Recorder, NO_FRAME};
 use crate::error::ReassemblyError;
+use crate::frame::Frame;
 use crate::limits::Limits;
 use crate::message::Response;
 use crate::packet::response::ResponsePacket;
@@ -23,41 +24,72 @@ use crate::session::Session;
 /// assert!(r.ok);
 /// ```
 #[derive(Debug)]
-pub struct ResponseAssembler {
-    partial: PartialSet<()>,
+pub struct ResponseAssembler<R: Recorder = ()> {
+    /// Open messages, each with its frames' trail so far.
+    partial: PartialSet<R::Trail>,
+    recorder: R,
 }
 
 impl ResponseAssembler {
     /// An assembler with these limits.
     pub fn new(limits: Limits) -> Self {
-        ResponseAssembler {
-            partial: PartialSet::new(limits),
-        }
+        Self::with_recorder(limits, ())
     }
 
     /// Takes one packet; returns a response when one is complete.
     pub fn push(&mut self, packet: ResponsePacket) -> Result<Option<Response>, ReassemblyError> {
+        Ok(self.push_frame(packet, &NO_FRAME)?.map(|(resp, ())| resp))
+    }
+}
+
+impl<R: Recorder> ResponseAssembler<R> {
+    /// An assembler with these limits whose responses come out with `recorder`'s trails.
+    pub fn with_recorder(limits: Limits, recorder: R) -> Self {
+        ResponseAssembler {
+            partial: PartialSet::new(limits),
+            recorder,
+        }
+    }
+
+    /// Takes one packet, read from `frame`; returns a response when one is complete, with
+    /// the trail of the frames that made it.
+    #[inline]
+    pub fn push_frame(
+        &mut self,
+        packet: ResponsePacket,
+        frame: &Frame,
+    ) -> Result<Option<(Response, R::Trail)>, ReassemblyError> {
         match packet {
             ResponsePacket::Ok { session, payload } => {
                 self.single(session)?;
-                Ok(Some(Response::ok(session, payload)))
+                Ok(Some((
+                    Response::ok(session, payload),
+                    self.recorder.start(frame),
+                )))
             }
             ResponsePacket::Error { session, text } => {
                 self.single(session)?;
-                Ok(Some(Response::error(session, text)))
+                Ok(Some((
+                    Response::error(session, text),
+                    self.recorder.start(frame),
+                )))
             }
             ResponsePacket::MultiBegin { session, size } => {
-                self.partial.open(session, size, ())?;
+                self.partial
+                    .open(session, size, self.recorder.start(frame))?;
                 Ok(None)
             }
             ResponsePacket::Part {
                 session,
                 data,
                 last,
-            } => Ok(self
-                .partial
-                .append(session, &data, last)?
-                .map(|((), payload)| Response::ok(session, payload))),
+            } => {
+                let recorder = &self.recorder;
+                let done = self
+                    .partial
+                    .append(session, &data, last, |trail| recorder.add(trail, frame))?;
+                Ok(done.map(|(trail, payload)| (Response::ok(session, payload), trail)))
+            }
         }
     }
 
@@ -70,27 +102,7 @@ impl ResponseAssembler {
         Ok(())
     }
 
-    /// Number of multi-part responses still open.
-    pub fn open_messages(&self) -> usize {
-        self.partial.len()
-    }
-
-    /// Bytes the open multi-part responses declared, which reassembly holds or may come to
-    /// hold: what [`Limits::max_buffered_bytes`] bounds.
-    pub fn reserved(&self) -> usize {
-        self.partial.reserved()
-    }
-
-    /// Changes the limits for responses opened from now on (open ones are kept): a node
-    /// sharing one memory budget among its connections narrows each one's room.
-    pub fn set_limits(&mut self, limits: Limits) {
-        self.partial.set_limits(limits);
-    }
-
-    /// The lowest session with an open multi-part response.
-    pub fn first_open(&self) -> Option<Session> {
-        self.partial.first_open()
-    }
+    open_set_methods!("responses");
 
     /// Drops every open message.
     pub fn clear(&mut self) {
