@@ -13,10 +13,10 @@ use std::path::{Path, PathBuf};
 use serde_json::Value as Json;
 use skywire::codec::RequestKind;
 use skywire::seri::{self, values_content_eq};
-use skywire_cli::check::{check, CheckOptions};
-use skywire_cli::dissect::{Decoded, Message, Step};
-use skywire_cli::input::{self, Input, Origin, RunOptions, VisitError, Visitor};
-use skywire_cli::pcap::Side;
+use skywire_capture::check::{check, CheckOptions};
+use skywire_capture::dissect::{Decoded, Message, Step};
+use skywire_capture::pcap::Side;
+use skywire_capture::traffic::{self, Input, Origin, RunOptions, VisitError, Visitor};
 
 fn capture_dirs() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/captures");
@@ -68,7 +68,7 @@ impl Visitor for Collect {
 
 fn decode(input: &Input, keep_frames: bool) -> Vec<(Origin, Decoded)> {
     let mut c = Collect::default();
-    input::run(
+    traffic::run(
         input,
         RunOptions {
             keep_frames,

@@ -1,4 +1,4 @@
-//! The CLI's capture reader (`skywire_cli::pcap::CaptureReader`) on arbitrary bytes, and
+//! The CLI's capture reader (`skywire_capture::pcap::CaptureReader`) on arbitrary bytes, and
 //! what `skywire decode` does with the streams it hands out.
 //!
 //! Checked: no panic, no hang; every error offset is inside the file; connections are
@@ -7,7 +7,7 @@
 //! file (memory stays proportional to the input); with a port filter only matching
 //! connections appear. Every stream goes through the CLI's dissector, and every frame and
 //! message through its human and JSON output, whose JSON lines must parse. Finally the
-//! whole `skywire decode` pipeline (`input::run_capture`) runs over the bytes: it either
+//! whole `skywire decode` pipeline (`traffic::run_capture`) runs over the bytes: it either
 //! succeeds or fails with an error naming the file.
 #![no_main]
 
@@ -15,13 +15,13 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
-use skywire_cli::dissect::Step;
-use skywire_cli::dissect::{Message, StreamDissector};
-use skywire_cli::frame_record::frame_record;
-use skywire_cli::human::{frame_line, message_line};
-use skywire_cli::input::{run_capture, Origin, RunOptions, VisitError, Visitor};
-use skywire_cli::pcap::{CaptureOptions, CaptureReader, Event, Side};
-use skywire_cli::record::{request_record, response_record};
+use skywire_capture::dissect::Step;
+use skywire_capture::dissect::{Message, StreamDissector};
+use skywire_capture::format::frame_json::frame_record;
+use skywire_capture::format::human::{frame_line, message_line};
+use skywire_capture::traffic::{run_capture, Origin, RunOptions, VisitError, Visitor};
+use skywire_capture::pcap::{CaptureOptions, CaptureReader, Event, Side};
+use skywire_capture::format::message_json::{request_record, response_record};
 
 fuzz_target!(|data: &[u8]| {
     read(data, CaptureOptions::default());

@@ -5,7 +5,7 @@
 //! ([`Chunks`]), byte 1 picks the [`Limits`] ([`limits`]), the rest is the stream.
 
 use bytes::BytesMut;
-use skywire_cli::dissect::{Decoded, Message, StreamDissector};
+use skywire_capture::dissect::{Decoded, Message, StreamDissector};
 use skywire_codec::{
     Assemble, DecodeError, Limits, Request, Response, StreamDecoder, FRAME_HEADER_LEN,
     MAX_FRAME_BODY,

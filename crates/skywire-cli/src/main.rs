@@ -1,10 +1,29 @@
 //! `skywire`: decode, check, serve and call skynet cluster traffic.
+//!
+//! The binary only: the capture library it decodes and checks with is `skywire-capture`,
+//! the suite `skywire conform` runs is `skywire-conform`, the node is `skywire-node`.
+//!
+//! | file | holds |
+//! |---|---|
+//! | `main.rs` | the command line and its dispatch |
+//! | `cmd/mod.rs` | what every subcommand shares: `outln!`, the exit-code type, signal waiting |
+//! | `cmd/decode.rs`, `cmd/check.rs` | `skywire decode`, `skywire check` |
+//! | `cmd/traffic_args.rs` | the capture/stream arguments those two take |
+//! | `cmd/node.rs` | `skywire node` (demo services, or the conformance contract) |
+//! | `cmd/call.rs` | `skywire call`, `send`, `query` |
+//! | `cmd/proxy.rs`, `relay.rs` | `skywire proxy`: its output and capture, and the forwarding core with its faults |
+//! | `cmd/bench.rs`, `cmd/bench/` | `skywire bench`: connections, payloads, the out queue, CPU time, the report |
+//! | `cmd/conform.rs`, `cmd/conform_serve.rs` | `skywire conform`, and its `--serve` side |
+//! | `cmd/logging.rs` | logs of the long-running subcommands |
+//! | `lua_literal.rs` | command-line arguments read as Lua literals |
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
 mod cmd;
+mod lua_literal;
+mod relay;
 
 /// The binary's allocator: mimalloc keeps freed memory for reuse, where glibc malloc gives
 /// the ~100 KB buffers of large messages back to the OS and faults them in again on the

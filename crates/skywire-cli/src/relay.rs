@@ -28,8 +28,8 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 
-use crate::dissect::{Decoded, StreamDissector};
-use crate::pcap::Side;
+use skywire_capture::dissect::{Decoded, StreamDissector};
+use skywire_capture::pcap::Side;
 
 /// Bytes each direction of a connection reads at a time (its one buffer).
 pub const BUFFER_SIZE: usize = 16 * 1024;
@@ -253,7 +253,7 @@ pub struct Relay {
 #[derive(Debug, Default, Clone)]
 struct ConnState {
     ending: Option<Ending>,
-    /// Direction done (its end passed on), by [`side_index`].
+    /// Direction done (its end passed on), by [`Side::index`].
     done: [bool; 2],
 }
 
@@ -273,13 +273,6 @@ impl Shared {
                 s.ending = Some(how);
             }
         });
-    }
-}
-
-fn side_index(side: Side) -> usize {
-    match side {
-        Side::Requests => 0,
-        Side::Responses => 1,
     }
 }
 
@@ -473,7 +466,7 @@ impl<'a> Pump<'a> {
     /// Resolves once the connection is ending (or, with `or_other_done`, once the other
     /// direction is done).
     async fn ending(&self, or_other_done: bool) {
-        let other = 1 - side_index(self.side);
+        let other = 1 - self.side.index();
         let mut rx = self.shared.state.subscribe();
         let _ = rx
             .wait_for(|s| s.ending.is_some() || (or_other_done && s.done[other]))
@@ -501,7 +494,7 @@ impl<'a> Pump<'a> {
                     })
                     .await;
                     self.shared.state.send_modify(|s| {
-                        s.done[side_index(self.side)] = true;
+                        s.done[self.side.index()] = true;
                     });
                     return;
                 }

@@ -11,9 +11,9 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use common::*;
-use skywire_cli::check::{check, CheckOptions};
-use skywire_cli::input::Input;
-use skywire_cli::pcap::{CaptureErrorKind, CaptureOptions, CaptureReader, Event, Side};
+use skywire_capture::check::{check, CheckOptions};
+use skywire_capture::pcap::{CaptureErrorKind, CaptureOptions, CaptureReader, Event, Side};
+use skywire_capture::traffic::Input;
 
 /// Every stream of a capture, reassembled: (conn, side) -> bytes; checks that chunks
 /// come contiguous and that Open comes before a connection's data.
@@ -357,10 +357,10 @@ fn open_multi_part(session: u32, size: u32) -> Vec<u8> {
 
 #[test]
 fn open_multi_part_messages_are_bounded_over_all_connections() {
-    use skywire_cli::input::{run, InputError, Origin, RunOptions, VisitError, Visitor};
+    use skywire_capture::traffic::{run, InputError, Origin, RunOptions, VisitError, Visitor};
     struct Nothing;
     impl Visitor for Nothing {
-        fn step(&mut self, _: Origin, _: skywire_cli::dissect::Step) -> Result<(), VisitError> {
+        fn step(&mut self, _: Origin, _: skywire_capture::dissect::Step) -> Result<(), VisitError> {
             Ok(())
         }
     }
@@ -403,10 +403,12 @@ fn open_multi_part_messages_are_bounded_over_all_connections() {
 
 #[test]
 fn bit_flips_in_a_capture_give_results_or_errors_never_panics() {
-    use skywire_cli::input::{run_capture, InputError, Origin, RunOptions, VisitError, Visitor};
+    use skywire_capture::traffic::{
+        run_capture, InputError, Origin, RunOptions, VisitError, Visitor,
+    };
     struct Count(u64);
     impl Visitor for Count {
-        fn step(&mut self, _: Origin, _: skywire_cli::dissect::Step) -> Result<(), VisitError> {
+        fn step(&mut self, _: Origin, _: skywire_capture::dissect::Step) -> Result<(), VisitError> {
             self.0 += 1;
             Ok(())
         }

@@ -67,10 +67,7 @@ fn echo_services(c: &mut Criterion) {
             .register("echo", sync_service_fn(|req| Ok(req.args)))
             .expect("registers");
         server
-            .register(
-                "echo_async",
-                service_fn(|req| async move { Ok(req.args) }),
-            )
+            .register("echo_async", service_fn(|req| async move { Ok(req.args) }))
             .expect("registers");
         server
             .register(

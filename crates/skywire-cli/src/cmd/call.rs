@@ -10,7 +10,7 @@ use skywire_node::{CallError, CallOptions, Node, Remote};
 use skywire_seri::Value;
 
 use super::CmdResult;
-use skywire_cli::lua_literal::parse_arg;
+use crate::lua_literal::parse_arg;
 
 /// What `call` and `send` share.
 #[derive(clap::Args, Debug)]

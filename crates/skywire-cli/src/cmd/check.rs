@@ -3,9 +3,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use skywire_cli::check::{check, CheckOptions};
+use skywire_capture::check::{check, CheckOptions};
 
-use super::inputs::InputArgs;
+use super::traffic_args::InputArgs;
 use super::CmdResult;
 
 /// Arguments of `skywire check`.

@@ -3,14 +3,14 @@
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 
-use skywire_cli::dissect::{Message, Step};
-use skywire_cli::frame_record::frame_record;
-use skywire_cli::human::{frame_line, message_line, DEFAULT_WIDTH};
-use skywire_cli::input::{self, InputError, Origin, RunOptions, VisitError, Visitor};
-use skywire_cli::pcap::ConnInfo;
-use skywire_cli::record::{request_record, response_record};
+use skywire_capture::dissect::{Message, Step};
+use skywire_capture::format::frame_json::frame_record;
+use skywire_capture::format::human::{frame_line, message_line, DEFAULT_WIDTH};
+use skywire_capture::format::message_json::{request_record, response_record};
+use skywire_capture::pcap::ConnInfo;
+use skywire_capture::traffic::{self, InputError, Origin, RunOptions, VisitError, Visitor};
 
-use super::inputs::InputArgs;
+use super::traffic_args::InputArgs;
 use super::CmdResult;
 
 /// Arguments of `skywire decode`.
@@ -102,7 +102,7 @@ pub fn run(args: Args) -> CmdResult {
         ..RunOptions::default()
     };
     for input in &inputs {
-        match input::run(input, options, &mut printer) {
+        match traffic::run(input, options, &mut printer) {
             Ok(_) => {}
             Err(e) if broken_pipe(&e) => return Ok(ExitCode::SUCCESS),
             Err(e) => {

@@ -15,10 +15,10 @@ pub mod check;
 pub mod conform;
 mod conform_serve;
 pub mod decode;
-mod inputs;
 pub mod logging;
 pub mod node;
 pub mod proxy;
+mod traffic_args;
 
 /// What a subcommand returns: an exit code, or an error printed as one line.
 pub type CmdResult = Result<std::process::ExitCode, Box<dyn std::error::Error + Send + Sync>>;

@@ -16,7 +16,7 @@ use skywire_node::{
 use skywire_seri::Value;
 
 use super::CmdResult;
-use skywire_cli::record::{request_record, response_record};
+use skywire_capture::format::message_json::{request_record, response_record};
 
 /// Arguments of `skywire node`.
 #[derive(clap::Args, Debug)]

@@ -10,14 +10,14 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use crate::relay::{Directions, Event, Faults, Relay, RelayConfig, Stall, Stamp};
 use serde::Serialize;
-use skywire_cli::dissect::Message;
-use skywire_cli::human::{message_line, DEFAULT_WIDTH};
-use skywire_cli::input::Origin;
-use skywire_cli::pcap::write::{PcapNgWriter, TcpConversation, WriteError};
-use skywire_cli::pcap::Side;
-use skywire_cli::record::{request_record, response_record, Record};
-use skywire_cli::relay::{Directions, Event, Faults, Relay, RelayConfig, Stall, Stamp};
+use skywire_capture::dissect::Message;
+use skywire_capture::format::human::{message_line, DEFAULT_WIDTH};
+use skywire_capture::format::message_json::{request_record, response_record, Record};
+use skywire_capture::pcap::write::{PcapNgWriter, TcpConversation, WriteError};
+use skywire_capture::pcap::Side;
+use skywire_capture::traffic::Origin;
 
 use super::CmdResult;
 
@@ -331,7 +331,7 @@ impl Printer {
                         let ts = since_epoch(at.wall);
                         if how.is_reset() {
                             w.packet(ts, &c.rst(false)?)?;
-                        } else if !matches!(how, skywire_cli::relay::Ending::Finished) {
+                        } else if !matches!(how, crate::relay::Ending::Finished) {
                             w.packet(ts, &c.fin(false)?)?;
                             w.packet(ts, &c.fin(true)?)?;
                         }
@@ -365,7 +365,7 @@ impl Printer {
         &mut self,
         conn: usize,
         side: Side,
-        m: &skywire_cli::dissect::Decoded,
+        m: &skywire_capture::dissect::Decoded,
         at: Stamp,
     ) -> Result<(), Box<dyn std::error::Error>> {
         let rtt = match &m.message {

@@ -8,7 +8,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use etherparse::PacketBuilder;
-use skywire_cli::pcap::write::{self, TcpConversation, TcpFlags};
+use skywire_capture::pcap::write::{self, TcpConversation, TcpFlags};
 
 /// The shared capture folders (`tests/captures/*/` of the root package), sorted.
 pub fn capture_dirs() -> Vec<PathBuf> {

@@ -1,4 +1,4 @@
-//! Agreement of decoded traffic with the skynet-side logs ([`crate::calllog`]).
+//! Agreement of decoded traffic with the skynet-side logs ([`crate::check::call_log`]).
 //!
 //! `calls.jsonl` lists operations in the order they finished, which is not the wire order
 //! when they ran concurrently, so requests are matched to log lines by content: a log line
@@ -23,8 +23,8 @@ use bytes::Bytes;
 use skywire_codec::{Request, RequestKind, Response, Target};
 use skywire_seri::{values_content_eq, Value};
 
-use crate::calllog::{LogEntry, LogOp, Outcome, PushEntry};
-use crate::human::{cut, display_cut, values_cut};
+use crate::check::call_log::{LogEntry, LogOp, Outcome, PushEntry};
+use crate::format::human::{cut, display_cut, values_cut};
 
 /// Characters of values shown in a disagreement.
 const SHOW: usize = 120;
@@ -224,7 +224,7 @@ fn agree_pushes(exchanges: &[Exchange], pushes: &[PushEntry]) -> Vec<Disagreemen
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::calllog::{parse_calls, parse_pushes};
+    use crate::check::call_log::{parse_calls, parse_pushes};
     use skywire_codec::Session;
 
     fn call(target: &str, session: u32, payload: &'static [u8]) -> Request {

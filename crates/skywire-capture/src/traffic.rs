@@ -332,10 +332,10 @@ fn drain(
 ///
 /// ```
 /// use std::path::Path;
-/// use skywire_cli::input::{run_capture, Origin, RunOptions, VisitError, Visitor};
+/// use skywire_capture::traffic::{run_capture, Origin, RunOptions, VisitError, Visitor};
 /// struct Count(usize);
 /// impl Visitor for Count {
-///     fn step(&mut self, _: Origin, _: skywire_cli::dissect::Step) -> Result<(), VisitError> {
+///     fn step(&mut self, _: Origin, _: skywire_capture::dissect::Step) -> Result<(), VisitError> {
 ///         self.0 += 1;
 ///         Ok(())
 ///     }
@@ -392,7 +392,7 @@ pub fn run_capture(
                 };
                 let Some(d) = conns
                     .get_mut(chunk.conn)
-                    .map(|pair| &mut pair[side_index(chunk.side)])
+                    .map(|pair| &mut pair[chunk.side.index()])
                 else {
                     continue; // the reader announces every connection first
                 };
@@ -427,7 +427,7 @@ pub fn run_capture(
                 conn: Some(conn),
                 side,
             };
-            pair[side_index(side)]
+            pair[side.index()]
                 .finish()
                 .map_err(|e| stream_error(path, origin, &e, end, true))?;
         }
@@ -446,13 +446,6 @@ pub fn run_capture(
         });
     }
     Ok(totals)
-}
-
-fn side_index(side: Side) -> usize {
-    match side {
-        Side::Requests => 0,
-        Side::Responses => 1,
-    }
 }
 
 fn stream_error(

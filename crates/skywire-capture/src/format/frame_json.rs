@@ -10,12 +10,12 @@
 //!   (`0x03`), `"trace"` (`0x04`); response direction: `"ok"`, `"error"`, `"multi-begin"`,
 //!   `"part"`, `"last-part"`.
 //! - `size`: the payload, data or text bytes the frame carries, or for a multi-part header
-//!   the total it declares. `target` and `trace` as in [`crate::record`].
+//!   the total it declares. `target` and `trace` as in [`crate::format::message_json`].
 //!
 //! ```
 //! use bytes::Bytes;
-//! use skywire_cli::frame_record::frame_record;
-//! use skywire_cli::dissect::Packet;
+//! use skywire_capture::format::frame_json::frame_record;
+//! use skywire_capture::dissect::Packet;
 //! use skywire_codec::{Frame, RequestPacket};
 //! let body = Bytes::from_static(b"\x80\x05@echo\x01\x00\x00\x00\x24ping");
 //! let frame = Frame { offset: 0, body: body.clone() };
@@ -32,7 +32,7 @@ use serde_json::Value as Json;
 use skywire_codec::{Frame, RequestPacket, ResponsePacket};
 
 use crate::dissect::Packet;
-use crate::record::{bytes_json, target_json};
+use crate::format::message_json::{bytes_json, target_json};
 
 /// One frame as a JSON object (see the [module docs](self)).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -11,7 +11,7 @@
 //! its [`FrameRecorder`] reports it: this module holds no reassembly state of its own.
 //!
 //! ```
-//! use skywire_cli::dissect::{Message, StreamDissector};
+//! use skywire_capture::dissect::{Message, StreamDissector};
 //! // A trace tag, then a call to "@echo" (session 1) with payload `"ping"`.
 //! let stream = b"\x00\x04\x04tag\x00\x10\x80\x05@echo\x01\x00\x00\x00\x24ping";
 //! let mut d = StreamDissector::requests(true);

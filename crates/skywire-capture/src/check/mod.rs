@@ -9,9 +9,12 @@
 //!    back exactly the payload;
 //! 3. every response answers a request of its connection, and every trace tag is used;
 //! 4. with a call log (and optionally a push log), the traffic agrees with it
-//!    ([`crate::agreement`]).
+//!    ([`crate::check::agreement`]).
 //!
 //! Each problem is a [`Mismatch`] naming where it is.
+
+pub mod agreement;
+pub mod call_log;
 
 use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
@@ -19,11 +22,11 @@ use std::path::{Path, PathBuf};
 use bytes::{BufMut, BytesMut};
 use skywire_codec::{Frame, RequestPacket, Response, Session, FRAME_HEADER_LEN};
 
-use crate::agreement::{agree, Exchange};
-use crate::calllog::{parse_calls, parse_pushes, LogError};
+use crate::check::agreement::{agree, Exchange};
+use crate::check::call_log::{parse_calls, parse_pushes, LogError};
 use crate::dissect::{Decoded, Message, Packet, Step};
-use crate::input::{self, Input, Origin, RunOptions, Totals, VisitError, Visitor};
 use crate::pcap::Side;
+use crate::traffic::{self, Input, Origin, RunOptions, Totals, VisitError, Visitor};
 
 /// A conformance problem and where it is.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -97,7 +100,7 @@ pub enum CheckError {
     #[error(transparent)]
     Input {
         /// What went wrong, naming the file and the byte offset.
-        source: crate::input::InputError,
+        source: crate::traffic::InputError,
     },
     /// It cannot be read.
     #[error("{}: {source}", file.display())]
@@ -150,7 +153,7 @@ pub fn check(inputs: &[Input], options: &CheckOptions) -> Result<Report, CheckEr
     let mut exchanges = Vec::new();
     for input in inputs {
         let mut checker = Checker::new(input, calls.is_some());
-        let run = input::run(
+        let run = traffic::run(
             input,
             RunOptions {
                 keep_frames: true,

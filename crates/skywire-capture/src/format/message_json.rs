@@ -20,7 +20,7 @@
 //! ```
 //! use bytes::Bytes;
 //! use skywire_codec::{Request, Response, Session, Target};
-//! use skywire_cli::record::{request_record, response_record};
+//! use skywire_capture::format::message_json::{request_record, response_record};
 //!
 //! let req = Request::call(Target::name("@echo")?, Session::new(1), Bytes::from_static(b"\x24ping"));
 //! assert_eq!(

@@ -3,7 +3,7 @@
 //! `pushes.jsonl`, the arguments of each push the serving node received.
 //!
 //! ```
-//! use skywire_cli::calllog::{parse_calls, LogOp, Outcome};
+//! use skywire_capture::check::call_log::{parse_calls, LogOp, Outcome};
 //! let log = parse_calls(r#"{"op":"call","addr":"@echo","args":["ping"],"ok":true,"ret":["ping"]}
 //! {"op":"query","name":"nonexist","ok":false,"err":"call failed"}
 //! {"op":"end"}
@@ -11,7 +11,7 @@
 //! assert_eq!(log.len(), 2); // "end" is not an operation
 //! assert!(matches!(&log[1].op, LogOp::Query { outcome: Outcome::Err(_), .. }));
 //! assert_eq!(log[1].line, 2);
-//! # Ok::<(), skywire_cli::calllog::LogError>(())
+//! # Ok::<(), skywire_capture::check::call_log::LogError>(())
 //! ```
 
 use bytes::Bytes;

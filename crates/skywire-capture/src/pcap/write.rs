@@ -8,8 +8,8 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use skywire_cli::pcap::write::{PcapNgWriter, TcpConversation};
-//! use skywire_cli::pcap::{CaptureReader, Event};
+//! use skywire_capture::pcap::write::{PcapNgWriter, TcpConversation};
+//! use skywire_capture::pcap::{CaptureReader, Event};
 //!
 //! let mut conv = TcpConversation::new("127.0.0.1:40000".parse()?, "127.0.0.1:2528".parse()?, 1, 1);
 //! let mut w = PcapNgWriter::ethernet(Vec::new())?;

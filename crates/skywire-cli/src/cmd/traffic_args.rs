@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use skywire_cli::input::Input;
+use skywire_capture::traffic::Input;
 
 /// Where the traffic comes from (shared by `skywire decode` and `skywire check`).
 #[derive(clap::Args, Debug)]

@@ -16,7 +16,7 @@ use skywire_codec::{RequestPacket, ResponsePacket, Target};
 use skywire_seri::Value;
 
 use crate::dissect::{Decoded, Message, Packet};
-use crate::input::Origin;
+use crate::traffic::Origin;
 
 /// Characters of values shown on a line before it is cut (unless the caller asks for all).
 pub const DEFAULT_WIDTH: usize = 400;

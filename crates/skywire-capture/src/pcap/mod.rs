@@ -21,7 +21,7 @@
 //! non-TCP packets and IP fragments are skipped.
 //!
 //! ```
-//! use skywire_cli::pcap::{CaptureReader, Event};
+//! use skywire_capture::pcap::{CaptureReader, Event};
 //! let err = CaptureReader::new(b"GET / HTTP/1.1\r\n").unwrap_err();
 //! assert_eq!(err.to_string(), "at byte 0: not a pcap or pcapng file");
 //! ```
@@ -51,7 +51,8 @@ pub enum Side {
 }
 
 impl Side {
-    fn index(self) -> usize {
+    /// 0 for the client's side, 1 for the server's: for per-side arrays.
+    pub fn index(self) -> usize {
         match self {
             Side::Requests => 0,
             Side::Responses => 1,
