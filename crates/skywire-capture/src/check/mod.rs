@@ -17,7 +17,7 @@ pub mod agreement;
 pub mod call_log;
 
 use std::collections::{HashMap, VecDeque};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use bytes::{BufMut, BytesMut};
 use skywire_codec::{Frame, RequestPacket, Response, Session, FRAME_HEADER_LEN};
@@ -120,9 +120,18 @@ pub enum CheckError {
     },
 }
 
-fn read_log(path: &Path) -> Result<String, CheckError> {
-    std::fs::read_to_string(path).map_err(|source| CheckError::Io {
+/// Reads and parses the log at `path`, if one is given.
+fn read_log<T>(
+    path: Option<&PathBuf>,
+    parse: fn(&str) -> Result<Vec<T>, LogError>,
+) -> Result<Option<Vec<T>>, CheckError> {
+    let Some(path) = path else { return Ok(None) };
+    let text = std::fs::read_to_string(path).map_err(|source| CheckError::Io {
         file: path.to_owned(),
+        source,
+    })?;
+    parse(&text).map(Some).map_err(|source| CheckError::Log {
+        file: path.clone(),
         source,
     })
 }
@@ -131,24 +140,8 @@ fn read_log(path: &Path) -> Result<String, CheckError> {
 /// inputs together. Fails when an input does not decode to the end or a log cannot be
 /// read; every other finding is in the [`Report`].
 pub fn check(inputs: &[Input], options: &CheckOptions) -> Result<Report, CheckError> {
-    let calls = match &options.calls {
-        Some(p) => Some(
-            parse_calls(&read_log(p)?).map_err(|source| CheckError::Log {
-                file: p.clone(),
-                source,
-            })?,
-        ),
-        None => None,
-    };
-    let pushes = match &options.pushes {
-        Some(p) => Some(
-            parse_pushes(&read_log(p)?).map_err(|source| CheckError::Log {
-                file: p.clone(),
-                source,
-            })?,
-        ),
-        None => None,
-    };
+    let calls = read_log(options.calls.as_ref(), parse_calls)?;
+    let pushes = read_log(options.pushes.as_ref(), parse_pushes)?;
     let mut report = Report::default();
     let mut exchanges = Vec::new();
     for input in inputs {

@@ -12,7 +12,7 @@
 
 use std::fmt::Write;
 
-use skywire_codec::{RequestPacket, ResponsePacket, Target};
+use skywire_codec::{RequestPacket, ResponsePacket, Session, Target};
 use skywire_seri::Value;
 
 use crate::dissect::{Decoded, Message, Packet};
@@ -209,12 +209,7 @@ pub fn frame_line(origin: &Origin, offset: u64, wire_len: usize, packet: &Packet
                     session,
                     data,
                     last,
-                } => write!(
-                    out,
-                    "{} session={session} data={}",
-                    if *last { "last part" } else { "part" },
-                    data.len()
-                ),
+                } => write_part(&mut out, *session, data.len(), *last),
                 RequestPacket::Trace { tag } => write!(out, "trace tag {}", lua_string(tag)),
             };
         }
@@ -234,16 +229,17 @@ pub fn frame_line(origin: &Origin, offset: u64, wire_len: usize, packet: &Packet
                     session,
                     data,
                     last,
-                } => write!(
-                    out,
-                    "{} session={session} data={}",
-                    if *last { "last part" } else { "part" },
-                    data.len()
-                ),
+                } => write_part(&mut out, *session, data.len(), *last),
             };
         }
     }
     out
+}
+
+/// A part frame of either direction: `part session=N data=N` (`last part` for the last).
+fn write_part(out: &mut String, session: Session, data_len: usize, last: bool) -> std::fmt::Result {
+    let what = if last { "last part" } else { "part" };
+    write!(out, "{what} session={session} data={data_len}")
 }
 
 #[cfg(test)]

@@ -30,9 +30,7 @@ pub fn run(listen: &str, args: &Args) -> CmdResult {
         .enable_all()
         .build()?;
     let conns = rt.block_on(async {
-        let listener = tokio::net::TcpListener::bind(listen)
-            .await
-            .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+        let listener = super::listen(listen).await?;
         outln!(
             "listening on {}: perform the caller script ({} steps), then close the connection",
             listener.local_addr()?,

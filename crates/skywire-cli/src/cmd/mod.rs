@@ -23,6 +23,13 @@ mod traffic_args;
 /// What a subcommand returns: an exit code, or an error printed as one line.
 pub type CmdResult = Result<std::process::ExitCode, Box<dyn std::error::Error + Send + Sync>>;
 
+/// A listener on `addr`, or the one-line error every subcommand gives when it cannot.
+pub async fn listen(addr: &str) -> Result<tokio::net::TcpListener, String> {
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))
+}
+
 /// Writes one line to standard output. A closed pipe is not an error: like other Unix tools,
 /// we just stop printing. (`println!` would panic there.)
 pub fn write_stdout(line: std::fmt::Arguments<'_>) -> std::io::Result<()> {

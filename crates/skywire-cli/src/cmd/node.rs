@@ -207,9 +207,7 @@ async fn serve_faulty(listen: &str, name: &str) -> CmdResult {
         let names: Vec<_> = Fault::ALL.iter().map(|f| f.name()).collect();
         format!("unknown fault {name:?}; one of: {}", names.join(", "))
     })?;
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let listener = super::listen(listen).await?;
     outln!(
         "listening on {} (faulty: {})",
         listener.local_addr()?,

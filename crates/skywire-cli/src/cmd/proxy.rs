@@ -159,9 +159,7 @@ pub fn run(args: Args) -> CmdResult {
         faults: args.faults(),
         chunks: printer.pcap.is_some(),
     };
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind(&args.listen))
-        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    let listener = rt.block_on(super::listen(&args.listen))?;
     outln!("listening on {}", listener.local_addr()?)?;
     // Printing and file writing on their own thread, fed through the bounded channel.
     let output = std::thread::spawn(move || -> Result<(), String> {

@@ -1,4 +1,4 @@
-//! The `skywire decode` / `skywire check` logic (the `skywire-cli` library) over every
+//! The `skywire decode` / `skywire check` logic (the `skywire-capture` library) over every
 //! capture folder under `tests/captures/` (a folder added later is checked too), over the
 //! raw streams and over the pcap, and the pcap run against the proxy run of the same
 //! scenario.
@@ -8,37 +8,18 @@
 
 use std::collections::HashMap;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+mod common;
+
+use common::{capture, capture_dirs};
 use serde_json::Value as Json;
-use skywire::codec::RequestKind;
-use skywire::seri::{self, values_content_eq};
 use skywire_capture::check::{check, CheckOptions};
 use skywire_capture::dissect::{Decoded, Message, Step};
 use skywire_capture::pcap::Side;
 use skywire_capture::traffic::{self, Input, Origin, RunOptions, VisitError, Visitor};
-
-fn capture_dirs() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/captures");
-    let mut dirs: Vec<PathBuf> = fs::read_dir(&root)
-        .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.join("calls.jsonl").is_file())
-        .collect();
-    dirs.sort();
-    assert!(
-        dirs.len() >= 5,
-        "capture folders missing under {}",
-        root.display()
-    );
-    dirs
-}
-
-fn capture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/captures")
-        .join(name)
-}
+use skywire_codec::RequestKind;
+use skywire_seri::{self as seri, values_content_eq};
 
 /// The log's operations, read here without the CLI's parser: (op, line).
 fn log_ops(dir: &Path) -> Vec<Json> {
@@ -131,31 +112,26 @@ fn every_capture_folder_checks_clean_against_its_logs() {
 /// differs between runs (on both sides), so values compare with `content_eq`; a trace tag
 /// names the process that made it, so only its presence compares.
 fn same_message(a: &Message, b: &Message) -> bool {
-    let values = |p: &bytes::Bytes| seri::unpack(p).ok();
+    let same_values = |p: &bytes::Bytes, q: &bytes::Bytes| matches!((seri::unpack(p), seri::unpack(q)), (Ok(p), Ok(q)) if values_content_eq(&p, &q));
+    let request_key = |r: &skywire_codec::Request| {
+        let trace = r.trace.is_some();
+        (
+            r.kind(),
+            r.target.clone(),
+            r.session,
+            r.push,
+            trace,
+            r.payload.len(),
+        )
+    };
     match (a, b) {
         (Message::Request(x), Message::Request(y)) => {
-            (
-                x.kind(),
-                &x.target,
-                x.session,
-                x.push,
-                x.trace.is_some(),
-                x.payload.len(),
-            ) == (
-                y.kind(),
-                &y.target,
-                y.session,
-                y.push,
-                y.trace.is_some(),
-                y.payload.len(),
-            ) && matches!((values(&x.payload), values(&y.payload)),
-                    (Some(p), Some(q)) if values_content_eq(&p, &q))
+            request_key(x) == request_key(y) && same_values(&x.payload, &y.payload)
         }
         (Message::Response(x), Message::Response(y)) => {
             (x.session, x.ok, x.payload.len()) == (y.session, y.ok, y.payload.len())
                 && if x.ok {
-                    matches!((values(&x.payload), values(&y.payload)),
-                        (Some(p), Some(q)) if values_content_eq(&p, &q))
+                    same_values(&x.payload, &y.payload)
                 } else {
                     x.payload == y.payload
                 }
