@@ -263,10 +263,8 @@ fn delay_makes_a_call_take_at_least_that_long() {
     assert!(took >= Duration::from_millis(200), "took {took:?}");
 }
 
-#[test]
-fn reset_every_one_resets_after_the_first_response() {
-    let node = node();
-    let mut px = proxy(&node, &["--reset-every", "1"]);
+/// A raw connection to `px` on which one call to `@echo` (session 1, "first") was answered.
+fn first_call_answered(px: &Proc) -> TcpStream {
     let mut conn = TcpStream::connect(&px.addr).unwrap();
     conn.write_all(&echo_call(1, "first")).unwrap();
     let r = read_response(&mut conn, Duration::from_secs(10)).unwrap();
@@ -274,6 +272,14 @@ fn reset_every_one_resets_after_the_first_response() {
         skywire_seri::unpack(&r.payload).unwrap(),
         [Value::from("first")]
     );
+    conn
+}
+
+#[test]
+fn reset_every_one_resets_after_the_first_response() {
+    let node = node();
+    let mut px = proxy(&node, &["--reset-every", "1"]);
+    let mut conn = first_call_answered(&px);
     // The proxy reset the connection right after the response...
     let err = read_response(&mut conn, Duration::from_secs(10)).unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::ConnectionReset, "{err}");
@@ -292,13 +298,7 @@ fn reset_every_one_resets_after_the_first_response() {
 fn stall_reads_makes_a_large_call_time_out() {
     let node = node();
     let px = proxy(&node, &["--stall-reads"]);
-    let mut conn = TcpStream::connect(&px.addr).unwrap();
-    conn.write_all(&echo_call(1, "first")).unwrap();
-    let r = read_response(&mut conn, Duration::from_secs(10)).unwrap();
-    assert_eq!(
-        skywire_seri::unpack(&r.payload).unwrap(),
-        [Value::from("first")]
-    );
+    let mut conn = first_call_answered(&px);
     // After the first response the proxy reads no more from the node.
     conn.write_all(&echo_call(2, &"y".repeat(200_000))).unwrap();
     let err = read_response(&mut conn, Duration::from_millis(1500))
