@@ -67,11 +67,13 @@ mod encode;
 mod error;
 #[cfg(feature = "json")]
 mod json;
+mod limits;
 #[cfg(feature = "serde")]
 mod serde;
 mod tape;
 #[cfg(any(feature = "serde", feature = "json"))]
 mod text;
+mod unpack;
 mod value;
 mod value_ref;
 mod view;
@@ -83,20 +85,14 @@ pub use self::json::{
 };
 #[cfg(feature = "serde")]
 pub use self::serde::{
-    from_slice, from_slice_with, from_value, from_values, to_value, to_values, SerdeError,
-    SERIALIZE_MAX_DEPTH,
+    from_slice, from_value, from_values, to_value, to_values, SerdeError, SERIALIZE_MAX_DEPTH,
 };
 pub use compare::{values_content_eq, values_exact_eq};
-pub use decode::{
-    recycle_refs, unpack, unpack_into, unpack_into_with, unpack_ref, unpack_ref_into,
-    unpack_ref_into_with, unpack_ref_with, unpack_with, DecodeLimits, DEFAULT_MAX_DEPTH,
-};
 pub use encode::{pack, pack_into, packed_len, MAX_PACK_DEPTH};
 pub use error::{DecodeError, DecodeErrorKind, EncodeError};
-pub use tape::{
-    unpack_tape, unpack_tape_into, unpack_tape_into_with, unpack_tape_with, Tape, TapePairs,
-    TapeTable, TapeValue, TapeValues,
-};
+pub use limits::{DecodeLimits, DEFAULT_MAX_DEPTH};
+pub use tape::{Tape, TapePairs, TapeTable, TapeValue, TapeValues};
+pub use unpack::{unpack, unpack_ref, unpack_tape, Unpack};
 pub use value::{IntegerOverflow, Table, Value};
 pub use value_ref::{TableRef, ValueRef};
 pub use view::LuaValue;

@@ -80,8 +80,9 @@ use alloc::vec::Vec;
 
 use ::serde::{Deserialize, Serialize};
 
-use crate::decode::{validate, DecodeLimits};
+use crate::decode::validate;
 use crate::error::DecodeError;
+use crate::limits::DecodeLimits;
 use crate::value::Value;
 
 /// The private newtype name that marks a [`Value`] passing through serde.
@@ -320,11 +321,12 @@ pub fn from_values<'de, T: Deserialize<'de>>(values: &'de [Value]) -> Result<T, 
 /// assert_eq!((cmd, login), ("login", Login { user: "ana", level: 3 }));
 /// ```
 pub fn from_slice<'de, T: Deserialize<'de>>(payload: &'de [u8]) -> Result<T, SerdeError> {
-    from_slice_with(payload, &DecodeLimits::default())
+    deserialize_slice(payload, &DecodeLimits::default())
 }
 
-/// [`from_slice`] with explicit decoding limits.
-pub fn from_slice_with<'de, T: Deserialize<'de>>(
+/// [`from_slice`] with `limits`: the payload is checked whole, then read into `T`.
+#[inline]
+pub(crate) fn deserialize_slice<'de, T: Deserialize<'de>>(
     payload: &'de [u8],
     limits: &DecodeLimits,
 ) -> Result<T, SerdeError> {
