@@ -9,7 +9,6 @@ pub mod dissect;
 pub mod frame_record;
 pub mod human;
 pub mod input;
-pub mod lua_literal;
 pub mod pcap;
 pub mod record;
 pub mod relay;

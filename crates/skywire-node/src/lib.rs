@@ -61,7 +61,6 @@ pub mod clustername;
 mod conn;
 mod error;
 mod listener;
-pub mod lua_literal;
 mod node;
 mod outbox;
 mod pack;

@@ -62,12 +62,12 @@ extern crate std;
 
 mod compare;
 mod decode;
-mod display;
 mod encode;
 mod error;
 #[cfg(feature = "json")]
 mod json;
 mod limits;
+pub mod lua_text;
 #[cfg(feature = "serde")]
 mod serde;
 mod tape;
@@ -91,6 +91,7 @@ pub use compare::{values_content_eq, values_exact_eq};
 pub use encode::{pack, pack_into, packed_len, MAX_PACK_DEPTH};
 pub use error::{DecodeError, DecodeErrorKind, EncodeError};
 pub use limits::{DecodeLimits, DEFAULT_MAX_DEPTH};
+pub use lua_text::{parse_lua, LiteralError, LiteralErrorKind};
 pub use tape::{Tape, TapePairs, TapeTable, TapeValue, TapeValues};
 pub use unpack::{unpack, unpack_ref, unpack_tape, Unpack};
 pub use value::{IntegerOverflow, Table, Value};
