@@ -35,7 +35,7 @@ impl DecodeLimits {
 
     /// Sets how many tables may be nested: a top-level table counts 1, a
     /// table inside it 2, and so on; a table beyond the limit is an error
-    /// ([`DecodeErrorKind::TooDeep`]). 0 rejects every table.
+    /// ([`DecodeErrorKind::TooDeep`](crate::DecodeErrorKind::TooDeep)). 0 rejects every table.
     ///
     /// Decoding recurses once per nesting level, so a very large limit lets a
     /// hostile payload use that much stack (each level is one small frame).
