@@ -24,6 +24,8 @@
 //! `SERI_REPEAT=unpack/cmd_msg:10000 valgrind --tool=callgrind target/release/deps/seri-*`.
 
 mod common;
+#[path = "../crates/skywire-seri/benches/support/repeat.rs"]
+mod repeat;
 
 use std::hint::black_box;
 
@@ -190,11 +192,7 @@ fn all(c: &mut Criterion) {
 
 /// The body of each bench, by name (`group/case` without the `seri/` prefix), for
 /// `SERI_REPEAT`.
-fn repeat(spec: &str) {
-    let (name, n) = spec
-        .rsplit_once(':')
-        .and_then(|(name, n)| Some((name, n.parse::<u64>().ok()?)))
-        .expect("SERI_REPEAT=group/case:N");
+fn repeat(name: &str, n: u64) {
     let (group, case) = name.split_once('/').expect("SERI_REPEAT=group/case:N");
     let args = cases()
         .into_iter()
@@ -231,10 +229,5 @@ fn repeat(spec: &str) {
 }
 
 fn main() {
-    if let Ok(spec) = std::env::var("SERI_REPEAT") {
-        repeat(&spec);
-        return;
-    }
-    all(&mut Criterion::default().configure_from_args());
-    Criterion::default().configure_from_args().final_summary();
+    repeat::main(all, repeat);
 }
