@@ -2,9 +2,9 @@
 //! tuple, tuple struct or sequence reads the arguments in order, `()` only nils, anything
 //! else the one argument. Written once over a [`Read`] source, like [`de`](super::de).
 
-use ::serde::de::{DeserializeSeed, Deserializer, SeqAccess, Visitor};
+use ::serde::de::{Deserializer, Visitor};
 
-use super::de::ValueDeserializer;
+use super::de::{ArraySeq, ValueDeserializer};
 use super::read::{Head, Read};
 use super::{SerdeError, VALUE_MARKER};
 
@@ -42,44 +42,8 @@ impl<'de, R: Read<'de>> ArgsDeserializer<R> {
                 found: self.args,
             });
         }
-        visitor.visit_seq(ArgsSeq {
-            read: &mut self.read,
-            args: self.args,
-            next: 0,
-            len,
-        })
-    }
-}
-
-/// Arguments `0..len`, nil past the end of the list.
-struct ArgsSeq<'a, R> {
-    read: &'a mut R,
-    args: usize,
-    next: usize,
-    len: usize,
-}
-
-impl<'de, R: Read<'de>> SeqAccess<'de> for ArgsSeq<'_, R> {
-    type Error = SerdeError;
-    fn next_element_seed<T: DeserializeSeed<'de>>(
-        &mut self,
-        seed: T,
-    ) -> Result<Option<T::Value>, SerdeError> {
-        if self.next >= self.len {
-            return Ok(None);
-        }
-        let present = self.next < self.args;
-        self.next += 1;
-        if present {
-            return seed
-                .deserialize(ValueDeserializer::new(self.read))
-                .map(Some);
-        }
-        seed.deserialize(ValueDeserializer::new(&mut R::nil()))
-            .map(Some)
-    }
-    fn size_hint(&self) -> Option<usize> {
-        Some(self.len - self.next)
+        // Arguments `0..len`, nil past the end of the list.
+        visitor.visit_seq(ArraySeq::new(&mut self.read, self.args, len - self.args))
     }
 }
 

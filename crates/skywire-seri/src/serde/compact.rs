@@ -9,11 +9,9 @@ use ::serde::de::value::{
     BoolDeserializer, BorrowedBytesDeserializer, BorrowedStrDeserializer, F64Deserializer,
     I64Deserializer,
 };
-use ::serde::de::{
-    self, DeserializeSeed, Deserializer, EnumAccess, SeqAccess, VariantAccess, Visitor,
-};
+use ::serde::de::{DeserializeSeed, Deserializer, EnumAccess, SeqAccess, VariantAccess, Visitor};
 
-use super::de::{skip_hash, visit_array, ValueDeserializer};
+use super::de::{skip_hash, visit_array, visit_items, ValueDeserializer};
 use super::read::{Head, Read};
 use super::{SerdeError, COMPACT_VARIANTS};
 
@@ -238,38 +236,7 @@ impl<'de, R: Read<'de>> Deserializer<'de> for Pair<'_, R> {
         false
     }
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
-        let mut seq = PairItems {
-            read: self.read,
-            next: 0,
-        };
-        let out = visitor.visit_seq(&mut seq)?;
-        if seq.next < 2 {
-            return Err(de::Error::invalid_length(2, &"a (key, value) pair"));
-        }
-        Ok(out)
+        visit_items(self.read, 2, visitor, "a (key, value) pair")
     }
     forward_all_to_any!();
-}
-
-struct PairItems<'a, R> {
-    read: &'a mut R,
-    next: usize,
-}
-
-impl<'de, R: Read<'de>> SeqAccess<'de> for PairItems<'_, R> {
-    type Error = SerdeError;
-    fn next_element_seed<T: DeserializeSeed<'de>>(
-        &mut self,
-        seed: T,
-    ) -> Result<Option<T::Value>, SerdeError> {
-        if self.next >= 2 {
-            return Ok(None);
-        }
-        self.next += 1;
-        seed.deserialize(ValueDeserializer::new(self.read))
-            .map(Some)
-    }
-    fn size_hint(&self) -> Option<usize> {
-        Some(2usize.saturating_sub(self.next))
-    }
 }

@@ -109,13 +109,21 @@ pub(super) fn visit_array<'de, R: Read<'de>, V: Visitor<'de>>(
     len: usize,
     visitor: V,
 ) -> Result<V::Value, SerdeError> {
-    let mut seq = ArraySeq { read, left: len };
+    visit_items(read, len, visitor, "fewer elements in the table")
+}
+
+/// Visits the next `len` values of the source as a sequence, requiring every one to be
+/// consumed (else the `invalid_length` error, expecting `expected`).
+pub(super) fn visit_items<'de, R: Read<'de>, V: Visitor<'de>>(
+    read: &mut R,
+    len: usize,
+    visitor: V,
+    expected: &'static str,
+) -> Result<V::Value, SerdeError> {
+    let mut seq = ArraySeq::new(read, len, 0);
     let out = visitor.visit_seq(&mut seq)?;
     if seq.left != 0 {
-        return Err(de::Error::invalid_length(
-            len,
-            &"fewer elements in the table",
-        ));
+        return Err(de::Error::invalid_length(len, &expected));
     }
     Ok(out)
 }
@@ -344,10 +352,18 @@ impl<'de, R: Read<'de>> Deserializer<'de> for ValueDeserializer<'_, R> {
     }
 }
 
-/// The items of an array part.
-struct ArraySeq<'a, R> {
+/// The next `left` values of a source as a sequence (the items of an array part, the
+/// arguments of a list), followed by `nils` nils (the missing trailing arguments).
+pub(super) struct ArraySeq<'a, R> {
     read: &'a mut R,
     left: usize,
+    nils: usize,
+}
+
+impl<'a, R> ArraySeq<'a, R> {
+    pub(super) fn new(read: &'a mut R, left: usize, nils: usize) -> Self {
+        ArraySeq { read, left, nils }
+    }
 }
 
 impl<'de, R: Read<'de>> SeqAccess<'de> for ArraySeq<'_, R> {
@@ -357,14 +373,20 @@ impl<'de, R: Read<'de>> SeqAccess<'de> for ArraySeq<'_, R> {
         seed: T,
     ) -> Result<Option<T::Value>, SerdeError> {
         if self.left == 0 {
-            return Ok(None);
+            if self.nils == 0 {
+                return Ok(None);
+            }
+            self.nils -= 1;
+            return seed
+                .deserialize(ValueDeserializer::new(&mut R::nil()))
+                .map(Some);
         }
         self.left -= 1;
         seed.deserialize(ValueDeserializer::new(self.read))
             .map(Some)
     }
     fn size_hint(&self) -> Option<usize> {
-        Some(self.left)
+        Some(self.left + self.nils)
     }
 }
 
