@@ -11,7 +11,7 @@ use ::serde::de::value::{
 };
 use ::serde::de::{DeserializeSeed, Deserializer, EnumAccess, SeqAccess, VariantAccess, Visitor};
 
-use super::de::{skip_hash, visit_array, visit_items, ValueDeserializer};
+use super::de::{skip_hash, visit_items, ValueDeserializer, ARRAY_SHORT};
 use super::read::{Head, Read};
 use super::{SerdeError, COMPACT_VARIANTS};
 
@@ -149,9 +149,10 @@ impl<'de, R: Read<'de>> SeqAccess<'de> for TableParts<'_, R> {
         let read = &mut *self.read;
         match n {
             0 => seed
-                .deserialize(ArrayPart {
+                .deserialize(Items {
                     read,
                     len: self.array_len,
+                    expected: ARRAY_SHORT,
                 })
                 .map(Some),
             1 => seed.deserialize(HashPart { read }).map(Some),
@@ -163,19 +164,21 @@ impl<'de, R: Read<'de>> SeqAccess<'de> for TableParts<'_, R> {
     }
 }
 
-/// An array part as a sequence of values.
-struct ArrayPart<'a, R> {
+/// The next `len` values as a sequence that must be read whole: an array part, or one
+/// hash pair as a 2-sequence (`expected` names it in the error for a short read).
+struct Items<'a, R> {
     read: &'a mut R,
     len: usize,
+    expected: &'static str,
 }
 
-impl<'de, R: Read<'de>> Deserializer<'de> for ArrayPart<'_, R> {
+impl<'de, R: Read<'de>> Deserializer<'de> for Items<'_, R> {
     type Error = SerdeError;
     fn is_human_readable(&self) -> bool {
         false
     }
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
-        visit_array(self.read, self.len, visitor)
+        visit_items(self.read, self.len, visitor, self.expected)
     }
     forward_all_to_any!();
 }
@@ -221,22 +224,11 @@ impl<'de, R: Read<'de>> SeqAccess<'de> for PairsSeq<'_, R> {
             self.done = true;
             return Ok(None);
         }
-        seed.deserialize(Pair { read: self.read }).map(Some)
+        seed.deserialize(Items {
+            read: self.read,
+            len: 2,
+            expected: "a (key, value) pair",
+        })
+        .map(Some)
     }
-}
-
-/// One hash pair as a 2-sequence.
-struct Pair<'a, R> {
-    read: &'a mut R,
-}
-
-impl<'de, R: Read<'de>> Deserializer<'de> for Pair<'_, R> {
-    type Error = SerdeError;
-    fn is_human_readable(&self) -> bool {
-        false
-    }
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
-        visit_items(self.read, 2, visitor, "a (key, value) pair")
-    }
-    forward_all_to_any!();
 }

@@ -104,13 +104,16 @@ impl<'a, 'de, R: Read<'de>> ValueDeserializer<'a, R> {
 
 /// Visits a table's array part (the source at its first item) as a sequence, requiring
 /// every item to be consumed. The hash part is left to the caller.
-pub(super) fn visit_array<'de, R: Read<'de>, V: Visitor<'de>>(
+fn visit_array<'de, R: Read<'de>, V: Visitor<'de>>(
     read: &mut R,
     len: usize,
     visitor: V,
 ) -> Result<V::Value, SerdeError> {
-    visit_items(read, len, visitor, "fewer elements in the table")
+    visit_items(read, len, visitor, ARRAY_SHORT)
 }
+
+/// What a short read of an array part is told it expected.
+pub(super) const ARRAY_SHORT: &str = "fewer elements in the table";
 
 /// Visits the next `len` values of the source as a sequence, requiring every one to be
 /// consumed (else the `invalid_length` error, expecting `expected`).
