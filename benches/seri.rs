@@ -6,13 +6,14 @@
 //!   payload (a shared `Bytes`, so every string is a reference-counted slice), dropping the
 //!   values inside the timed loop (their cost is part of using them, as a Lua caller pays
 //!   for collecting them); `unpack_without_drop/*` leaves the drop out.
-//! - `unpack_into/*`: `seri::unpack_into(&payload, &mut args)` into one reused vector (the
+//! - `unpack_into/*`: `Unpack::new().values_into(&payload, &mut args)` into one reused vector (the
 //!   previous call's values are dropped by the next call, inside the timed loop).
 //! - `unpack_ref/*`: `seri::unpack_ref(&payload)`, strings borrowed from the payload (no
 //!   reference counts), the values dropped in the loop; `unpack_ref_into/*`: the same into
-//!   one reused vector.
+//!   one reused vector (`Unpack::refs_into`).
 //! - `unpack_tape/*`: `seri::unpack_tape(&payload)`, the flat form (one vector of nodes,
-//!   strings borrowed); `unpack_tape_into/*`: the same into one reused tape.
+//!   strings borrowed); `unpack_tape_into/*`: the same into one reused tape
+//!   (`Unpack::tape_into`).
 //!
 //! Run: `cargo bench --bench seri`.
 //!
@@ -23,6 +24,8 @@
 //! `SERI_REPEAT=unpack/cmd_msg:10000 valgrind --tool=callgrind target/release/deps/seri-*`.
 
 mod common;
+#[path = "../crates/skywire-seri/benches/support/repeat.rs"]
+mod repeat;
 
 use std::hint::black_box;
 
@@ -97,10 +100,12 @@ fn unpack_reusing(c: &mut Criterion) {
         g.throughput(Throughput::Bytes(payload.len() as u64));
         // Checked before, not after, the bench: a filter that skips it runs no iteration.
         let mut out = Vec::new();
-        seri::unpack_into(&payload, &mut out).expect("unpacks");
+        seri::Unpack::new()
+            .values_into(&payload, &mut out)
+            .expect("unpacks");
         assert_eq!(out, args);
         g.bench_function(name, |b| {
-            b.iter(|| seri::unpack_into(black_box(&payload), &mut out))
+            b.iter(|| seri::Unpack::new().values_into(black_box(&payload), &mut out))
         });
     }
     g.finish();
@@ -124,10 +129,12 @@ fn unpack_reusing(c: &mut Criterion) {
         let payload = common::as_received(&seri::pack(&args).expect("packable"));
         g.throughput(Throughput::Bytes(payload.len() as u64));
         let mut out = Vec::new();
-        seri::unpack_ref_into(&payload[..], &mut out).expect("unpacks");
+        seri::Unpack::new()
+            .refs_into(&payload[..], &mut out)
+            .expect("unpacks");
         assert!(seri::values_exact_eq(&to_owned(&out, &payload), &args));
         g.bench_function(name, |b| {
-            b.iter(|| seri::unpack_ref_into(black_box(&payload[..]), &mut out))
+            b.iter(|| seri::Unpack::new().refs_into(black_box(&payload[..]), &mut out))
         });
     }
     g.finish();
@@ -151,14 +158,16 @@ fn unpack_reusing(c: &mut Criterion) {
     for (name, args) in cases() {
         let payload = common::as_received(&seri::pack(&args).expect("packable"));
         let mut tape = seri::Tape::new();
-        seri::unpack_tape_into(&payload[..], &mut tape).expect("unpacks");
+        seri::Unpack::new()
+            .tape_into(&payload[..], &mut tape)
+            .expect("unpacks");
         assert!(seri::values_exact_eq(
             &to_owned(&tape.to_value_refs(), &payload),
             &args
         ));
         g.throughput(Throughput::Bytes(payload.len() as u64));
         g.bench_function(name, |b| {
-            b.iter(|| seri::unpack_tape_into(black_box(&payload[..]), &mut tape))
+            b.iter(|| seri::Unpack::new().tape_into(black_box(&payload[..]), &mut tape))
         });
     }
     g.finish();
@@ -183,11 +192,7 @@ fn all(c: &mut Criterion) {
 
 /// The body of each bench, by name (`group/case` without the `seri/` prefix), for
 /// `SERI_REPEAT`.
-fn repeat(spec: &str) {
-    let (name, n) = spec
-        .rsplit_once(':')
-        .and_then(|(name, n)| Some((name, n.parse::<u64>().ok()?)))
-        .expect("SERI_REPEAT=group/case:N");
+fn repeat(name: &str, n: u64) {
     let (group, case) = name.split_once('/').expect("SERI_REPEAT=group/case:N");
     let args = cases()
         .into_iter()
@@ -207,25 +212,22 @@ fn repeat(spec: &str) {
                 black_box(seri::pack_into(black_box(&args), &mut buf)).expect("packs");
             }
             "unpack" => drop(black_box(seri::unpack(black_box(&payload)))),
-            "unpack_into" => seri::unpack_into(black_box(&payload), &mut values).expect("unpacks"),
+            "unpack_into" => seri::Unpack::new()
+                .values_into(black_box(&payload), &mut values)
+                .expect("unpacks"),
             "unpack_ref" => drop(black_box(seri::unpack_ref(black_box(&payload[..])))),
-            "unpack_ref_into" => {
-                seri::unpack_ref_into(black_box(&payload[..]), &mut refs).expect("unpacks")
-            }
+            "unpack_ref_into" => seri::Unpack::new()
+                .refs_into(black_box(&payload[..]), &mut refs)
+                .expect("unpacks"),
             "unpack_tape" => drop(black_box(seri::unpack_tape(black_box(&payload[..])))),
-            "unpack_tape_into" => {
-                seri::unpack_tape_into(black_box(&payload[..]), &mut tape).expect("unpacks")
-            }
+            "unpack_tape_into" => seri::Unpack::new()
+                .tape_into(black_box(&payload[..]), &mut tape)
+                .expect("unpacks"),
             _ => panic!("no bench group {group}"),
         }
     }
 }
 
 fn main() {
-    if let Ok(spec) = std::env::var("SERI_REPEAT") {
-        repeat(&spec);
-        return;
-    }
-    all(&mut Criterion::default().configure_from_args());
-    Criterion::default().configure_from_args().final_summary();
+    repeat::main(all, repeat);
 }

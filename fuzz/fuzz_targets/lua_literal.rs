@@ -1,4 +1,4 @@
-//! The Lua-literal reader (`skywire_node::lua_literal::parse_value`: the `skywire` command's
+//! The Lua-literal reader (`skywire_seri::parse_lua`: the `skywire` command's
 //! arguments, the right-hand sides of a `clustername` file) and the `clustername` reader
 //! (`ClusterConfig::parse`) on arbitrary text.
 //!
@@ -9,7 +9,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use skywire_fuzz::seri::json_eq;
-use skywire_node::lua_literal::parse_value;
+use skywire_seri::parse_lua;
 use skywire_node::ClusterConfig;
 
 fuzz_target!(|data: &[u8]| {
@@ -17,10 +17,10 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let lines = text.split('\n').count();
-    match parse_value(text) {
+    match parse_lua(text) {
         Ok(v) => {
             let printed = v.to_string();
-            let back = match parse_value(&printed) {
+            let back = match parse_lua(&printed) {
                 Ok(b) => b,
                 Err(e) => panic!("Display output does not read back: {e}\n  text: {printed:.300}"),
             };

@@ -12,10 +12,7 @@
 use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
 use skywire_fuzz::seri::{check_unpacked, refusals};
-use skywire_seri::{
-    unpack, unpack_ref, unpack_tape, unpack_with, values_exact_eq, DecodeErrorKind,
-    DecodeLimits,
-};
+use skywire_seri::{unpack, unpack_ref, unpack_tape, values_exact_eq, DecodeErrorKind, DecodeLimits, Unpack};
 
 fuzz_target!(|data: &[u8]| {
     let payload = Bytes::copy_from_slice(data);
@@ -36,7 +33,7 @@ fuzz_target!(|data: &[u8]| {
             // With a depth limit: the same values if they fit, else TooDeep.
             let depth = refusals(&values).max_depth;
             let limit = usize::from(data.first().copied().unwrap_or(0) % 40);
-            match unpack_with(&payload, &DecodeLimits::new().max_depth(limit)) {
+            match Unpack::new().limits(DecodeLimits::new().max_depth(limit)).values(&payload) {
                 Ok(v) => {
                     assert!(depth_in_tables(&values) <= limit);
                     assert!(values_exact_eq(&v, &values));

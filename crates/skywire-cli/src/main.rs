@@ -10,19 +10,17 @@
 //! | `cmd/decode.rs`, `cmd/check.rs` | `skywire decode`, `skywire check` |
 //! | `cmd/traffic_args.rs` | the capture/stream arguments those two take |
 //! | `cmd/node.rs` | `skywire node` (demo services, or the conformance contract) |
-//! | `cmd/call.rs` | `skywire call`, `send`, `query` |
+//! | `cmd/call.rs` | `skywire call`, `send`, `query`, and their arguments read as Lua literals |
 //! | `cmd/proxy.rs`, `relay.rs` | `skywire proxy`: its output and capture, and the forwarding core with its faults |
 //! | `cmd/bench.rs`, `cmd/bench/` | `skywire bench`: connections, payloads, the out queue, CPU time, the report |
 //! | `cmd/conform.rs`, `cmd/conform_serve.rs` | `skywire conform`, and its `--serve` side |
 //! | `cmd/logging.rs` | logs of the long-running subcommands |
-//! | `lua_literal.rs` | command-line arguments read as Lua literals |
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
 mod cmd;
-mod lua_literal;
 mod relay;
 
 /// The binary's allocator: mimalloc keeps freed memory for reuse, where glibc malloc gives

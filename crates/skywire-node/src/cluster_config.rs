@@ -11,7 +11,7 @@
 //!
 //! This reads the subset of Lua such files are written in: `name = value` statements,
 //! optionally separated by `;`, with comments, where each value is a constant (see
-//! [`lua_literal`](crate::lua_literal)). Anything else (a `local`, a function call, string
+//! [`skywire_seri::lua_text`]). Anything else (a `local`, a function call, string
 //! concatenation) is an error naming its line and column: we do not run Lua. A node's value
 //! must be a `"host:port"` string or `false`; assigning `nil` removes an entry; the last
 //! assignment to a name wins.
@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 use skywire_seri::Value;
 
-use crate::lua_literal::{is_keyword, LiteralError, LiteralErrorKind, Parser};
+use skywire_seri::lua_text::{is_keyword, LiteralError, LiteralErrorKind, Parser};
 
 /// Where a node is: an address to connect to, or down.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -60,7 +60,6 @@ mod calling;
 mod cluster_config;
 mod error;
 mod listener;
-pub mod lua_literal;
 mod node;
 mod node_table;
 mod outbox;

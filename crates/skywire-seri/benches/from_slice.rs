@@ -10,6 +10,9 @@
 //! `SERI_REPEAT=from_slice/cmd_msg:N` runs one bench's body `N` times and exits (see
 //! `benches/seri.rs`).
 
+#[path = "support/repeat.rs"]
+mod repeat;
+
 use std::hint::black_box;
 
 use bytes::{Bytes, BytesMut};
@@ -123,11 +126,7 @@ fn benches(c: &mut Criterion) {
 }
 
 /// `SERI_REPEAT=group/case:N`: the bench's body `N` times, for callgrind.
-fn repeat(spec: &str) {
-    let (name, n) = spec
-        .rsplit_once(':')
-        .and_then(|(name, n)| Some((name, n.parse::<u64>().ok()?)))
-        .expect("SERI_REPEAT=group/case:N");
+fn repeat(name: &str, n: u64) {
     let (cmd_msg, ping) = payloads();
     for _ in 0..n {
         match name {
@@ -144,10 +143,5 @@ fn repeat(spec: &str) {
 }
 
 fn main() {
-    if let Ok(spec) = std::env::var("SERI_REPEAT") {
-        repeat(&spec);
-        return;
-    }
-    benches(&mut Criterion::default().configure_from_args());
-    Criterion::default().configure_from_args().final_summary();
+    repeat::main(benches, repeat);
 }

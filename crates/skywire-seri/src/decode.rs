@@ -11,181 +11,10 @@ use core::ops::Range;
 use bytes::Bytes;
 
 use crate::error::{DecodeError, DecodeErrorKind};
+use crate::limits::DecodeLimits;
 use crate::value::{Table, Value};
 use crate::value_ref::{TableRef, ValueRef};
 use crate::wire;
-
-/// The decoder's default nesting limit, in tables. skynet's encoder produces
-/// at most 33 nested tables ([`MAX_PACK_DEPTH`](crate::MAX_PACK_DEPTH) + 1),
-/// so this accepts everything skynet sends while bounding recursion.
-pub const DEFAULT_MAX_DEPTH: usize = 64;
-
-/// Limits applied while decoding untrusted payloads.
-///
-/// ```
-/// use skywire_seri::DecodeLimits;
-/// let limits = DecodeLimits::default().max_depth(8);
-/// assert_eq!(limits.get_max_depth(), 8);
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct DecodeLimits {
-    max_depth: usize,
-}
-
-impl Default for DecodeLimits {
-    fn default() -> Self {
-        DecodeLimits {
-            max_depth: DEFAULT_MAX_DEPTH,
-        }
-    }
-}
-
-impl DecodeLimits {
-    /// The default limits ([`DEFAULT_MAX_DEPTH`]).
-    pub const fn new() -> Self {
-        DecodeLimits {
-            max_depth: DEFAULT_MAX_DEPTH,
-        }
-    }
-
-    /// Sets how many tables may be nested: a top-level table counts 1, a
-    /// table inside it 2, and so on; a table beyond the limit is an error
-    /// ([`DecodeErrorKind::TooDeep`]). 0 rejects every table.
-    ///
-    /// Decoding recurses once per nesting level, so a very large limit lets a
-    /// hostile payload use that much stack (each level is one small frame).
-    pub const fn max_depth(mut self, max_depth: usize) -> Self {
-        self.max_depth = max_depth;
-        self
-    }
-
-    /// The nesting limit in tables.
-    pub const fn get_max_depth(&self) -> usize {
-        self.max_depth
-    }
-}
-
-/// Unpacks a payload (what `skynet.unpack` reads) into its argument list,
-/// with the default [`DecodeLimits`]. Strings are slices of `payload`, not
-/// copies. An empty payload is zero values.
-///
-/// Each string costs a reference count on `payload` (an atomic increment now, a
-/// decrement when dropped). Hot paths that only read the values while the payload is at
-/// hand can use [`unpack_ref`] (strings borrowed: no reference counts) and keep one
-/// argument vector across calls with [`unpack_into`] / [`unpack_ref_into`], or decode
-/// flat with [`unpack_tape_into`](crate::unpack_tape_into) (no allocation at all); typed
-/// services can read straight from the bytes with `from_slice` (feature `serde`).
-///
-/// ```
-/// use bytes::Bytes;
-/// use skywire_seri::{unpack, Value};
-/// let values = unpack(&Bytes::from_static(&[0x0a, 0x01, 0x14, b'h', b'i'])).unwrap();
-/// assert_eq!(values, vec![Value::from(1), Value::from("hi")]);
-/// ```
-pub fn unpack(payload: &Bytes) -> Result<Vec<Value>, DecodeError> {
-    unpack_with(payload, &DecodeLimits::default())
-}
-
-/// [`unpack`] with explicit limits.
-pub fn unpack_with(payload: &Bytes, limits: &DecodeLimits) -> Result<Vec<Value>, DecodeError> {
-    let mut values = Vec::with_capacity(TOP_LEVEL_CAPACITY.min(payload.len()));
-    decode_into::<Value>(payload, limits, &mut values)?;
-    Ok(values)
-}
-
-/// [`unpack`] into `out`: clears it, then appends the arguments, so a caller decoding
-/// message after message reuses one vector's allocation. On error `out` is left empty.
-///
-/// ```
-/// use bytes::Bytes;
-/// use skywire_seri::{unpack_into, Value};
-/// let mut args = Vec::new();
-/// for payload in [&[0x0a, 0x01][..], &[0x14, b'h', b'i']] {
-///     unpack_into(&Bytes::copy_from_slice(payload), &mut args).unwrap();
-///     assert_eq!(args.len(), 1);
-/// }
-/// assert_eq!(args, [Value::from("hi")]);
-/// ```
-pub fn unpack_into(payload: &Bytes, out: &mut Vec<Value>) -> Result<(), DecodeError> {
-    unpack_into_with(payload, &DecodeLimits::default(), out)
-}
-
-/// [`unpack_into`] with explicit limits.
-pub fn unpack_into_with(
-    payload: &Bytes,
-    limits: &DecodeLimits,
-    out: &mut Vec<Value>,
-) -> Result<(), DecodeError> {
-    refill::<Value>(payload, limits, out)
-}
-
-/// Unpacks a payload into borrowed values: [`unpack`]'s twin whose strings are `&[u8]`
-/// slices of `payload`. Same validation, same errors (kind and offset), same limits; no
-/// reference counts, so a decoded string costs nothing to make or to drop. The values
-/// cannot outlive `payload`: convert with [`ValueRef::to_owned_value`] to keep them.
-///
-/// ```
-/// use skywire_seri::{pack, unpack_ref, Value, ValueRef};
-/// let bytes = pack(&[Value::from("get"), Value::from(42)]).unwrap();
-/// let args = unpack_ref(&bytes).unwrap();
-/// assert_eq!(args, [ValueRef::String(b"get"), ValueRef::Integer(42)]);
-/// ```
-pub fn unpack_ref(payload: &[u8]) -> Result<Vec<ValueRef<'_>>, DecodeError> {
-    unpack_ref_with(payload, &DecodeLimits::default())
-}
-
-/// [`unpack_ref`] with explicit limits.
-pub fn unpack_ref_with<'a>(
-    payload: &'a [u8],
-    limits: &DecodeLimits,
-) -> Result<Vec<ValueRef<'a>>, DecodeError> {
-    let mut values = Vec::with_capacity(TOP_LEVEL_CAPACITY.min(payload.len()));
-    decode_into::<ValueRef<'a>>(payload, limits, &mut values)?;
-    Ok(values)
-}
-
-/// [`unpack_ref`] into `out`: clears it, then appends the arguments. On error `out` is
-/// left empty. To keep one vector across payloads that do not live equally long, hand it
-/// from one to the next with [`recycle_refs`].
-pub fn unpack_ref_into<'a>(
-    payload: &'a [u8],
-    out: &mut Vec<ValueRef<'a>>,
-) -> Result<(), DecodeError> {
-    unpack_ref_into_with(payload, &DecodeLimits::default(), out)
-}
-
-/// [`unpack_ref_into`] with explicit limits.
-pub fn unpack_ref_into_with<'a>(
-    payload: &'a [u8],
-    limits: &DecodeLimits,
-    out: &mut Vec<ValueRef<'a>>,
-) -> Result<(), DecodeError> {
-    refill::<ValueRef<'a>>(payload, limits, out)
-}
-
-/// Empties `values` and returns its allocation as a vector for values borrowed from
-/// another payload: what lets a loop keep one argument vector for [`unpack_ref_into`]
-/// although each payload lives only for its turn (the vector's type names the payload's
-/// lifetime, so it cannot simply be cleared and refilled).
-///
-/// ```
-/// use skywire_seri::{recycle_refs, unpack_ref_into, ValueRef};
-/// let mut spare: Vec<ValueRef<'static>> = Vec::new();
-/// for i in 1..=3u8 {
-///     let payload = vec![0x0a, i]; // lives only for this turn
-///     let mut args = recycle_refs(std::mem::take(&mut spare));
-///     unpack_ref_into(&payload, &mut args).unwrap();
-///     assert_eq!(args, [ValueRef::Integer(i64::from(i))]);
-///     spare = recycle_refs(args);
-/// }
-/// assert!(spare.capacity() >= 1); // one allocation served every turn
-/// ```
-pub fn recycle_refs<'b>(mut values: Vec<ValueRef<'_>>) -> Vec<ValueRef<'b>> {
-    values.clear();
-    // An empty vector mapped to a type of the same layout is collected in place: the
-    // allocation is kept, and the closure never runs.
-    values.into_iter().map(|_| ValueRef::Nil).collect()
-}
 
 /// Checks that `payload` unpacks (with `limits`) without building anything, and returns
 /// how many arguments it holds.
@@ -197,7 +26,7 @@ pub(crate) fn validate(payload: &[u8], limits: &DecodeLimits) -> Result<usize, D
     Ok(args.len())
 }
 
-/// Skips the value at the cursor, checking it as [`unpack`] would (without a depth limit:
+/// Skips the value at the cursor, checking it as [`unpack`](crate::unpack) would (without a depth limit:
 /// for payloads already checked).
 #[cfg(feature = "serde")]
 pub(crate) fn skip_value(cur: &mut Cursor<'_>) -> Result<(), DecodeError> {
@@ -223,8 +52,19 @@ fn err(offset: usize, kind: DecodeErrorKind) -> DecodeError {
     DecodeError::new(offset, kind)
 }
 
+/// Decodes `src` into a new vector.
+#[inline(always)]
+pub(crate) fn decode_vec<'a, N: Decoded<'a>>(
+    src: N::Source,
+    limits: &DecodeLimits,
+) -> Result<Vec<N>, DecodeError> {
+    let mut values = Vec::with_capacity(TOP_LEVEL_CAPACITY.min(N::bytes(src).len()));
+    decode_into::<N>(src, limits, &mut values)?;
+    Ok(values)
+}
+
 /// Clears `out` and decodes `src` into it; on error `out` is left empty.
-fn refill<'a, N: Decoded<'a>>(
+pub(crate) fn refill<'a, N: Decoded<'a>>(
     src: N::Source,
     limits: &DecodeLimits,
     out: &mut Vec<N>,
@@ -248,7 +88,7 @@ fn decode_into<'a, N: Decoded<'a>>(
     let mut d = Decoder {
         cur: Cursor::new(N::bytes(src)),
         src,
-        max_depth: limits.max_depth,
+        max_depth: limits.get_max_depth(),
         pairs: Vec::new(),
     };
     while !d.cur.at_end() {
@@ -796,6 +636,7 @@ impl<'a, N: Decoded<'a>> Decoder<'a, N> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::unpack;
     use alloc::vec;
 
     /// A hash part longer than the scratch stack's first reservation, whose keys and

@@ -4,24 +4,55 @@
 //! - [`pack`] / [`pack_into`] / [`packed_len`] encode an argument list exactly
 //!   as skynet's encoder does (same integer widths, string forms, table
 //!   layout, nesting limit [`MAX_PACK_DEPTH`]).
-//! - [`unpack`] / [`unpack_with`] decode untrusted bytes: strings are
-//!   zero-copy slices of the input [`Bytes`](bytes::Bytes), every length is
-//!   checked against the bytes actually present before anything is
-//!   allocated, nesting is bounded ([`DecodeLimits`]), and every failure is
-//!   a [`DecodeError`] with the byte offset; nothing panics.
-//! - [`unpack_ref`] / [`unpack_tape`] decode the same bytes with the same checks into
-//!   forms for hot paths: borrowed strings ([`ValueRef`]), and a flat [`Tape`] that
-//!   allocates nothing per table or string (nothing at all when reused).
+//! - [`unpack`] and its siblings decode untrusted bytes: strings are zero-copy (slices of
+//!   the input [`Bytes`](bytes::Bytes), or borrowed), every length is checked against the
+//!   bytes actually present before anything is allocated, nesting is bounded
+//!   ([`DecodeLimits`]), and every failure is a [`DecodeError`] with the byte offset;
+//!   nothing panics.
 //! - [`Value`] / [`Table`] model Lua values; a table keeps its array part and
 //!   its hash part in wire order, so decode-then-encode gives back the same
-//!   bytes. `Display` writes a Lua literal; [`Value::content_eq`] compares
-//!   the way an echo test needs (hash parts unordered, reals by bits).
+//!   bytes. [`Value::content_eq`] compares the way an echo test needs (hash parts
+//!   unordered, reals by bits).
+//! - [`lua_text`]: Lua text in and out. `Display` writes a Lua literal, [`parse_lua`] reads
+//!   one back (typed [`LiteralError`] with line and column).
 //! - With the `serde` feature, `to_value` / `from_value` and `to_values` /
 //!   `from_values` map Rust types to and from Lua values (see the docs of
-//!   `to_value` for the mapping), and `Value` implements `Serialize` /
-//!   `Deserialize`.
+//!   `to_value` for the mapping), `from_slice` reads them straight from the bytes, and
+//!   `Value` implements `Serialize` / `Deserialize`.
 //! - With the `json` feature, `to_json` / `from_json` give the JSON form
 //!   used in logs and by the CLI.
+//!
+//! # Which decoding entry point
+//!
+//! | You have / need | Use |
+//! |---|---|
+//! | values to keep, pass on or re-encode | [`unpack`] → `Vec<`[`Value`]`>` |
+//! | to read the values while the payload is at hand (no reference counts) | [`unpack_ref`] → `Vec<`[`ValueRef`]`>` |
+//! | to look at a few values of a hot message (no allocation per table or string) | [`unpack_tape`] → [`Tape`] |
+//! | a Rust type, from the payload's bytes (feature `serde`; builds no tree) | `from_slice` |
+//! | a Rust type, from values already decoded (feature `serde`) | `from_values` (an argument list), `from_value` (one value) |
+//! | other [`DecodeLimits`], or one buffer reused message after message | [`Unpack`]: `values`/`values_into`, `refs`/`refs_into`, `tape`/`tape_into`, `deserialize` |
+//!
+//! All of them make the same checks and give the same errors; `from_slice` gives exactly
+//! what `from_values(&unpack(bytes)?)` gives.
+//!
+//! # Modules
+//!
+//! | File | Holds |
+//! |---|---|
+//! | `wire.rs` | the lua-seri type bytes and cookies (the protocol constants, once) |
+//! | `encode.rs` | [`pack`], [`pack_into`], [`packed_len`] |
+//! | `decode.rs` | the one decoder behind every form (the wire `Cursor`, [`Value`]/[`ValueRef`]/validation-only) |
+//! | `unpack.rs` | the entry points: [`unpack`], [`unpack_ref`], [`unpack_tape`], [`Unpack`] |
+//! | `limits.rs` | [`DecodeLimits`], [`DEFAULT_MAX_DEPTH`] |
+//! | `tape.rs` | [`Tape`], the flat form, and its cursors |
+//! | `error.rs` | [`DecodeError`], [`DecodeErrorKind`], [`EncodeError`] |
+//! | `value.rs`, `value_ref.rs` | [`Value`] / [`Table`] (owned), [`ValueRef`] / [`TableRef`] (borrowed) |
+//! | `view.rs` | [`LuaValue`]: one read-only view of both forms (comparisons, look-ups, `Display`) |
+//! | `compare.rs` | `content_eq` / `exact_eq` |
+//! | `lua_text/` | `write.rs` (`Display`), `read.rs` ([`lua_text::Parser`], [`parse_lua`]), `string.rs`, `numeral.rs`, `error.rs` |
+//! | `serde/` | `ser.rs` (to values), `de.rs` (the mapping to Rust types, once) over `read.rs` (a byte source and a tree source), `args.rs` (argument lists), `compact.rs` (`Value`'s compact form), `value_impl.rs` (`Value: Serialize + Deserialize`) |
+//! | `json.rs`, `text.rs` | the JSON form (feature `json`) and the hex/text helpers it shares with serde |
 //!
 //! The crate is `no_std` (it needs `alloc`); the `std` feature only enables
 //! `std` support in its dependencies.
@@ -62,16 +93,18 @@ extern crate std;
 
 mod compare;
 mod decode;
-mod display;
 mod encode;
 mod error;
 #[cfg(feature = "json")]
 mod json;
+mod limits;
+pub mod lua_text;
 #[cfg(feature = "serde")]
 mod serde;
 mod tape;
 #[cfg(any(feature = "serde", feature = "json"))]
 mod text;
+mod unpack;
 mod value;
 mod value_ref;
 mod view;
@@ -83,20 +116,15 @@ pub use self::json::{
 };
 #[cfg(feature = "serde")]
 pub use self::serde::{
-    from_slice, from_slice_with, from_value, from_values, to_value, to_values, SerdeError,
-    SERIALIZE_MAX_DEPTH,
+    from_slice, from_value, from_values, to_value, to_values, SerdeError, SERIALIZE_MAX_DEPTH,
 };
 pub use compare::{values_content_eq, values_exact_eq};
-pub use decode::{
-    recycle_refs, unpack, unpack_into, unpack_into_with, unpack_ref, unpack_ref_into,
-    unpack_ref_into_with, unpack_ref_with, unpack_with, DecodeLimits, DEFAULT_MAX_DEPTH,
-};
 pub use encode::{pack, pack_into, packed_len, MAX_PACK_DEPTH};
 pub use error::{DecodeError, DecodeErrorKind, EncodeError};
-pub use tape::{
-    unpack_tape, unpack_tape_into, unpack_tape_into_with, unpack_tape_with, Tape, TapePairs,
-    TapeTable, TapeValue, TapeValues,
-};
+pub use limits::{DecodeLimits, DEFAULT_MAX_DEPTH};
+pub use lua_text::{parse_lua, LiteralError, LiteralErrorKind};
+pub use tape::{Tape, TapePairs, TapeTable, TapeValue, TapeValues};
+pub use unpack::{unpack, unpack_ref, unpack_tape, Unpack};
 pub use value::{IntegerOverflow, Table, Value};
 pub use value_ref::{TableRef, ValueRef};
 pub use view::LuaValue;

@@ -1,4 +1,4 @@
-//! The flat decoding of a payload: [`Tape`], what [`unpack_tape`] builds.
+//! The flat decoding of a payload: [`Tape`], what [`unpack_tape`](crate::unpack_tape) builds.
 //!
 //! Every value is one node of a single vector, in wire order. A table is a node that says
 //! how many array items and hash pairs follow it and where its contents end; its contents
@@ -11,8 +11,9 @@
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::decode::{Cursor, DecodeLimits, Item};
+use crate::decode::{Cursor, Item};
 use crate::error::DecodeError;
+use crate::limits::DecodeLimits;
 use crate::value_ref::{TableRef, ValueRef};
 
 /// One node of a [`Tape`].
@@ -35,7 +36,7 @@ enum Node<'a> {
 
 /// A payload decoded flat: its values as one vector of nodes whose strings borrow the
 /// payload. Same validation, errors and limits as [`unpack`](crate::unpack); no allocation
-/// per table or string, and none at all when a tape is reused with [`unpack_tape_into`].
+/// per table or string, and none at all when a tape is reused with [`Unpack::tape_into`](crate::Unpack::tape_into).
 ///
 /// ```
 /// use skywire_seri::{pack, unpack_tape, Table, TapeValue, Value};
@@ -106,12 +107,12 @@ impl<'a> Tape<'a> {
     /// names the payload's lifetime, so it cannot simply be refilled).
     ///
     /// ```
-    /// use skywire_seri::{unpack_tape_into, Tape};
+    /// use skywire_seri::{Tape, Unpack};
     /// let mut spare: Tape<'static> = Tape::new();
     /// for i in 1..=3u8 {
     ///     let payload = vec![0x0a, i]; // lives only for this turn
     ///     let mut tape = spare.recycle();
-    ///     unpack_tape_into(&payload, &mut tape).unwrap();
+    ///     Unpack::new().tape_into(&payload, &mut tape).unwrap();
     ///     assert_eq!(tape.arg(0).and_then(|v| v.as_integer()), Some(i64::from(i)));
     ///     spare = tape.recycle();
     /// }
@@ -133,31 +134,8 @@ impl<'a> Tape<'a> {
     }
 }
 
-/// Decodes `payload` flat, with the default [`DecodeLimits`]: [`unpack_ref`]'s values as a
-/// [`Tape`]. Same validation, same errors (kind and offset).
-///
-/// [`unpack_ref`]: crate::unpack_ref
-pub fn unpack_tape(payload: &[u8]) -> Result<Tape<'_>, DecodeError> {
-    unpack_tape_with(payload, &DecodeLimits::default())
-}
-
-/// [`unpack_tape`] with explicit limits.
-pub fn unpack_tape_with<'a>(
-    payload: &'a [u8],
-    limits: &DecodeLimits,
-) -> Result<Tape<'a>, DecodeError> {
-    let mut tape = Tape::new();
-    unpack_tape_into_with(payload, limits, &mut tape)?;
-    Ok(tape)
-}
-
-/// [`unpack_tape`] into `tape`, reusing its allocation. On error the tape is left empty.
-pub fn unpack_tape_into<'a>(payload: &'a [u8], tape: &mut Tape<'a>) -> Result<(), DecodeError> {
-    unpack_tape_into_with(payload, &DecodeLimits::default(), tape)
-}
-
-/// [`unpack_tape_into`] with explicit limits.
-pub fn unpack_tape_into_with<'a>(
+/// Clears `tape` and decodes `payload` into it; on error the tape is left empty.
+pub(crate) fn fill_tape<'a>(
     payload: &'a [u8],
     limits: &DecodeLimits,
     tape: &mut Tape<'a>,

@@ -91,6 +91,33 @@ impl<'a> TableRef<'a> {
     }
 }
 
+impl ValueRef<'_> {
+    /// Empties `values` and returns its allocation as a vector for values borrowed from
+    /// another payload: what lets a loop keep one argument vector for
+    /// [`Unpack::refs_into`](crate::Unpack::refs_into) although each payload lives only for
+    /// its turn (the vector's type names the payload's lifetime, so it cannot simply be
+    /// cleared and refilled).
+    ///
+    /// ```
+    /// use skywire_seri::{Unpack, ValueRef};
+    /// let mut spare: Vec<ValueRef<'static>> = Vec::new();
+    /// for i in 1..=3u8 {
+    ///     let payload = vec![0x0a, i]; // lives only for this turn
+    ///     let mut args = ValueRef::recycle(std::mem::take(&mut spare));
+    ///     Unpack::new().refs_into(&payload, &mut args).unwrap();
+    ///     assert_eq!(args, [ValueRef::Integer(i64::from(i))]);
+    ///     spare = ValueRef::recycle(args);
+    /// }
+    /// assert!(spare.capacity() >= 1); // one allocation served every turn
+    /// ```
+    pub fn recycle<'b>(mut values: Vec<ValueRef<'_>>) -> Vec<ValueRef<'b>> {
+        values.clear();
+        // An empty vector mapped to a type of the same layout is collected in place: the
+        // allocation is kept, and the closure never runs.
+        values.into_iter().map(|_| ValueRef::Nil).collect()
+    }
+}
+
 impl<'a> ValueRef<'a> {
     /// The owned [`Value`]. A string that lies inside `backing` (the [`Bytes`] the value
     /// was decoded from) becomes a zero-copy slice of it, exactly as

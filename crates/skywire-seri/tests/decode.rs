@@ -3,8 +3,8 @@
 
 use bytes::Bytes;
 use skywire_seri::{
-    pack, unpack, unpack_into, unpack_ref, unpack_ref_into, unpack_ref_with, unpack_with,
-    DecodeErrorKind as K, DecodeLimits, Table, Value, ValueRef, DEFAULT_MAX_DEPTH,
+    pack, unpack, unpack_ref, DecodeErrorKind as K, DecodeLimits, Table, Unpack, Value, ValueRef,
+    DEFAULT_MAX_DEPTH,
 };
 
 fn hex(s: &str) -> Bytes {
@@ -24,10 +24,15 @@ fn fails(h: &str, offset: usize, kind: K) {
     assert_eq!((e.offset(), e.kind()), (offset, &kind), "decoding {h}: {e}");
     assert_eq!(unpack_ref(&payload).unwrap_err(), e, "unpack_ref of {h}");
     let mut values = vec![Value::from("left over")];
-    assert_eq!(unpack_into(&payload, &mut values).unwrap_err(), e);
+    assert_eq!(
+        Unpack::new()
+            .values_into(&payload, &mut values)
+            .unwrap_err(),
+        e
+    );
     assert!(values.is_empty(), "unpack_into of {h} left {values:?}");
     let mut refs = vec![ValueRef::Integer(9)];
-    assert_eq!(unpack_ref_into(&payload, &mut refs).unwrap_err(), e);
+    assert_eq!(Unpack::new().refs_into(&payload, &mut refs).unwrap_err(), e);
     assert!(refs.is_empty(), "unpack_ref_into of {h} left {refs:?}");
 }
 
@@ -177,18 +182,32 @@ fn depth_limits() {
     fails(&nested(100_000), 64, K::TooDeep { limit: 64 });
     // A configured lower limit is honoured.
     let limits = DecodeLimits::default().max_depth(2);
-    assert!(unpack_with(&hex(&nested(2)), &limits).is_ok());
-    let e = unpack_with(&hex(&nested(3)), &limits).unwrap_err();
+    assert!(Unpack::new()
+        .limits(limits)
+        .values(&hex(&nested(2)))
+        .is_ok());
+    let e = Unpack::new()
+        .limits(limits)
+        .values(&hex(&nested(3)))
+        .unwrap_err();
     assert_eq!((e.offset(), e.kind()), (2, &K::TooDeep { limit: 2 }));
-    assert!(unpack_ref_with(&hex(&nested(2)), &limits).is_ok());
-    assert_eq!(unpack_ref_with(&hex(&nested(3)), &limits), Err(e));
-    let e = unpack_with(&hex("02 06 00"), &DecodeLimits::new().max_depth(0)).unwrap_err();
+    assert!(Unpack::new().limits(limits).refs(&hex(&nested(2))).is_ok());
+    assert_eq!(Unpack::new().limits(limits).refs(&hex(&nested(3))), Err(e));
+    let e = Unpack::new()
+        .limits(DecodeLimits::new().max_depth(0))
+        .values(&hex("02 06 00"))
+        .unwrap_err();
     assert_eq!((e.offset(), e.kind()), (1, &K::TooDeep { limit: 0 }));
     // Hash keys and values count as nested too.
-    let e = unpack_with(&hex("06 06 00 0a01 00"), &DecodeLimits::new().max_depth(1)).unwrap_err();
+    let e = Unpack::new()
+        .limits(DecodeLimits::new().max_depth(1))
+        .values(&hex("06 06 00 0a01 00"))
+        .unwrap_err();
     assert_eq!((e.offset(), e.kind()), (1, &K::TooDeep { limit: 1 }));
     let payload = hex("06 06 00 0a01 00");
-    let r = unpack_ref_with(&payload, &DecodeLimits::new().max_depth(1));
+    let r = Unpack::new()
+        .limits(DecodeLimits::new().max_depth(1))
+        .refs(&payload);
     assert_eq!(r, Err(e));
 }
 

@@ -10,8 +10,8 @@ use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use skywire_seri::{
-    from_slice, from_slice_with, from_values, pack, to_value, to_values, unpack, DecodeErrorKind,
-    DecodeLimits, SerdeError, Table, Value,
+    from_slice, from_values, pack, to_value, to_values, unpack, DecodeErrorKind, DecodeLimits,
+    SerdeError, Table, Unpack, Value,
 };
 
 #[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
@@ -280,7 +280,7 @@ fn a_payload_that_does_not_unpack_is_refused_with_unpacks_error() {
     // The depth limit applies.
     let deep = packed(&[Value::array(vec![Value::array(vec![])])]);
     let limits = DecodeLimits::new().max_depth(1);
-    match from_slice_with::<Value>(&deep, &limits) {
+    match Unpack::new().limits(limits).deserialize::<Value>(&deep) {
         Err(SerdeError::Decode(e)) => {
             assert_eq!(
                 (e.offset(), e.kind()),
@@ -289,7 +289,10 @@ fn a_payload_that_does_not_unpack_is_refused_with_unpacks_error() {
         }
         other => panic!("{other:?}"),
     }
-    assert!(from_slice_with::<Value>(&deep, &DecodeLimits::new().max_depth(2)).is_ok());
+    assert!(Unpack::new()
+        .limits(DecodeLimits::new().max_depth(2))
+        .deserialize::<Value>(&deep)
+        .is_ok());
 }
 
 /// The first entry of a map (a visitor that stops reading early): a table's other

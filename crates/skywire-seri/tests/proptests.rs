@@ -3,9 +3,8 @@
 use bytes::Bytes;
 use proptest::prelude::*;
 use skywire_seri::{
-    pack, packed_len, unpack, unpack_into, unpack_ref, unpack_ref_into, unpack_ref_with,
-    unpack_tape, unpack_tape_into, unpack_tape_with, unpack_with, values_exact_eq, DecodeLimits,
-    Table, Value, ValueRef,
+    pack, packed_len, unpack, unpack_ref, unpack_tape, values_exact_eq, DecodeLimits, Table,
+    Unpack, Value, ValueRef,
 };
 
 fn real() -> impl Strategy<Value = f64> {
@@ -113,8 +112,8 @@ fn canonical_nan(v: &Value) -> Value {
 /// with the same error (kind and offset), or both succeed with the same values, which
 /// convert to each other exactly; the reused-vector entry points agree too.
 fn decoders_agree(payload: &Bytes, limits: &DecodeLimits) -> Result<(), TestCaseError> {
-    let owned = unpack_with(payload, limits);
-    let borrowed = unpack_ref_with(payload, limits);
+    let owned = Unpack::new().limits(*limits).values(payload);
+    let borrowed = Unpack::new().limits(*limits).refs(payload);
     match (&owned, &borrowed) {
         (Ok(vs), Ok(rs)) => {
             prop_assert_eq!(vs.len(), rs.len());
@@ -129,7 +128,7 @@ fn decoders_agree(payload: &Bytes, limits: &DecodeLimits) -> Result<(), TestCase
         _ => prop_assert!(false, "owned {:?}, borrowed {:?}", owned, borrowed),
     }
     // The flat form: same error, or the same values read through its cursors.
-    match (unpack_tape_with(payload, limits), &owned) {
+    match (Unpack::new().limits(*limits).tape(payload), &owned) {
         (Ok(tape), Ok(vs)) => {
             prop_assert_eq!(tape.len(), vs.len());
             prop_assert_eq!(tape.is_empty(), vs.is_empty());
@@ -146,13 +145,13 @@ fn decoders_agree(payload: &Bytes, limits: &DecodeLimits) -> Result<(), TestCase
     }
     if *limits == DecodeLimits::default() {
         let mut into = vec![Value::from("stale")];
-        match (unpack_into(payload, &mut into), &owned) {
+        match (Unpack::new().values_into(payload, &mut into), &owned) {
             (Ok(()), Ok(vs)) => prop_assert!(values_exact_eq(&into, vs)),
             (Err(a), Err(b)) => prop_assert!(a == *b && into.is_empty()),
             (r, _) => prop_assert!(false, "unpack_into {:?}, unpack {:?}", r, owned),
         }
         let mut into = vec![ValueRef::Integer(1)];
-        match (unpack_ref_into(payload, &mut into), &owned) {
+        match (Unpack::new().refs_into(payload, &mut into), &owned) {
             (Ok(()), Ok(vs)) => prop_assert!(
                 into.len() == vs.len() && into.iter().zip(vs).all(|(r, v)| r.exact_eq(v))
             ),
@@ -161,7 +160,7 @@ fn decoders_agree(payload: &Bytes, limits: &DecodeLimits) -> Result<(), TestCase
         }
         prop_assert_eq!(unpack_ref(payload).is_ok(), owned.is_ok());
         let mut tape = unpack_tape(&[0x0a, 0x07]).unwrap(); // a stale argument
-        match (unpack_tape_into(payload, &mut tape), &owned) {
+        match (Unpack::new().tape_into(payload, &mut tape), &owned) {
             (Ok(()), Ok(vs)) => {
                 let refs = tape.to_value_refs();
                 prop_assert!(

@@ -6,8 +6,8 @@ mod common;
 
 use common::PING_TABLE;
 use skywire_seri::{
-    pack, unpack_tape, unpack_tape_into, unpack_tape_with, DecodeErrorKind, DecodeLimits, Table,
-    Tape, TapeValue, Value, ValueRef,
+    pack, unpack_tape, DecodeErrorKind, DecodeLimits, Table, Tape, TapeValue, Unpack, Value,
+    ValueRef,
 };
 
 #[test]
@@ -80,15 +80,17 @@ fn nested_tables_are_passed_over_whole() {
 fn a_reused_tape_keeps_only_the_last_payload_and_is_empty_after_an_error() {
     let mut tape = Tape::new();
     assert!(tape.is_empty());
-    unpack_tape_into(&PING_TABLE, &mut tape).unwrap();
+    Unpack::new().tape_into(&PING_TABLE, &mut tape).unwrap();
     assert_eq!(tape.len(), 3);
-    unpack_tape_into(&[0x0a, 0x07], &mut tape).unwrap();
+    Unpack::new().tape_into(&[0x0a, 0x07], &mut tape).unwrap();
     assert_eq!(tape.to_value_refs(), [ValueRef::Integer(7)]);
     // Truncated in the middle of the table: the error of unpack, and nothing left.
-    let e = unpack_tape_into(&PING_TABLE[..12], &mut tape).unwrap_err();
+    let e = Unpack::new()
+        .tape_into(&PING_TABLE[..12], &mut tape)
+        .unwrap_err();
     assert_eq!(e, skywire_seri::unpack_ref(&PING_TABLE[..12]).unwrap_err());
     assert!(tape.is_empty() && tape.args().next().is_none());
-    unpack_tape_into(&[], &mut tape).unwrap();
+    Unpack::new().tape_into(&[], &mut tape).unwrap();
     assert!(tape.is_empty());
 }
 
@@ -97,7 +99,10 @@ fn limits_and_errors_say_what_and_where() {
     // Two nested tables, the depth limit 1: the inner table (at byte 1) is refused.
     let bytes = [0x0e, 0x06, 0x00, 0x00];
     assert_eq!(unpack_tape(&bytes).unwrap().len(), 1);
-    let e = unpack_tape_with(&bytes, &DecodeLimits::new().max_depth(1)).unwrap_err();
+    let e = Unpack::new()
+        .limits(DecodeLimits::new().max_depth(1))
+        .tape(&bytes)
+        .unwrap_err();
     assert_eq!(e.offset(), 1);
     assert!(matches!(e.kind(), DecodeErrorKind::TooDeep { limit: 1 }));
     // An array of 200 items announced in 3 bytes: refused before anything is reserved.

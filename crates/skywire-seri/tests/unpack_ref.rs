@@ -1,15 +1,12 @@
 //! The hot-path decoding API: borrowed values (`unpack_ref`), reused vectors
-//! (`unpack_into`, `unpack_ref_into`, `recycle_refs`), and the conversions and
+//! (`Unpack::values_into`, `Unpack::refs_into`, `ValueRef::recycle`), and the conversions and
 //! comparisons between the borrowed and the owned forms.
 
 mod common;
 
 use bytes::Bytes;
 use common::PING_TABLE;
-use skywire_seri::{
-    pack, recycle_refs, unpack, unpack_into, unpack_ref, unpack_ref_into, Table, TableRef, Value,
-    ValueRef,
-};
+use skywire_seri::{pack, unpack, unpack_ref, Table, TableRef, Unpack, Value, ValueRef};
 
 fn ping_table_ref() -> Vec<ValueRef<'static>> {
     vec![
@@ -125,14 +122,16 @@ fn unpack_into_reuses_the_vector() {
     let first = Bytes::copy_from_slice(&PING_TABLE);
     let second = pack(&[Value::from(7), Value::Nil]).unwrap();
     let mut args = Vec::new();
-    unpack_into(&first, &mut args).unwrap();
+    Unpack::new().values_into(&first, &mut args).unwrap();
     assert_eq!(args, unpack(&first).unwrap());
     let (ptr, cap) = (args.as_ptr(), args.capacity());
-    unpack_into(&second, &mut args).unwrap();
+    Unpack::new().values_into(&second, &mut args).unwrap();
     assert_eq!(args, [Value::from(7), Value::Nil]);
     assert_eq!((args.as_ptr(), args.capacity()), (ptr, cap), "reallocated");
     // An error leaves it empty (and keeps the allocation).
-    assert!(unpack_into(&Bytes::from_static(&[0x0a]), &mut args).is_err());
+    assert!(Unpack::new()
+        .values_into(&Bytes::from_static(&[0x0a]), &mut args)
+        .is_err());
     assert!(args.is_empty());
     assert_eq!(args.capacity(), cap);
 }
@@ -144,11 +143,11 @@ fn unpack_ref_into_and_recycling_keep_one_allocation() {
     for n in 0..5i64 {
         // Each payload lives only for its turn of the loop.
         let payload = pack(&[Value::from(n), Value::from("s")]).unwrap().to_vec();
-        let mut args = recycle_refs(std::mem::take(&mut spare));
-        unpack_ref_into(&payload, &mut args).unwrap();
+        let mut args = ValueRef::recycle(std::mem::take(&mut spare));
+        Unpack::new().refs_into(&payload, &mut args).unwrap();
         assert_eq!(args, [ValueRef::Integer(n), ValueRef::String(b"s")]);
         assert_eq!(args.as_ptr() as usize, ptr, "turn {n} reallocated");
-        spare = recycle_refs(args);
+        spare = ValueRef::recycle(args);
         assert!(spare.is_empty());
     }
     assert_eq!(spare.capacity(), 8);

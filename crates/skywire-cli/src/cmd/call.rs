@@ -7,10 +7,9 @@ use std::time::Duration;
 use bytes::Bytes;
 use skywire_codec::Target;
 use skywire_node::{CallError, CallOptions, Node, Remote};
-use skywire_seri::Value;
+use skywire_seri::{parse_lua, LiteralError, Value};
 
 use super::CmdResult;
-use crate::lua_literal::parse_arg;
 
 /// What `call` and `send` share.
 #[derive(clap::Args, Debug)]
@@ -92,6 +91,26 @@ fn options(timeout: f64, trace_tag: Option<&str>) -> Result<CallOptions, String>
         opts = opts.trace(tag.to_owned());
     }
     Ok(opts)
+}
+
+/// One command-line argument as a value: a Lua literal ([`skywire_seri::parse_lua`]:
+/// `42`, `-1.5`, `0x0a`, `true`, `nil`, `"quoted\n"`, `'single'`, `{1, 2, k = "v"}`,
+/// `math.huge`, `0/0`, ..., everything `Value`'s `Display` prints) or a bare word taken as a
+/// string as it is (`GET`, `key1`, `hello world`), unless it starts like a string or table
+/// literal (`"`, `'`, `{`, `[[`, `(`): then it must be one, and the error says where it is
+/// wrong.
+fn parse_arg(arg: &str) -> Result<Value, LiteralError> {
+    match parse_lua(arg) {
+        Ok(v) => Ok(v),
+        Err(e) if looks_like_a_literal(arg) => Err(e),
+        Err(_) => Ok(Value::string(arg.to_owned())),
+    }
+}
+
+/// True when `arg` starts like a string, table or parenthesized literal.
+fn looks_like_a_literal(arg: &str) -> bool {
+    let t = arg.trim_start();
+    t.starts_with(['"', '\'', '{', '(']) || t.starts_with("[[") || t.starts_with("[=")
 }
 
 fn parse_args(args: &[String]) -> Result<Vec<Value>, String> {
@@ -192,6 +211,49 @@ pub fn run_query(args: QueryArgs) -> CmdResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use skywire_seri::{LiteralErrorKind, Table};
+
+    #[test]
+    fn arguments_are_literals_or_bare_words() {
+        assert_eq!(parse_arg("42").unwrap(), Value::Integer(42));
+        assert_eq!(parse_arg("GET").unwrap(), Value::string("GET"));
+        assert_eq!(parse_arg("\"GET\"").unwrap(), Value::string("GET"));
+        assert_eq!(
+            parse_arg("{1, k = 'v'}").unwrap().to_string(),
+            r#"{1, k = "v"}"#
+        );
+        assert!(parse_arg("{1, 2").is_err());
+    }
+
+    #[test]
+    fn bare_words_and_literals() {
+        assert_eq!(
+            parse_arg("hello world").unwrap(),
+            Value::string("hello world")
+        );
+        assert_eq!(parse_arg("").unwrap(), Value::string(""));
+        assert_eq!(parse_arg("-").unwrap(), Value::string("-"));
+        assert_eq!(parse_arg("1st").unwrap(), Value::string("1st"));
+        assert_eq!(parse_arg("nil").unwrap(), Value::Nil);
+        assert_eq!(parse_arg("false").unwrap(), Value::Boolean(false));
+        assert_eq!(parse_arg("-1.5").unwrap(), Value::Real(-1.5));
+        assert_eq!(parse_arg("0x0a").unwrap(), Value::Integer(10));
+        assert_eq!(parse_arg("'x'").unwrap(), Value::string("x"));
+        assert_eq!(parse_arg("[[long]]").unwrap(), Value::string("long"));
+        let e = parse_arg("\"unterminated").unwrap_err();
+        assert_eq!(e.kind, LiteralErrorKind::UnfinishedString);
+        let e = parse_arg("{1, k = }").unwrap_err();
+        assert_eq!((e.line, e.column), (1, 9));
+    }
+
+    #[test]
+    fn printed_values_read_back_as_arguments() {
+        let mut t = Table::from_array(vec![Value::Integer(1), Value::string("two")]);
+        t.push_pair("k", Value::Real(-0.0));
+        t.push_pair(Value::Integer(i64::MIN), Value::LightUserdata(7));
+        let v = Value::Table(t);
+        assert!(parse_arg(&v.to_string()).unwrap().exact_eq(&v));
+    }
 
     #[test]
     fn targets() {

@@ -1,78 +1,28 @@
-//! The deserializer: Rust values out of [`Value`]s (borrowing strings).
+//! The deserializer: Rust values out of Lua values, the mapping written once over a
+//! [`Read`] source ([`SliceRead`](super::read::SliceRead) for bytes,
+//! [`TreeRead`](super::read::TreeRead) for [`Value`](crate::Value)s), monomorphized for
+//! each.
+//!
+//! Reading a value consumes exactly it: every path that succeeds leaves the source after
+//! the value, skipping what the target does not look at. Where the mapping looks at a whole
+//! table before choosing (an array-only table read as a sequence or struct, a one-pair
+//! table read as an enum), the source answers ([`Read::end_if_pairs`]: the tree looks, the
+//! bytes are looked ahead and the cursor put back).
 
 use alloc::string::String;
-use core::iter::Enumerate;
-use core::slice;
 
-use ::serde::de::value::{
-    BoolDeserializer, BorrowedBytesDeserializer, BorrowedStrDeserializer, F64Deserializer,
-    I64Deserializer,
-};
+use ::serde::de::value::BorrowedStrDeserializer;
+use ::serde::de::value::I64Deserializer;
 use ::serde::de::{
-    self, DeserializeSeed, Deserializer, EnumAccess, IntoDeserializer, MapAccess, SeqAccess,
-    VariantAccess, Visitor,
+    self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor,
 };
 
-use super::{SerdeError, COMPACT_VARIANTS, VALUE_MARKER};
-use crate::value::{exact_integer, Table, Value};
+use super::compact::Compact;
+use super::read::{Head, Read};
+use super::{SerdeError, VALUE_MARKER};
+use crate::value::exact_integer;
 
-/// The nil that missing values read as.
-pub(super) static NIL: Value = Value::Nil;
-
-/// Deserializes from one borrowed [`Value`].
-#[derive(Clone, Copy)]
-pub(crate) struct ValueDeserializer<'de> {
-    value: &'de Value,
-}
-
-impl<'de> ValueDeserializer<'de> {
-    pub(crate) const fn new(value: &'de Value) -> Self {
-        ValueDeserializer { value }
-    }
-
-    fn mismatch(&self, expected: &str) -> SerdeError {
-        SerdeError::TypeMismatch {
-            expected: String::from(expected),
-            found: String::from(found_name(self.value)),
-        }
-    }
-
-    /// The value as an `i64`: integers, and floats with an exact integral value.
-    fn integer(&self, target: &'static str) -> Result<i64, SerdeError> {
-        match self.value {
-            Value::Integer(i) => Ok(*i),
-            Value::Real(x) => {
-                exact_integer(*x).ok_or(SerdeError::NotAnInteger { value: *x, target })
-            }
-            _ => Err(self.mismatch(target)),
-        }
-    }
-
-    fn table(&self, expected: &str) -> Result<&'de Table, SerdeError> {
-        match self.value {
-            Value::Table(t) => Ok(t),
-            _ => Err(self.mismatch(expected)),
-        }
-    }
-
-    fn utf8(&self, expected: &str) -> Result<&'de str, SerdeError> {
-        match self.value {
-            Value::String(s) => core::str::from_utf8(s).map_err(|_| SerdeError::InvalidUtf8),
-            _ => Err(self.mismatch(expected)),
-        }
-    }
-}
-
-/// How a value is named in type-mismatch errors.
-fn found_name(v: &Value) -> &'static str {
-    match v {
-        Value::Integer(_) => "integer",
-        Value::Real(_) => "float",
-        Value::LightUserdata(_) => "light userdata",
-        other => other.type_name(),
-    }
-}
-
+/// The error for an integer outside the target type.
 pub(super) fn out_of_range(value: i64, target: &'static str) -> SerdeError {
     SerdeError::IntegerOutOfRange {
         value: i128::from(value),
@@ -80,52 +30,163 @@ pub(super) fn out_of_range(value: i64, target: &'static str) -> SerdeError {
     }
 }
 
-/// Visits an array part as a sequence, requiring every item to be consumed.
-fn visit_array<'de, V: Visitor<'de>>(
-    items: &'de [Value],
+/// Skips what is left of a table's hash part, its terminator included.
+pub(super) fn skip_hash<'de, R: Read<'de>>(read: &mut R) -> Result<(), SerdeError> {
+    while !read.hash_end()? {
+        read.skip()?;
+        read.skip()?;
+    }
+    Ok(())
+}
+
+/// With the source at a table's first array item: `true` if it has an array part and no
+/// hash part, the tables read as sequences. The source is put back.
+fn array_only<'de, R: Read<'de>>(read: &mut R, array_len: usize) -> Result<bool, SerdeError> {
+    Ok(array_len > 0 && read.end_if_pairs(array_len, 0)?.is_some())
+}
+
+/// Reads the table's terminator, which must follow (its hash part was seen to be empty,
+/// or has been read).
+fn end_table<'de, R: Read<'de>>(read: &mut R) -> Result<(), SerdeError> {
+    match read.hash_end()? {
+        true => Ok(()),
+        false => Err(SerdeError::BadValueForm(String::from(
+            "table has more than was read",
+        ))),
+    }
+}
+
+/// Deserializes the next value of a source.
+pub(super) struct ValueDeserializer<'a, R> {
+    read: &'a mut R,
+}
+
+impl<'a, 'de, R: Read<'de>> ValueDeserializer<'a, R> {
+    pub(super) fn new(read: &'a mut R) -> Self {
+        ValueDeserializer { read }
+    }
+
+    /// Reads the head, consuming it.
+    #[inline(always)]
+    pub(super) fn head(&mut self) -> Result<Head<'de>, SerdeError> {
+        Ok(self.read.head()?)
+    }
+
+    /// The source, for what follows the head.
+    pub(super) fn into_read(self) -> &'a mut R {
+        self.read
+    }
+
+    /// The value as an `i64`: integers, and floats with an exact integral value.
+    fn integer(mut self, target: &'static str) -> Result<i64, SerdeError> {
+        match self.head()? {
+            Head::Integer(i) => Ok(i),
+            Head::Real(x) => exact_integer(x).ok_or(SerdeError::NotAnInteger { value: x, target }),
+            other => Err(other.mismatch(target)),
+        }
+    }
+
+    fn utf8(mut self, expected: &str) -> Result<&'de str, SerdeError> {
+        match self.head()? {
+            Head::String(s) => core::str::from_utf8(s).map_err(|_| SerdeError::InvalidUtf8),
+            other => Err(other.mismatch(expected)),
+        }
+    }
+
+    /// Reads a table's head: the array length and the source at its first item.
+    fn table(mut self, expected: &str) -> Result<(usize, &'a mut R), SerdeError> {
+        match self.head()? {
+            Head::Table { array_len } => Ok((array_len, self.read)),
+            other => Err(other.mismatch(expected)),
+        }
+    }
+}
+
+/// Visits a table's array part (the source at its first item) as a sequence, requiring
+/// every item to be consumed. The hash part is left to the caller.
+fn visit_array<'de, R: Read<'de>, V: Visitor<'de>>(
+    read: &mut R,
+    len: usize,
     visitor: V,
 ) -> Result<V::Value, SerdeError> {
-    let mut seq = ArraySeq { iter: items.iter() };
+    visit_items(read, len, visitor, ARRAY_SHORT)
+}
+
+/// What a short read of an array part is told it expected.
+pub(super) const ARRAY_SHORT: &str = "fewer elements in the table";
+
+/// Visits the next `len` values of the source as a sequence, requiring every one to be
+/// consumed (else the `invalid_length` error, expecting `expected`).
+pub(super) fn visit_items<'de, R: Read<'de>, V: Visitor<'de>>(
+    read: &mut R,
+    len: usize,
+    visitor: V,
+    expected: &'static str,
+) -> Result<V::Value, SerdeError> {
+    let mut seq = ArraySeq::new(read, len, 0);
     let out = visitor.visit_seq(&mut seq)?;
-    let left = seq.iter.len();
-    if left != 0 {
-        return Err(de::Error::invalid_length(
-            items.len(),
-            &"fewer elements in the table",
-        ));
+    if seq.left != 0 {
+        return Err(de::Error::invalid_length(len, &expected));
     }
     Ok(out)
 }
 
-impl<'de> Deserializer<'de> for ValueDeserializer<'de> {
+/// Visits a table (the source at its first array item) as a map, then skips whatever the
+/// visitor left unread.
+fn visit_table_map<'de, R: Read<'de>, V: Visitor<'de>>(
+    read: &mut R,
+    array_len: usize,
+    for_struct: bool,
+    visitor: V,
+) -> Result<V::Value, SerdeError> {
+    let mut map = TableMap {
+        read,
+        array_left: array_len,
+        index: 0,
+        strings_only: for_struct,
+        pending: false,
+        done: false,
+    };
+    if for_struct {
+        // A struct reads only the hash part.
+        map.skip_array()?;
+    }
+    let out = visitor.visit_map(&mut map)?;
+    map.finish()?;
+    Ok(out)
+}
+
+impl<'de, R: Read<'de>> Deserializer<'de> for ValueDeserializer<'_, R> {
     type Error = SerdeError;
 
     fn is_human_readable(&self) -> bool {
         false
     }
 
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
-        match self.value {
-            Value::Nil => visitor.visit_unit(),
-            Value::Boolean(b) => visitor.visit_bool(*b),
-            Value::Integer(i) => visitor.visit_i64(*i),
-            Value::Real(x) => visitor.visit_f64(*x),
-            Value::String(s) => match core::str::from_utf8(s) {
+    fn deserialize_any<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value, SerdeError> {
+        match self.head()? {
+            Head::Nil => visitor.visit_unit(),
+            Head::Boolean(b) => visitor.visit_bool(b),
+            Head::Integer(i) => visitor.visit_i64(i),
+            Head::Real(x) => visitor.visit_f64(x),
+            Head::String(s) => match core::str::from_utf8(s) {
                 Ok(text) => visitor.visit_borrowed_str(text),
                 Err(_) => visitor.visit_borrowed_bytes(s),
             },
-            Value::Table(t) if t.hash.is_empty() && !t.array.is_empty() => {
-                visit_array(&t.array, visitor)
+            Head::Table { array_len } if array_only(self.read, array_len)? => {
+                let out = visit_array(self.read, array_len, visitor)?;
+                end_table(self.read)?;
+                Ok(out)
             }
-            Value::Table(t) => visitor.visit_map(TableMap::new(t, false)),
-            Value::LightUserdata(p) => visitor.visit_u64(*p),
+            Head::Table { array_len } => visit_table_map(self.read, array_len, false, visitor),
+            Head::LightUserdata(p) => visitor.visit_u64(p),
         }
     }
 
-    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
-        match self.value {
-            Value::Boolean(b) => visitor.visit_bool(*b),
-            _ => Err(self.mismatch("boolean")),
+    fn deserialize_bool<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value, SerdeError> {
+        match self.head()? {
+            Head::Boolean(b) => visitor.visit_bool(b),
+            other => Err(other.mismatch("boolean")),
         }
     }
 
@@ -135,11 +196,11 @@ impl<'de> Deserializer<'de> for ValueDeserializer<'de> {
         self.deserialize_f64(visitor)
     }
 
-    fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
-        match self.value {
-            Value::Real(x) => visitor.visit_f64(*x),
-            Value::Integer(i) => visitor.visit_f64(*i as f64),
-            _ => Err(self.mismatch("number")),
+    fn deserialize_f64<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value, SerdeError> {
+        match self.head()? {
+            Head::Real(x) => visitor.visit_f64(x),
+            Head::Integer(i) => visitor.visit_f64(i as f64),
+            other => Err(other.mismatch("number")),
         }
     }
 
@@ -155,10 +216,10 @@ impl<'de> Deserializer<'de> for ValueDeserializer<'de> {
         self.deserialize_str(visitor)
     }
 
-    fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
-        match self.value {
-            Value::String(s) => visitor.visit_borrowed_bytes(s),
-            _ => Err(self.mismatch("string")),
+    fn deserialize_bytes<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value, SerdeError> {
+        match self.head()? {
+            Head::String(s) => visitor.visit_borrowed_bytes(s),
+            other => Err(other.mismatch("string")),
         }
     }
 
@@ -166,17 +227,20 @@ impl<'de> Deserializer<'de> for ValueDeserializer<'de> {
         self.deserialize_bytes(visitor)
     }
 
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
-        match self.value {
-            Value::Nil => visitor.visit_none(),
+    fn deserialize_option<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value, SerdeError> {
+        match self.read.peek_head()? {
+            Head::Nil => {
+                self.head()?;
+                visitor.visit_none()
+            }
             _ => visitor.visit_some(self),
         }
     }
 
-    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
-        match self.value {
-            Value::Nil => visitor.visit_unit(),
-            _ => Err(self.mismatch("nil")),
+    fn deserialize_unit<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value, SerdeError> {
+        match self.head()? {
+            Head::Nil => visitor.visit_unit(),
+            other => Err(other.mismatch("nil")),
         }
     }
 
@@ -194,17 +258,28 @@ impl<'de> Deserializer<'de> for ValueDeserializer<'de> {
         visitor: V,
     ) -> Result<V::Value, SerdeError> {
         if name == VALUE_MARKER {
-            return visitor.visit_newtype_struct(CompactDeserializer { value: self.value });
+            return visitor.visit_newtype_struct(Compact(self));
         }
         visitor.visit_newtype_struct(self)
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
-        let t = self.table("table (sequence)")?;
-        if !t.hash.is_empty() {
-            return Err(self.mismatch("table with only an array part"));
+        let (array_len, read) = self.table("table (sequence)")?;
+        // Read in one pass, assuming the table has no hash part (a sequence's usual form);
+        // if it has one, the answer is the mismatch, whatever the items gave.
+        let items_at = read.mark();
+        let out = visit_array(read, array_len, visitor);
+        let no_hash = match out {
+            Ok(_) => read.hash_end()?,
+            Err(_) => {
+                read.rewind(items_at);
+                read.end_if_pairs(array_len, 0)?.is_some()
+            }
+        };
+        if !no_hash {
+            return Err(Head::Table { array_len }.mismatch("table with only an array part"));
         }
-        visit_array(&t.array, visitor)
+        out
     }
 
     fn deserialize_tuple<V: Visitor<'de>>(
@@ -225,8 +300,8 @@ impl<'de> Deserializer<'de> for ValueDeserializer<'de> {
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
-        let t = self.table("table (map)")?;
-        visitor.visit_map(TableMap::new(t, false))
+        let (array_len, read) = self.table("table (map)")?;
+        visit_table_map(read, array_len, false, visitor)
     }
 
     fn deserialize_struct<V: Visitor<'de>>(
@@ -235,29 +310,39 @@ impl<'de> Deserializer<'de> for ValueDeserializer<'de> {
         _fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, SerdeError> {
-        let t = self.table("table (struct)")?;
-        if t.hash.is_empty() && !t.array.is_empty() {
-            return visit_array(&t.array, visitor);
+        let (array_len, read) = self.table("table (struct)")?;
+        if array_only(read, array_len)? {
+            let out = visit_array(read, array_len, visitor)?;
+            end_table(read)?;
+            return Ok(out);
         }
-        visitor.visit_map(TableMap::new(t, true))
+        visit_table_map(read, array_len, true, visitor)
     }
 
     fn deserialize_enum<V: Visitor<'de>>(
-        self,
+        mut self,
         _name: &'static str,
         _variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, SerdeError> {
-        match self.value {
-            Value::String(_) => visitor.visit_enum(UnitVariant {
-                name: self.utf8("variant name")?,
-            }),
-            Value::Table(t) if t.array.is_empty() && t.hash.len() == 1 => match t.hash.first() {
-                Some((key, value)) => visitor.visit_enum(TaggedVariant { key, value }),
-                None => Err(self.mismatch("enum")),
-            },
-            _ => Err(self.mismatch("a variant name or a one-pair table {Variant = value}")),
-        }
+        let head = self.head()?;
+        let end = match head {
+            Head::String(s) => {
+                let name = core::str::from_utf8(s).map_err(|_| SerdeError::InvalidUtf8)?;
+                return visitor.visit_enum(UnitVariant { name });
+            }
+            Head::Table { array_len: 0 } => self.read.end_if_pairs(0, 1)?,
+            _ => None,
+        };
+        let Some(end) = end else {
+            return Err(head.mismatch("a variant name or a one-pair table {Variant = value}"));
+        };
+        let out = visitor.visit_enum(TaggedVariant {
+            read: &mut *self.read,
+        })?;
+        // Past the table, whatever of the pair the visitor left unread.
+        self.read.rewind(end);
+        Ok(out)
     }
 
     fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
@@ -265,80 +350,120 @@ impl<'de> Deserializer<'de> for ValueDeserializer<'de> {
     }
 
     fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
+        self.read.skip()?;
         visitor.visit_unit()
     }
 }
 
-impl<'de> IntoDeserializer<'de, SerdeError> for ValueDeserializer<'de> {
-    type Deserializer = Self;
-    fn into_deserializer(self) -> Self {
-        self
+/// The next `left` values of a source as a sequence (the items of an array part, the
+/// arguments of a list), followed by `nils` nils (the missing trailing arguments).
+pub(super) struct ArraySeq<'a, R> {
+    read: &'a mut R,
+    left: usize,
+    nils: usize,
+}
+
+impl<'a, R> ArraySeq<'a, R> {
+    pub(super) fn new(read: &'a mut R, left: usize, nils: usize) -> Self {
+        ArraySeq { read, left, nils }
     }
 }
 
-/// The items of an array part.
-struct ArraySeq<'de> {
-    iter: slice::Iter<'de, Value>,
-}
-
-impl<'de> SeqAccess<'de> for ArraySeq<'de> {
+impl<'de, R: Read<'de>> SeqAccess<'de> for ArraySeq<'_, R> {
     type Error = SerdeError;
     fn next_element_seed<T: DeserializeSeed<'de>>(
         &mut self,
         seed: T,
     ) -> Result<Option<T::Value>, SerdeError> {
-        match self.iter.next() {
-            Some(v) => seed.deserialize(ValueDeserializer::new(v)).map(Some),
-            None => Ok(None),
+        if self.left == 0 {
+            if self.nils == 0 {
+                return Ok(None);
+            }
+            self.nils -= 1;
+            return seed
+                .deserialize(ValueDeserializer::new(&mut R::nil()))
+                .map(Some);
         }
+        self.left -= 1;
+        seed.deserialize(ValueDeserializer::new(self.read))
+            .map(Some)
     }
     fn size_hint(&self) -> Option<usize> {
-        Some(self.iter.len())
+        Some(self.left + self.nils)
     }
 }
 
-/// A table as a map: the array part as keys `1..=n` (unless reading a
-/// struct), then the hash part (only string keys when reading a struct).
-struct TableMap<'de> {
-    array: Enumerate<slice::Iter<'de, Value>>,
-    hash: slice::Iter<'de, (Value, Value)>,
-    value: Option<&'de Value>,
+/// A table as a map: the array part as keys `1..=n` (unless reading a struct), then the
+/// hash part (only string keys when reading a struct).
+struct TableMap<'a, R> {
+    read: &'a mut R,
+    /// Array items not read yet.
+    array_left: usize,
+    /// The key of the last array item read.
+    index: i64,
     strings_only: bool,
+    /// A key was read and its value is next.
+    pending: bool,
+    /// The terminator was read.
+    done: bool,
 }
 
-impl<'de> TableMap<'de> {
-    fn new(t: &'de Table, for_struct: bool) -> Self {
-        let array = if for_struct {
-            &t.array[..0]
-        } else {
-            &t.array[..]
-        };
-        TableMap {
-            array: array.iter().enumerate(),
-            hash: t.hash.iter(),
-            value: None,
-            strings_only: for_struct,
+impl<'de, R: Read<'de>> TableMap<'_, R> {
+    fn skip_array(&mut self) -> Result<(), SerdeError> {
+        while self.array_left > 0 {
+            self.read.skip()?;
+            self.array_left -= 1;
         }
+        Ok(())
+    }
+
+    /// Skips whatever the visitor did not read, to the end of the table.
+    fn finish(&mut self) -> Result<(), SerdeError> {
+        if self.pending {
+            self.pending = false;
+            self.read.skip()?;
+        }
+        self.skip_array()?;
+        if !self.done {
+            self.done = true;
+            skip_hash(self.read)?;
+        }
+        Ok(())
     }
 }
 
-impl<'de> MapAccess<'de> for TableMap<'de> {
+impl<'de, R: Read<'de>> MapAccess<'de> for TableMap<'_, R> {
     type Error = SerdeError;
     fn next_key_seed<K: DeserializeSeed<'de>>(
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, SerdeError> {
-        if let Some((i, v)) = self.array.next() {
-            self.value = Some(v);
-            let key = I64Deserializer::<SerdeError>::new(i as i64 + 1);
+        if self.pending {
+            // The value of the previous key was not asked for.
+            self.pending = false;
+            self.read.skip()?;
+        }
+        if self.array_left > 0 {
+            self.array_left -= 1;
+            self.index += 1;
+            self.pending = true;
+            let key = I64Deserializer::<SerdeError>::new(self.index);
             return seed.deserialize(key).map(Some);
         }
-        for (k, v) in self.hash.by_ref() {
-            if self.strings_only && !matches!(k, Value::String(_)) {
+        while !self.done {
+            if self.read.hash_end()? {
+                self.done = true;
+                break;
+            }
+            if self.strings_only && !matches!(self.read.peek_head()?, Head::String(_)) {
+                self.read.skip()?;
+                self.read.skip()?;
                 continue;
             }
-            self.value = Some(v);
-            return seed.deserialize(ValueDeserializer::new(k)).map(Some);
+            self.pending = true;
+            return seed
+                .deserialize(ValueDeserializer::new(self.read))
+                .map(Some);
         }
         Ok(None)
     }
@@ -346,23 +471,17 @@ impl<'de> MapAccess<'de> for TableMap<'de> {
         &mut self,
         seed: T,
     ) -> Result<T::Value, SerdeError> {
-        let v = self.value.take().unwrap_or(&NIL);
-        seed.deserialize(ValueDeserializer::new(v))
-    }
-    fn size_hint(&self) -> Option<usize> {
-        Some(self.array.len() + self.hash.len())
+        if !self.pending {
+            return seed.deserialize(ValueDeserializer::new(&mut R::nil()));
+        }
+        self.pending = false;
+        seed.deserialize(ValueDeserializer::new(self.read))
     }
 }
 
 /// An enum given as its variant name.
-pub(super) struct UnitVariant<'de> {
+struct UnitVariant<'de> {
     name: &'de str,
-}
-
-impl<'de> UnitVariant<'de> {
-    pub(super) const fn new(name: &'de str) -> Self {
-        UnitVariant { name }
-    }
 }
 
 impl<'de> EnumAccess<'de> for UnitVariant<'de> {
@@ -411,406 +530,48 @@ impl<'de> VariantAccess<'de> for UnitVariant<'de> {
     }
 }
 
-/// An enum given as a one-pair table `{ Variant = value }`.
-struct TaggedVariant<'de> {
-    key: &'de Value,
-    value: &'de Value,
+/// An enum given as a one-pair table `{ Variant = value }`, the source at the key.
+struct TaggedVariant<'a, R> {
+    read: &'a mut R,
 }
 
-impl<'de> EnumAccess<'de> for TaggedVariant<'de> {
+impl<'de, R: Read<'de>> EnumAccess<'de> for TaggedVariant<'_, R> {
     type Error = SerdeError;
     type Variant = Self;
     fn variant_seed<V: DeserializeSeed<'de>>(
         self,
         seed: V,
     ) -> Result<(V::Value, Self), SerdeError> {
-        let name = seed.deserialize(ValueDeserializer::new(self.key))?;
+        let name = seed.deserialize(ValueDeserializer::new(&mut *self.read))?;
         Ok((name, self))
     }
 }
 
-impl<'de> VariantAccess<'de> for TaggedVariant<'de> {
+impl<'de, R: Read<'de>> VariantAccess<'de> for TaggedVariant<'_, R> {
     type Error = SerdeError;
     fn unit_variant(self) -> Result<(), SerdeError> {
         // `{ Variant = anything }` is accepted for a unit variant.
+        self.read.skip()?;
         Ok(())
     }
     fn newtype_variant_seed<T: DeserializeSeed<'de>>(
         self,
         seed: T,
     ) -> Result<T::Value, SerdeError> {
-        seed.deserialize(ValueDeserializer::new(self.value))
+        seed.deserialize(ValueDeserializer::new(self.read))
     }
     fn tuple_variant<V: Visitor<'de>>(
         self,
         len: usize,
         visitor: V,
     ) -> Result<V::Value, SerdeError> {
-        ValueDeserializer::new(self.value).deserialize_tuple(len, visitor)
+        ValueDeserializer::new(self.read).deserialize_tuple(len, visitor)
     }
     fn struct_variant<V: Visitor<'de>>(
         self,
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, SerdeError> {
-        ValueDeserializer::new(self.value).deserialize_struct("", fields, visitor)
-    }
-}
-
-/// Presents a [`Value`] in its compact (tagged enum) form, for
-/// `Value: Deserialize` reading through this crate's deserializer.
-struct CompactDeserializer<'de> {
-    value: &'de Value,
-}
-
-impl<'de> Deserializer<'de> for CompactDeserializer<'de> {
-    type Error = SerdeError;
-    fn is_human_readable(&self) -> bool {
-        false
-    }
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
-        visitor.visit_enum(self)
-    }
-    forward_all_to_any!();
-}
-
-impl<'de> EnumAccess<'de> for CompactDeserializer<'de> {
-    type Error = SerdeError;
-    type Variant = Self;
-    fn variant_seed<V: DeserializeSeed<'de>>(
-        self,
-        seed: V,
-    ) -> Result<(V::Value, Self), SerdeError> {
-        let index = match self.value {
-            Value::Nil => 0,
-            Value::Boolean(_) => 1,
-            Value::Integer(_) => 2,
-            Value::Real(_) => 3,
-            Value::String(_) => 4,
-            Value::Table(_) => 5,
-            Value::LightUserdata(_) => 6,
-        };
-        let name = COMPACT_VARIANTS.get(index).copied().unwrap_or("Nil");
-        let tag = seed.deserialize(BorrowedStrDeserializer::<SerdeError>::new(name))?;
-        Ok((tag, self))
-    }
-}
-
-pub(super) fn bad_compact() -> SerdeError {
-    SerdeError::BadValueForm(String::from("variant does not match the value"))
-}
-
-impl<'de> VariantAccess<'de> for CompactDeserializer<'de> {
-    type Error = SerdeError;
-    fn unit_variant(self) -> Result<(), SerdeError> {
-        match self.value {
-            Value::Nil => Ok(()),
-            _ => Err(bad_compact()),
-        }
-    }
-    fn newtype_variant_seed<T: DeserializeSeed<'de>>(
-        self,
-        seed: T,
-    ) -> Result<T::Value, SerdeError> {
-        match self.value {
-            Value::Boolean(b) => seed.deserialize(BoolDeserializer::<SerdeError>::new(*b)),
-            Value::Integer(i) => seed.deserialize(I64Deserializer::<SerdeError>::new(*i)),
-            Value::Real(x) => seed.deserialize(F64Deserializer::<SerdeError>::new(*x)),
-            Value::String(s) => seed.deserialize(BorrowedBytesDeserializer::<SerdeError>::new(s)),
-            Value::LightUserdata(p) => {
-                seed.deserialize(I64Deserializer::<SerdeError>::new(*p as i64))
-            }
-            _ => Err(bad_compact()),
-        }
-    }
-    fn tuple_variant<V: Visitor<'de>>(
-        self,
-        _len: usize,
-        visitor: V,
-    ) -> Result<V::Value, SerdeError> {
-        match self.value {
-            Value::Table(t) => visitor.visit_seq(TableParts { table: t, next: 0 }),
-            _ => Err(bad_compact()),
-        }
-    }
-    fn struct_variant<V: Visitor<'de>>(
-        self,
-        _fields: &'static [&'static str],
-        _visitor: V,
-    ) -> Result<V::Value, SerdeError> {
-        Err(bad_compact())
-    }
-}
-
-/// A table's two parts as a 2-sequence.
-struct TableParts<'de> {
-    table: &'de Table,
-    next: u8,
-}
-
-impl<'de> SeqAccess<'de> for TableParts<'de> {
-    type Error = SerdeError;
-    fn next_element_seed<T: DeserializeSeed<'de>>(
-        &mut self,
-        seed: T,
-    ) -> Result<Option<T::Value>, SerdeError> {
-        let n = self.next;
-        self.next = n.saturating_add(1);
-        match n {
-            0 => seed.deserialize(ArrayPart(&self.table.array)).map(Some),
-            1 => seed.deserialize(HashPart(&self.table.hash)).map(Some),
-            _ => Ok(None),
-        }
-    }
-    fn size_hint(&self) -> Option<usize> {
-        Some(2usize.saturating_sub(usize::from(self.next)))
-    }
-}
-
-/// An array part as a sequence of values.
-struct ArrayPart<'de>(&'de [Value]);
-
-impl<'de> Deserializer<'de> for ArrayPart<'de> {
-    type Error = SerdeError;
-    fn is_human_readable(&self) -> bool {
-        false
-    }
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
-        visit_array(self.0, visitor)
-    }
-    forward_all_to_any!();
-}
-
-/// A hash part as a sequence of `(key, value)` 2-sequences.
-struct HashPart<'de>(&'de [(Value, Value)]);
-
-impl<'de> Deserializer<'de> for HashPart<'de> {
-    type Error = SerdeError;
-    fn is_human_readable(&self) -> bool {
-        false
-    }
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
-        visitor.visit_seq(PairsSeq {
-            iter: self.0.iter(),
-        })
-    }
-    forward_all_to_any!();
-}
-
-struct PairsSeq<'de> {
-    iter: slice::Iter<'de, (Value, Value)>,
-}
-
-impl<'de> SeqAccess<'de> for PairsSeq<'de> {
-    type Error = SerdeError;
-    fn next_element_seed<T: DeserializeSeed<'de>>(
-        &mut self,
-        seed: T,
-    ) -> Result<Option<T::Value>, SerdeError> {
-        match self.iter.next() {
-            Some((k, v)) => seed.deserialize(Pair { k, v }).map(Some),
-            None => Ok(None),
-        }
-    }
-    fn size_hint(&self) -> Option<usize> {
-        Some(self.iter.len())
-    }
-}
-
-/// One hash pair as a 2-sequence.
-struct Pair<'de> {
-    k: &'de Value,
-    v: &'de Value,
-}
-
-impl<'de> Deserializer<'de> for Pair<'de> {
-    type Error = SerdeError;
-    fn is_human_readable(&self) -> bool {
-        false
-    }
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
-        let mut seq = PairItems {
-            items: [Some(self.k), Some(self.v)],
-            next: 0,
-        };
-        let out = visitor.visit_seq(&mut seq)?;
-        if seq.next < 2 {
-            return Err(de::Error::invalid_length(2, &"a (key, value) pair"));
-        }
-        Ok(out)
-    }
-    forward_all_to_any!();
-}
-
-struct PairItems<'de> {
-    items: [Option<&'de Value>; 2],
-    next: usize,
-}
-
-impl<'de> SeqAccess<'de> for PairItems<'de> {
-    type Error = SerdeError;
-    fn next_element_seed<T: DeserializeSeed<'de>>(
-        &mut self,
-        seed: T,
-    ) -> Result<Option<T::Value>, SerdeError> {
-        match self.items.get_mut(self.next).and_then(Option::take) {
-            Some(v) => {
-                self.next += 1;
-                seed.deserialize(ValueDeserializer::new(v)).map(Some)
-            }
-            None => Ok(None),
-        }
-    }
-    fn size_hint(&self) -> Option<usize> {
-        Some(2usize.saturating_sub(self.next))
-    }
-}
-
-/// Deserializes from a top-level argument list.
-pub(crate) struct ArgsDeserializer<'de> {
-    values: &'de [Value],
-}
-
-impl<'de> ArgsDeserializer<'de> {
-    pub(crate) const fn new(values: &'de [Value]) -> Self {
-        ArgsDeserializer { values }
-    }
-
-    /// The single argument (nil if none); more than one is an error.
-    fn single(&self) -> Result<ValueDeserializer<'de>, SerdeError> {
-        if self.values.len() > 1 {
-            return Err(SerdeError::TrailingValues {
-                expected: 1,
-                found: self.values.len(),
-            });
-        }
-        Ok(ValueDeserializer::new(self.values.first().unwrap_or(&NIL)))
-    }
-
-    fn tuple<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, SerdeError> {
-        if self.values.len() > len {
-            return Err(SerdeError::TrailingValues {
-                expected: len,
-                found: self.values.len(),
-            });
-        }
-        visitor.visit_seq(ArgsSeq {
-            values: self.values,
-            next: 0,
-            len,
-        })
-    }
-}
-
-/// Arguments `0..len`, nil past the end of the list.
-struct ArgsSeq<'de> {
-    values: &'de [Value],
-    next: usize,
-    len: usize,
-}
-
-impl<'de> SeqAccess<'de> for ArgsSeq<'de> {
-    type Error = SerdeError;
-    fn next_element_seed<T: DeserializeSeed<'de>>(
-        &mut self,
-        seed: T,
-    ) -> Result<Option<T::Value>, SerdeError> {
-        if self.next >= self.len {
-            return Ok(None);
-        }
-        let v = self.values.get(self.next).unwrap_or(&NIL);
-        self.next += 1;
-        seed.deserialize(ValueDeserializer::new(v)).map(Some)
-    }
-    fn size_hint(&self) -> Option<usize> {
-        Some(self.len - self.next)
-    }
-}
-
-macro_rules! forward_single {
-    ($($method:ident),*) => {$(
-        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
-            self.single()?.$method(visitor)
-        }
-    )*};
-}
-
-impl<'de> Deserializer<'de> for ArgsDeserializer<'de> {
-    type Error = SerdeError;
-
-    fn is_human_readable(&self) -> bool {
-        false
-    }
-
-    args_read_one!(forward_single);
-
-    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
-        if self.values.iter().all(Value::is_nil) {
-            visitor.visit_unit()
-        } else {
-            Err(SerdeError::TrailingValues {
-                expected: 0,
-                found: self.values.len(),
-            })
-        }
-    }
-
-    fn deserialize_unit_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, SerdeError> {
-        self.deserialize_unit(visitor)
-    }
-
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, SerdeError> {
-        if name == VALUE_MARKER {
-            return self.single()?.deserialize_newtype_struct(name, visitor);
-        }
-        visitor.visit_newtype_struct(self)
-    }
-
-    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
-        let len = self.values.len();
-        self.tuple(len, visitor)
-    }
-
-    fn deserialize_tuple<V: Visitor<'de>>(
-        self,
-        len: usize,
-        visitor: V,
-    ) -> Result<V::Value, SerdeError> {
-        self.tuple(len, visitor)
-    }
-
-    fn deserialize_tuple_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        len: usize,
-        visitor: V,
-    ) -> Result<V::Value, SerdeError> {
-        self.tuple(len, visitor)
-    }
-
-    fn deserialize_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        fields: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, SerdeError> {
-        self.single()?.deserialize_struct(name, fields, visitor)
-    }
-
-    fn deserialize_enum<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        variants: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, SerdeError> {
-        self.single()?.deserialize_enum(name, variants, visitor)
+        ValueDeserializer::new(self.read).deserialize_struct("", fields, visitor)
     }
 }

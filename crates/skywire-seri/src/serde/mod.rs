@@ -68,9 +68,11 @@ macro_rules! args_read_one {
     };
 }
 
+mod args;
+mod compact;
 mod de;
+mod read;
 mod ser;
-mod slice;
 mod value_impl;
 
 use alloc::string::String;
@@ -78,8 +80,9 @@ use alloc::vec::Vec;
 
 use ::serde::{Deserialize, Serialize};
 
-use crate::decode::{validate, DecodeLimits};
+use crate::decode::validate;
 use crate::error::DecodeError;
+use crate::limits::DecodeLimits;
 use crate::value::Value;
 
 /// The private newtype name that marks a [`Value`] passing through serde.
@@ -271,7 +274,9 @@ pub fn to_values<T: Serialize + ?Sized>(value: &T) -> Result<Vec<Value>, SerdeEr
 /// assert_eq!(n, Some(7));
 /// ```
 pub fn from_value<'de, T: Deserialize<'de>>(value: &'de Value) -> Result<T, SerdeError> {
-    T::deserialize(de::ValueDeserializer::new(value))
+    T::deserialize(de::ValueDeserializer::new(&mut read::TreeRead::new(
+        core::slice::from_ref(value),
+    )))
 }
 
 /// Reads a Rust value from a Lua argument list: a tuple, tuple struct or
@@ -286,7 +291,10 @@ pub fn from_value<'de, T: Deserialize<'de>>(value: &'de Value) -> Result<T, Serd
 /// assert_eq!((cmd.as_str(), n, opt), ("get", 42, None));
 /// ```
 pub fn from_values<'de, T: Deserialize<'de>>(values: &'de [Value]) -> Result<T, SerdeError> {
-    T::deserialize(de::ArgsDeserializer::new(values))
+    T::deserialize(args::ArgsDeserializer::new(
+        read::TreeRead::new(values),
+        values.len(),
+    ))
 }
 
 /// Reads a Rust value straight from a payload's bytes (a Lua argument list, what
@@ -313,14 +321,18 @@ pub fn from_values<'de, T: Deserialize<'de>>(values: &'de [Value]) -> Result<T, 
 /// assert_eq!((cmd, login), ("login", Login { user: "ana", level: 3 }));
 /// ```
 pub fn from_slice<'de, T: Deserialize<'de>>(payload: &'de [u8]) -> Result<T, SerdeError> {
-    from_slice_with(payload, &DecodeLimits::default())
+    deserialize_slice(payload, &DecodeLimits::default())
 }
 
-/// [`from_slice`] with explicit decoding limits.
-pub fn from_slice_with<'de, T: Deserialize<'de>>(
+/// [`from_slice`] with `limits`: the payload is checked whole, then read into `T`.
+#[inline]
+pub(crate) fn deserialize_slice<'de, T: Deserialize<'de>>(
     payload: &'de [u8],
     limits: &DecodeLimits,
 ) -> Result<T, SerdeError> {
     let args = validate(payload, limits)?;
-    T::deserialize(slice::SliceArgs::new(payload, args))
+    T::deserialize(args::ArgsDeserializer::new(
+        read::SliceRead::new(payload),
+        args,
+    ))
 }

@@ -13,6 +13,7 @@
 
 use core::fmt::{self, Write};
 
+use super::KEYWORDS;
 use crate::value::{Table, Value};
 use crate::value_ref::{TableRef, ValueRef};
 use crate::view::{Sealed, View};
@@ -158,38 +159,13 @@ fn write_string(s: &[u8], f: &mut fmt::Formatter<'_>) -> fmt::Result {
     f.write_char('"')
 }
 
-const LUA_KEYWORDS: [&[u8]; 22] = [
-    b"and",
-    b"break",
-    b"do",
-    b"else",
-    b"elseif",
-    b"end",
-    b"false",
-    b"for",
-    b"function",
-    b"goto",
-    b"if",
-    b"in",
-    b"local",
-    b"nil",
-    b"not",
-    b"or",
-    b"repeat",
-    b"return",
-    b"then",
-    b"true",
-    b"until",
-    b"while",
-];
-
 /// A Lua name that can be a bare table key: `[A-Za-z_][A-Za-z0-9_]*`, not a keyword.
 fn is_identifier(s: &[u8]) -> bool {
     match s.split_first() {
         Some((first, rest)) => {
             (first.is_ascii_alphabetic() || *first == b'_')
                 && rest.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
-                && !LUA_KEYWORDS.contains(&s)
+                && !KEYWORDS.iter().any(|k| k.as_bytes() == s)
         }
         None => false,
     }

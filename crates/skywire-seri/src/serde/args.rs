@@ -1,0 +1,137 @@
+//! A whole argument list as one Rust value (see [`from_values`](super::from_values)): a
+//! tuple, tuple struct or sequence reads the arguments in order, `()` only nils, anything
+//! else the one argument. Written once over a [`Read`] source, like [`de`](super::de).
+
+use ::serde::de::{Deserializer, Visitor};
+
+use super::de::{ArraySeq, ValueDeserializer};
+use super::read::{Head, Read};
+use super::{SerdeError, VALUE_MARKER};
+
+/// Deserializes from an argument list: the `args` values of a source.
+pub(super) struct ArgsDeserializer<R> {
+    read: R,
+    args: usize,
+    /// Reads as the nil of a missing argument.
+    nil: R,
+}
+
+impl<'de, R: Read<'de>> ArgsDeserializer<R> {
+    /// The list of the `args` values of `read`.
+    pub(super) fn new(read: R, args: usize) -> Self {
+        ArgsDeserializer {
+            read,
+            args,
+            nil: R::nil(),
+        }
+    }
+
+    /// The single argument (nil if none); more than one is an error.
+    fn single(&mut self) -> Result<ValueDeserializer<'_, R>, SerdeError> {
+        match self.args {
+            0 => Ok(ValueDeserializer::new(&mut self.nil)),
+            1 => Ok(ValueDeserializer::new(&mut self.read)),
+            found => Err(SerdeError::TrailingValues { expected: 1, found }),
+        }
+    }
+
+    fn tuple<V: Visitor<'de>>(mut self, len: usize, visitor: V) -> Result<V::Value, SerdeError> {
+        if self.args > len {
+            return Err(SerdeError::TrailingValues {
+                expected: len,
+                found: self.args,
+            });
+        }
+        // Arguments `0..len`, nil past the end of the list.
+        visitor.visit_seq(ArraySeq::new(&mut self.read, self.args, len - self.args))
+    }
+}
+
+macro_rules! forward_single {
+    ($($method:ident),*) => {$(
+        fn $method<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value, SerdeError> {
+            self.single()?.$method(visitor)
+        }
+    )*};
+}
+
+impl<'de, R: Read<'de>> Deserializer<'de> for ArgsDeserializer<R> {
+    type Error = SerdeError;
+
+    fn is_human_readable(&self) -> bool {
+        false
+    }
+
+    args_read_one!(forward_single);
+
+    fn deserialize_unit<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value, SerdeError> {
+        for _ in 0..self.args {
+            if !matches!(self.read.head()?, Head::Nil) {
+                return Err(SerdeError::TrailingValues {
+                    expected: 0,
+                    found: self.args,
+                });
+            }
+        }
+        visitor.visit_unit()
+    }
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, SerdeError> {
+        self.deserialize_unit(visitor)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        mut self,
+        name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, SerdeError> {
+        if name == VALUE_MARKER {
+            return self.single()?.deserialize_newtype_struct(name, visitor);
+        }
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
+        let len = self.args;
+        self.tuple(len, visitor)
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        len: usize,
+        visitor: V,
+    ) -> Result<V::Value, SerdeError> {
+        self.tuple(len, visitor)
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        len: usize,
+        visitor: V,
+    ) -> Result<V::Value, SerdeError> {
+        self.tuple(len, visitor)
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        mut self,
+        name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, SerdeError> {
+        self.single()?.deserialize_struct(name, fields, visitor)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        mut self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, SerdeError> {
+        self.single()?.deserialize_enum(name, variants, visitor)
+    }
+}
