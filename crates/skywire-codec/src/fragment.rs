@@ -337,7 +337,10 @@ mod tests {
 
     /// Each case: what it is, the request, and its frames' shapes, computed from skynet's
     /// rules by hand.
-    type RequestCase = (&'static str, Request, &'static [(u8, usize)]);
+    type RequestCase = (&'static str, Request, Shape);
+
+    /// (type byte, body length) of each frame, in order.
+    type Shape = &'static [(u8, usize)];
 
     fn assert_request_shapes(cases: impl IntoIterator<Item = RequestCase>) {
         for (what, req, want) in cases {
@@ -476,7 +479,7 @@ mod tests {
     fn response_boundaries() {
         let s = Session::new(5);
         let ok = |n| Response::ok(s, payload(n));
-        let cases: [(usize, Response, &[(u8, usize)]); 6] = [
+        let cases: [(usize, Response, Shape); 6] = [
             (0, ok(0), &[(1, 5)]),
             (0x7fff, ok(0x7fff), &[(1, 5 + 0x7fff)]),
             (0x8000, ok(0x8000), &[(1, 5 + 0x8000)]),
