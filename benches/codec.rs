@@ -11,7 +11,8 @@ use std::hint::black_box;
 use bytes::{Bytes, BytesMut};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use skywire::codec::{
-    ClientCodec, FrameDecoder, Request, RequestDecoder, Response, ResponseDecoder, Session, Target,
+    Assemble, ClientCodec, FrameDecoder, Request, RequestAssembler, RequestDecoder, Response,
+    ResponseAssembler, Session, StreamDecoder, Target,
 };
 use skywire::seri;
 use tokio_util::codec::{Decoder, Encoder, LengthDelimitedCodec};
@@ -119,21 +120,24 @@ fn reassembly(c: &mut Criterion) {
 
     // What a reader does after its socket read filled the buffer: split frames, parse
     // packets, join each message's parts into one contiguous payload.
-    g.bench_function("requests/decode", |b| {
-        let mut dec = RequestDecoder::default();
-        drain_batched(b, &requests, N, BatchSize::LargeInput, |src| {
-            let r = dec.decode(src).expect("decodes")?;
-            assert_eq!(r.payload.len(), MSG);
-            Some(r)
+    // Each of the `N` messages must come out whole, of `MSG` bytes.
+    fn decode<A: Assemble>(
+        b: &mut criterion::Bencher<'_>,
+        stream: &[u8],
+        payload_len: impl Fn(&A::Message) -> usize,
+    ) {
+        let mut dec = StreamDecoder::<A>::default();
+        drain_batched(b, stream, N, BatchSize::LargeInput, |src| {
+            let m = dec.decode(src).expect("decodes")?;
+            assert_eq!(payload_len(&m), MSG);
+            Some(m)
         })
+    }
+    g.bench_function("requests/decode", |b| {
+        decode::<RequestAssembler>(b, &requests, |r| r.payload.len())
     });
     g.bench_function("responses/decode", |b| {
-        let mut dec = ResponseDecoder::default();
-        drain_batched(b, &responses, N, BatchSize::LargeInput, |src| {
-            let r = dec.decode(src).expect("decodes")?;
-            assert_eq!(r.payload.len(), MSG);
-            Some(r)
-        })
+        decode::<ResponseAssembler>(b, &responses, |r| r.payload.len())
     });
 
     // The same, with the reads simulated: bytes copied into the decoder's buffer 64 KiB
