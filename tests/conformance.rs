@@ -178,13 +178,16 @@ impl Groups {
     }
 }
 
+/// The raw bytes of the message a frame completes, if it completes one.
+type Group = Option<Vec<u8>>;
+
 /// Checks, over every capture's `file`, that each message the assembler `A` completes
 /// re-encodes (`encode`) to exactly the frames `group` put together for it; `what` names
 /// the messages.
 fn check_reencoding<A: Assemble>(
     file: &str,
     what: &str,
-    group: fn(&mut Groups, &A::Packet, Vec<u8>) -> Option<Vec<u8>>,
+    group: fn(&mut Groups, &A::Packet, Vec<u8>) -> Group,
     encode: fn(&A::Message) -> Vec<u8>,
 ) {
     for dir in capture_dirs() {
