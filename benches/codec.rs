@@ -11,8 +11,8 @@ use std::hint::black_box;
 use bytes::{Bytes, BytesMut};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use skywire::codec::{
-    Assemble, ClientCodec, FrameDecoder, Request, RequestDecoder, Response, ResponseDecoder,
-    Session, StreamDecoder, Target,
+    Assemble, ClientCodec, FrameDecoder, Request, RequestAssembler, RequestDecoder, Response,
+    ResponseAssembler, Session, StreamDecoder, Target,
 };
 use skywire::seri;
 use tokio_util::codec::{Decoder, Encoder, LengthDelimitedCodec};
@@ -86,18 +86,9 @@ fn small_request_frames(c: &mut Criterion) {
     g.throughput(Throughput::Elements(N as u64));
     g.bench_function("decode_x1024", |b| {
         let mut dec = RequestDecoder::default();
-        b.iter_batched_ref(
-            || BytesMut::from(&stream[..]),
-            |src| {
-                let mut n = 0;
-                while let Some(r) = dec.decode(src).expect("decodes") {
-                    black_box(r);
-                    n += 1;
-                }
-                assert_eq!(n, N);
-            },
-            BatchSize::SmallInput,
-        )
+        drain_batched(b, &stream, N, BatchSize::SmallInput, |src| {
+            dec.decode(src).expect("decodes")
+        })
     });
     g.finish();
 }
@@ -129,23 +120,24 @@ fn reassembly(c: &mut Criterion) {
 
     // What a reader does after its socket read filled the buffer: split frames, parse
     // packets, join each message's parts into one contiguous payload.
+    // Each of the `N` messages must come out whole, of `MSG` bytes.
+    fn decode<A: Assemble>(
+        b: &mut criterion::Bencher<'_>,
+        stream: &[u8],
+        payload_len: impl Fn(&A::Message) -> usize,
+    ) {
+        let mut dec = StreamDecoder::<A>::default();
+        drain_batched(b, stream, N, BatchSize::LargeInput, |src| {
+            let m = dec.decode(src).expect("decodes")?;
+            assert_eq!(payload_len(&m), MSG);
+            Some(m)
+        })
+    }
     g.bench_function("requests/decode", |b| {
-        decode_batched(
-            b,
-            RequestDecoder::default(),
-            &requests,
-            |r| r.payload.len(),
-            (N, MSG),
-        )
+        decode::<RequestAssembler>(b, &requests, |r| r.payload.len())
     });
     g.bench_function("responses/decode", |b| {
-        decode_batched(
-            b,
-            ResponseDecoder::default(),
-            &responses,
-            |r| r.payload.len(),
-            (N, MSG),
-        )
+        decode::<ResponseAssembler>(b, &responses, |r| r.payload.len())
     });
 
     // The same, with the reads simulated: bytes copied into the decoder's buffer 64 KiB
@@ -168,27 +160,46 @@ fn reassembly(c: &mut Criterion) {
     g.finish();
 }
 
-/// Decodes `stream` (`count` messages of `size` bytes) from a fresh caller-owned buffer per
-/// batch, as a reader does after its socket read filled the buffer.
-fn decode_batched<A: Assemble>(
+/// Times taking everything out of a fresh caller-owned copy of `stream` per batch with
+/// `next` (as a reader does after its socket read filled the buffer), and checks there were
+/// `count` items.
+fn drain_batched<T>(
     b: &mut criterion::Bencher<'_>,
-    mut dec: StreamDecoder<A>,
     stream: &[u8],
-    payload_len: fn(&A::Message) -> usize,
-    (count, size): (usize, usize),
+    count: usize,
+    size: BatchSize,
+    mut next: impl FnMut(&mut BytesMut) -> Option<T>,
 ) {
     b.iter_batched_ref(
         || BytesMut::from(stream),
         |src| {
             let mut n = 0;
-            while let Some(m) = dec.decode(src).expect("decodes") {
-                assert_eq!(payload_len(&m), size);
+            while let Some(item) = next(src) {
+                black_box(item);
                 n += 1;
             }
             assert_eq!(n, count);
         },
-        BatchSize::LargeInput,
+        size,
     )
+}
+
+/// Times encoding every one of `items` into the emptied `out`, and checks that the bytes
+/// written add up to `len`.
+fn encode_all<T>(
+    b: &mut criterion::Bencher<'_>,
+    out: &mut BytesMut,
+    items: &[T],
+    len: usize,
+    mut encode: impl FnMut(&T, &mut BytesMut),
+) {
+    b.iter(|| {
+        out.clear();
+        for item in items {
+            encode(item, out);
+        }
+        assert_eq!(out.len(), len);
+    })
 }
 
 /// Pure framing, ours beside `LengthDelimitedCodec`, on the same bytes.
@@ -211,33 +222,15 @@ fn framing(c: &mut Criterion) {
         g.throughput(Throughput::Bytes(stream.len() as u64));
         g.bench_function("decode/skywire", |b| {
             let mut frames = FrameDecoder::new();
-            b.iter_batched_ref(
-                || BytesMut::from(&stream[..]),
-                |src| {
-                    let mut n = 0;
-                    while let Some(f) = frames.decode(src) {
-                        black_box(f);
-                        n += 1;
-                    }
-                    assert_eq!(n, count);
-                },
-                BatchSize::LargeInput,
-            )
+            drain_batched(b, &stream, count, BatchSize::LargeInput, |src| {
+                frames.decode(src)
+            })
         });
         g.bench_function("decode/length_delimited", |b| {
             let mut codec = length_delimited();
-            b.iter_batched_ref(
-                || BytesMut::from(&stream[..]),
-                |src| {
-                    let mut n = 0;
-                    while let Some(f) = codec.decode(src).expect("decodes") {
-                        black_box(f);
-                        n += 1;
-                    }
-                    assert_eq!(n, count);
-                },
-                BatchSize::LargeInput,
-            )
+            drain_batched(b, &stream, count, BatchSize::LargeInput, |src| {
+                codec.decode(src).expect("decodes")
+            })
         });
 
         // Encoding the same requests (to address 10, session 1): ours builds each packet's
@@ -247,44 +240,29 @@ fn framing(c: &mut Criterion) {
         let mut out = BytesMut::with_capacity(stream.len());
         // Through our tokio-util encoder, as `Framed` would use it.
         let mut client = ClientCodec::default();
+        let request = |p: &Bytes| Request::call(Target::Address(10), Session::new(1), p.clone());
         g.bench_function("encode/skywire", |b| {
-            b.iter(|| {
-                out.clear();
-                for p in &payloads {
-                    let req = Request::call(Target::Address(10), Session::new(1), p.clone());
-                    client.encode(req, &mut out).expect("encodes");
-                }
-                assert_eq!(out.len(), stream.len());
+            encode_all(b, &mut out, &payloads, stream.len(), |p, out| {
+                client.encode(request(p), out).expect("encodes")
             })
         });
         // The zero-copy path a writer with vectored writes takes: `OutFrame`s (here copied
         // out at the end, to give the same bytes).
         g.bench_function("encode/skywire_out_frames", |b| {
-            b.iter(|| {
-                out.clear();
-                for p in &payloads {
-                    let req = Request::call(Target::Address(10), Session::new(1), p.clone());
-                    wire(req.frames().expect("encodable"), &mut out);
-                }
-                assert_eq!(out.len(), stream.len());
+            encode_all(b, &mut out, &payloads, stream.len(), |p, out| {
+                wire(request(p).frames().expect("encodable"), out)
             })
         });
         let mut codec = length_delimited();
         let mut body = BytesMut::with_capacity(body_len);
         g.bench_function("encode/length_delimited", |b| {
-            b.iter(|| {
-                out.clear();
-                for p in &payloads {
-                    body.clear();
-                    body.extend_from_slice(&[0x00]); // request to a numeric address
-                    body.extend_from_slice(&10u32.to_le_bytes());
-                    body.extend_from_slice(&1u32.to_le_bytes());
-                    body.extend_from_slice(p);
-                    codec
-                        .encode(body.split().freeze(), &mut out)
-                        .expect("encodes");
-                }
-                assert_eq!(out.len(), stream.len());
+            encode_all(b, &mut out, &payloads, stream.len(), |p, out| {
+                body.clear();
+                body.extend_from_slice(&[0x00]); // request to a numeric address
+                body.extend_from_slice(&10u32.to_le_bytes());
+                body.extend_from_slice(&1u32.to_le_bytes());
+                body.extend_from_slice(p);
+                codec.encode(body.split().freeze(), out).expect("encodes");
             })
         });
         g.finish();

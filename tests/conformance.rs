@@ -19,8 +19,8 @@ use std::path::{Path, PathBuf};
 use bytes::Bytes;
 use serde_json::Value as Json;
 use skywire::codec::{
-    FrameDecoder, Request, RequestAssembler, RequestDecoder, RequestKind, RequestPacket, Response,
-    ResponseAssembler, ResponseDecoder, ResponsePacket, Session, Target,
+    Assemble, Frame, FrameDecoder, Limits, Request, RequestAssembler, RequestKind, RequestPacket,
+    Response, ResponseAssembler, ResponsePacket, Session, StreamDecoder, Target,
 };
 use skywire::seri::{self, Value};
 
@@ -54,14 +54,16 @@ fn json_lines(dir: &Path, name: &str) -> Vec<Json> {
         .collect()
 }
 
-fn decode_requests(stream: &[u8], chunk: usize) -> Vec<Request> {
-    let mut dec = RequestDecoder::default();
+/// Decodes a whole stream of one direction, fed in `chunk`-byte pieces; `what` names the
+/// stream in a panic.
+fn decode_all<A: Assemble>(stream: &[u8], chunk: usize, what: &str) -> Vec<A::Message> {
+    let mut dec = StreamDecoder::<A>::default();
     let mut out = Vec::new();
     for c in stream.chunks(chunk) {
         dec.feed(c);
         while let Some(m) = dec
             .next_message()
-            .unwrap_or_else(|e| panic!("request stream: {e}"))
+            .unwrap_or_else(|e| panic!("{what} stream: {e}"))
         {
             out.push(m);
         }
@@ -71,21 +73,12 @@ fn decode_requests(stream: &[u8], chunk: usize) -> Vec<Request> {
     out
 }
 
+fn decode_requests(stream: &[u8], chunk: usize) -> Vec<Request> {
+    decode_all::<RequestAssembler>(stream, chunk, "request")
+}
+
 fn decode_responses(stream: &[u8], chunk: usize) -> Vec<Response> {
-    let mut dec = ResponseDecoder::default();
-    let mut out = Vec::new();
-    for c in stream.chunks(chunk) {
-        dec.feed(c);
-        while let Some(m) = dec
-            .next_message()
-            .unwrap_or_else(|e| panic!("response stream: {e}"))
-        {
-            out.push(m);
-        }
-    }
-    dec.finish().unwrap();
-    assert_eq!(dec.offset(), stream.len() as u64);
-    out
+    decode_all::<ResponseAssembler>(stream, chunk, "response")
 }
 
 #[test]
@@ -127,128 +120,133 @@ fn both_streams_decode_completely_whatever_the_chunking() {
 }
 
 /// Splits a stream into frames, each with its raw bytes (header included).
-fn raw_frames(stream: &[u8]) -> Vec<(u64, Bytes, Vec<u8>)> {
+fn raw_frames(stream: &[u8]) -> Vec<(Frame, Vec<u8>)> {
     let mut d = FrameDecoder::new();
     d.feed(stream);
     let mut out = Vec::new();
     while let Some(f) = d.next_frame() {
         let start = f.offset as usize;
-        out.push((
-            f.offset,
-            f.body.clone(),
-            stream[start..start + f.wire_len()].to_vec(),
-        ));
+        let raw = stream[start..start + f.wire_len()].to_vec();
+        out.push((f, raw));
     }
     d.finish().unwrap();
     out
 }
 
-#[test]
-fn reencoding_every_request_gives_back_its_frames() {
+/// The raw bytes of each message's frames, grouped as the protocol groups them: a trace
+/// tag's frame goes with the request or multi-part header after it, a multi-part message's
+/// frames go together until its last part.
+#[derive(Default)]
+struct Groups {
+    trace: Vec<u8>,
+    open: HashMap<Session, Vec<u8>>,
+}
+
+impl Groups {
+    /// A trace tag: held for what comes next.
+    fn trace(&mut self, raw: Vec<u8>) -> Option<Vec<u8>> {
+        self.trace = raw;
+        None
+    }
+
+    /// A one-frame message: complete, after the trace tag waiting, if any.
+    fn single(&mut self, raw: Vec<u8>) -> Option<Vec<u8>> {
+        let mut g = std::mem::take(&mut self.trace);
+        g.extend_from_slice(&raw);
+        Some(g)
+    }
+
+    /// A multi-part header or begin packet: opens `session`'s message.
+    fn open(&mut self, session: Session, raw: Vec<u8>) -> Option<Vec<u8>> {
+        let g = self.single(raw)?;
+        self.open.insert(session, g);
+        None
+    }
+
+    /// A part: complete when it is the last.
+    fn part(&mut self, session: Session, last: bool, raw: Vec<u8>) -> Option<Vec<u8>> {
+        let g = self
+            .open
+            .get_mut(&session)
+            .expect("part of an open message");
+        g.extend_from_slice(&raw);
+        if last {
+            self.open.remove(&session)
+        } else {
+            None
+        }
+    }
+}
+
+/// The raw bytes of the message a frame completes, if it completes one.
+type Group = Option<Vec<u8>>;
+
+/// Checks, over every capture's `file`, that each message the assembler `A` completes
+/// re-encodes (`encode`) to exactly the frames `group` put together for it; `what` names
+/// the messages.
+fn check_reencoding<A: Assemble>(
+    file: &str,
+    what: &str,
+    group: fn(&mut Groups, &A::Packet, Vec<u8>) -> Group,
+    encode: fn(&A::Message) -> Vec<u8>,
+) {
     for dir in capture_dirs() {
-        let stream = read(&dir, "requests.bin");
-        let mut assembler = RequestAssembler::default();
-        // Raw bytes of each message's frames, grouped as the protocol groups them.
-        let mut trace: Vec<u8> = Vec::new();
-        let mut open: HashMap<Session, Vec<u8>> = HashMap::new();
+        let stream = read(&dir, file);
+        let mut assembler = A::with_limits(Limits::default());
+        let mut groups = Groups::default();
         let mut checked = 0;
-        for (offset, body, raw) in raw_frames(&stream) {
-            let packet = RequestPacket::parse(&body).unwrap();
-            let group = match &packet {
-                RequestPacket::Trace { .. } => {
-                    trace = raw;
-                    None
-                }
-                RequestPacket::Request { .. } => {
-                    let mut g = std::mem::take(&mut trace);
-                    g.extend_from_slice(&raw);
-                    Some(g)
-                }
-                RequestPacket::MultiHeader { session, .. } => {
-                    let mut g = std::mem::take(&mut trace);
-                    g.extend_from_slice(&raw);
-                    open.insert(*session, g);
-                    None
-                }
-                RequestPacket::Part { session, last, .. } => {
-                    let g = open.get_mut(session).expect("part of an open message");
-                    g.extend_from_slice(&raw);
-                    if *last {
-                        open.remove(session)
-                    } else {
-                        None
-                    }
-                }
-            };
-            let message = assembler.push(packet).unwrap();
+        for (frame, raw) in raw_frames(&stream) {
+            let offset = frame.offset;
+            let packet = A::parse(&frame.body).unwrap();
+            let group = group(&mut groups, &packet, raw);
+            let message = assembler.assemble(packet, &frame).unwrap();
             assert_eq!(
                 message.is_some(),
                 group.is_some(),
                 "{} at {offset}",
                 dir.display()
             );
-            if let (Some(m), Some(g)) = (message, group) {
-                let again: Vec<u8> = m.frames().unwrap().flat_map(|f| f.to_vec()).collect();
+            if let (Some((m, _)), Some(g)) = (message, group) {
                 assert!(
-                    again == g,
-                    "{}: request ending at byte {offset} re-encodes differently",
+                    encode(&m) == g,
+                    "{}: {what} ending at byte {offset} re-encodes differently",
                     dir.display()
                 );
                 checked += 1;
             }
         }
-        assert!(open.is_empty());
-        assert!(checked > 10, "{}: only {checked} requests", dir.display());
+        assert!(groups.open.is_empty());
+        assert!(checked > 10, "{}: only {checked} {what}s", dir.display());
     }
 }
 
 #[test]
+fn reencoding_every_request_gives_back_its_frames() {
+    check_reencoding::<RequestAssembler>(
+        "requests.bin",
+        "request",
+        |groups, packet, raw| match packet {
+            RequestPacket::Trace { .. } => groups.trace(raw),
+            RequestPacket::Request { .. } => groups.single(raw),
+            RequestPacket::MultiHeader { session, .. } => groups.open(*session, raw),
+            RequestPacket::Part { session, last, .. } => groups.part(*session, *last, raw),
+        },
+        |m| m.frames().unwrap().flat_map(|f| f.to_vec()).collect(),
+    );
+}
+
+#[test]
 fn reencoding_every_response_gives_back_its_frames() {
-    for dir in capture_dirs() {
-        let stream = read(&dir, "responses.bin");
-        let mut assembler = ResponseAssembler::default();
-        let mut open: HashMap<Session, Vec<u8>> = HashMap::new();
-        let mut checked = 0;
-        for (offset, body, raw) in raw_frames(&stream) {
-            let packet = ResponsePacket::parse(&body).unwrap();
-            let session = packet.session();
-            let group = match &packet {
-                ResponsePacket::Ok { .. } | ResponsePacket::Error { .. } => Some(raw),
-                ResponsePacket::MultiBegin { .. } => {
-                    open.insert(session, raw);
-                    None
-                }
-                ResponsePacket::Part { last, .. } => {
-                    open.get_mut(&session)
-                        .expect("part of an open response")
-                        .extend_from_slice(&raw);
-                    if *last {
-                        open.remove(&session)
-                    } else {
-                        None
-                    }
-                }
-            };
-            let message = assembler.push(packet).unwrap();
-            assert_eq!(
-                message.is_some(),
-                group.is_some(),
-                "{} at {offset}",
-                dir.display()
-            );
-            if let (Some(m), Some(g)) = (message, group) {
-                let again: Vec<u8> = m.frames().unwrap().flat_map(|f| f.to_vec()).collect();
-                assert!(
-                    again == g,
-                    "{}: response ending at byte {offset} re-encodes differently",
-                    dir.display()
-                );
-                checked += 1;
-            }
-        }
-        assert!(open.is_empty());
-        assert!(checked > 10, "{}: only {checked} responses", dir.display());
-    }
+    check_reencoding::<ResponseAssembler>(
+        "responses.bin",
+        "response",
+        |groups, packet, raw| match packet {
+            ResponsePacket::Ok { .. } | ResponsePacket::Error { .. } => groups.single(raw),
+            ResponsePacket::MultiBegin { session, .. } => groups.open(*session, raw),
+            ResponsePacket::Part { session, last, .. } => groups.part(*session, *last, raw),
+        },
+        |m| m.frames().unwrap().flat_map(|f| f.to_vec()).collect(),
+    );
 }
 
 /// What one line of `calls.jsonl` says went over the wire.
@@ -398,11 +396,11 @@ fn captures_cover_every_packet_type() {
     let mut req_types = std::collections::BTreeSet::new();
     let mut resp_types = std::collections::BTreeSet::new();
     for dir in capture_dirs() {
-        for (_, body, _) in raw_frames(&read(&dir, "requests.bin")) {
-            req_types.insert(body[0]);
+        for (frame, _) in raw_frames(&read(&dir, "requests.bin")) {
+            req_types.insert(frame.body[0]);
         }
-        for (_, body, _) in raw_frames(&read(&dir, "responses.bin")) {
-            resp_types.insert(body[4]);
+        for (frame, _) in raw_frames(&read(&dir, "responses.bin")) {
+            resp_types.insert(frame.body[4]);
         }
     }
     assert_eq!(

@@ -158,21 +158,33 @@ pub struct Requests;
 /// The response direction.
 pub struct Responses;
 
-impl Direction for Requests {
-    type A = skywire_codec::RequestAssembler;
-    type Message = Request;
-    fn model(limits: Limits, data: &[u8]) -> Outcomes<Request> {
-        model::requests(limits, data)
-    }
-    fn dissector() -> StreamDissector {
-        StreamDissector::requests(true)
-    }
-    fn dissected(m: &Message) -> Option<&Request> {
-        match m {
-            Message::Request(r) => Some(r),
-            Message::Response(_) => None,
+/// The parts of a [`Direction`] that differ only in their names: the assembler, the model
+/// and the dissector of the direction, and which [`Message`] variant is its own; the
+/// direction's own checks follow.
+macro_rules! direction {
+    ($direction:ident: $assembler:ident, $message:ident, $other:ident, $model:ident, $($checks:tt)*) => {
+        impl Direction for $direction {
+            type A = skywire_codec::$assembler;
+            type Message = $message;
+            fn model(limits: Limits, data: &[u8]) -> Outcomes<$message> {
+                model::$model(limits, data)
+            }
+            fn dissector() -> StreamDissector {
+                StreamDissector::$model(true)
+            }
+            fn dissected(m: &Message) -> Option<&$message> {
+                match m {
+                    Message::$message(r) => Some(r),
+                    Message::$other(_) => None,
+                }
+            }
+            $($checks)*
         }
-    }
+    };
+}
+
+direction!(
+    Requests: RequestAssembler, Request, Response, requests,
     fn check_message(m: &Request) {
         // Session 0 only ever names a push.
         assert!(!m.session.is_push() || m.push, "call with session 0: {m:?}");
@@ -183,28 +195,15 @@ impl Direction for Requests {
     fn carried(m: &Request) -> usize {
         m.payload.len() + m.trace.as_ref().map_or(0, |t| t.len())
     }
-}
+);
 
-impl Direction for Responses {
-    type A = skywire_codec::ResponseAssembler;
-    type Message = Response;
-    fn model(limits: Limits, data: &[u8]) -> Outcomes<Response> {
-        model::responses(limits, data)
-    }
-    fn dissector() -> StreamDissector {
-        StreamDissector::responses(true)
-    }
-    fn dissected(m: &Message) -> Option<&Response> {
-        match m {
-            Message::Response(r) => Some(r),
-            Message::Request(_) => None,
-        }
-    }
+direction!(
+    Responses: ResponseAssembler, Response, Request, responses,
     fn check_message(_: &Response) {}
     fn carried(m: &Response) -> usize {
         m.payload.len()
     }
-}
+);
 
 /// Everything a stream target checks, for input laid out as described in the module docs:
 ///

@@ -12,7 +12,9 @@ use std::path::Path;
 
 use common::*;
 use skywire_capture::check::{check, CheckOptions};
-use skywire_capture::pcap::{CaptureErrorKind, CaptureOptions, CaptureReader, Event, Side};
+use skywire_capture::pcap::{
+    CaptureError, CaptureErrorKind, CaptureOptions, CaptureReader, Event, Side,
+};
 use skywire_capture::traffic::Input;
 
 /// Every stream of a capture, reassembled: (conn, side) -> bytes; checks that chunks
@@ -36,6 +38,41 @@ fn streams(file: &[u8], options: CaptureOptions) -> HashMap<(usize, Side), Vec<u
         }
     }
     out
+}
+
+/// The streams of an Ethernet pcap (little-endian) of `packets`, with the default options.
+fn ethernet_streams(packets: &[Vec<u8>]) -> HashMap<(usize, Side), Vec<u8>> {
+    streams(
+        &pcap(Link::Ethernet, packets, false),
+        CaptureOptions::default(),
+    )
+}
+
+/// Reads a capture to its end: the first error, if any.
+fn read_all(file: &[u8]) -> Result<(), CaptureError> {
+    let mut r = CaptureReader::new(file)?;
+    while r.next_event()?.is_some() {}
+    Ok(())
+}
+
+/// Reads events until the first error, which there must be.
+fn first_error(mut r: CaptureReader<'_>) -> CaptureError {
+    loop {
+        match r.next_event() {
+            Ok(Some(_)) => {}
+            Ok(None) => panic!("no error"),
+            Err(e) => break e,
+        }
+    }
+}
+
+/// Appends to `c`'s packets a new connection on the same ports (the client's initial
+/// sequence number `client_isn`) that sends `req` again.
+fn connect_again(c: &mut Conversation, client_isn: u32, req: &[u8]) {
+    let mut again = Conversation::new(Link::Ethernet, c.client, c.server, client_isn, 1);
+    again.handshake();
+    again.send(true, req, 1000);
+    c.packets.extend(again.packets);
 }
 
 fn basic() -> (Vec<u8>, Vec<u8>) {
@@ -136,10 +173,7 @@ fn the_client_is_who_sent_the_syn_or_else_who_spoke_first() {
     let mut c = Conversation::new(Link::Ethernet, v4(41000), v4(27538), 7, 70);
     c.send(true, req, 1000);
     c.send(false, resp, 1000);
-    let got = streams(
-        &pcap(Link::Ethernet, &c.packets, false),
-        CaptureOptions::default(),
-    );
+    let got = ethernet_streams(&c.packets);
     assert!(got[&(0, Side::Requests)] == req);
 
     // The capture starts with the server's SYN-ACK: its receiver is the client, even though
@@ -200,14 +234,7 @@ fn a_gap_that_never_fills_is_an_error_at_the_end_of_the_file() {
     assert_eq!(lost.1.len(), 100);
     c.send_segments(true, &segs);
     let file = pcap(Link::Ethernet, &c.packets, false);
-    let mut r = CaptureReader::new(&file).unwrap();
-    let err = loop {
-        match r.next_event() {
-            Ok(Some(_)) => {}
-            Ok(None) => panic!("no error"),
-            Err(e) => break e,
-        }
-    };
+    let err = first_error(CaptureReader::new(&file).unwrap());
     assert_eq!(err.offset(), file.len() as u64);
     match err.kind() {
         CaptureErrorKind::Gap {
@@ -225,21 +252,16 @@ fn a_gap_that_never_fills_is_an_error_at_the_end_of_the_file() {
     }
 
     // With a small limit on what may wait, the error comes at the packet that exceeds it.
-    let mut r = CaptureReader::with_options(
-        &file,
-        CaptureOptions {
-            max_waiting: 250,
-            ..CaptureOptions::default()
-        },
-    )
-    .unwrap();
-    let err = loop {
-        match r.next_event() {
-            Ok(Some(_)) => {}
-            Ok(None) => panic!("no error"),
-            Err(e) => break e,
-        }
-    };
+    let err = first_error(
+        CaptureReader::with_options(
+            &file,
+            CaptureOptions {
+                max_waiting: 250,
+                ..CaptureOptions::default()
+            },
+        )
+        .unwrap(),
+    );
     assert!(err.offset() < file.len() as u64);
     assert!(
         matches!(
@@ -274,14 +296,8 @@ fn a_closed_connection_reopened_on_the_same_ports_is_a_new_connection() {
         fin,
         &[],
     ));
-    let mut again = Conversation::new(Link::Ethernet, v4(40000), v4(27538), 5_000_000, 1);
-    again.handshake();
-    again.send(true, req, 1000);
-    c.packets.extend(again.packets);
-    let got = streams(
-        &pcap(Link::Ethernet, &c.packets, false),
-        CaptureOptions::default(),
-    );
+    connect_again(&mut c, 5_000_000, req);
+    let got = ethernet_streams(&c.packets);
     assert!(got[&(0, Side::Requests)] == req);
     assert!(got[&(1, Side::Requests)] == req);
 
@@ -291,14 +307,8 @@ fn a_closed_connection_reopened_on_the_same_ports_is_a_new_connection() {
     c.handshake();
     c.packets.insert(1, c.packets[0].clone());
     c.send(true, req, 1000);
-    let mut again = Conversation::new(Link::Ethernet, v4(40001), v4(27538), 7_000_000, 1);
-    again.handshake();
-    again.send(true, req, 1000);
-    c.packets.extend(again.packets);
-    let got = streams(
-        &pcap(Link::Ethernet, &c.packets, false),
-        CaptureOptions::default(),
-    );
+    connect_again(&mut c, 7_000_000, req);
+    let got = ethernet_streams(&c.packets);
     assert_eq!(got.len(), 2);
     assert!(got[&(0, Side::Requests)] == req);
     assert!(got[&(1, Side::Requests)] == req);
@@ -312,11 +322,7 @@ fn arbitrary_and_cut_files_fail_cleanly() {
     let cuts = (0..2048).chain((2048..pcapng_file.len()).step_by(49_999));
     for cut in cuts {
         let part = &pcapng_file[..cut];
-        let result = CaptureReader::new(part).and_then(|mut r| {
-            while r.next_event()?.is_some() {}
-            Ok(())
-        });
-        if let Err(e) = result {
+        if let Err(e) = read_all(part) {
             assert!(e.offset() <= cut as u64, "cut {cut}: {e}");
         }
     }
@@ -328,11 +334,7 @@ fn arbitrary_and_cut_files_fail_cleanly() {
             x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
             file.push((x >> 16) as u8);
         }
-        let result = CaptureReader::new(&file).and_then(|mut r| {
-            while r.next_event()?.is_some() {}
-            Ok(())
-        });
-        assert!(result.is_err(), "round {round}: garbage accepted");
+        assert!(read_all(&file).is_err(), "round {round}: garbage accepted");
     }
 }
 

@@ -70,6 +70,54 @@ fn one_frame_session(req: &Request) -> Result<Session, PacketError> {
     }
 }
 
+/// What is left of one message's frames: the `N` built up front (a trace tag's, a request's,
+/// a multi-part header's, a response's), then, for a multi-part message, its parts, built as
+/// they are handed out.
+#[derive(Clone, Debug)]
+struct Remaining<const N: usize> {
+    /// Taken in place, so that handing one out moves only that frame.
+    heads: [Option<OutFrame>; N],
+    session: Session,
+    parts: Option<Parts>,
+}
+
+impl<const N: usize> Remaining<N> {
+    /// `heads`, then the parts of `payload` on `session` if the message is `multi`-part.
+    fn new(heads: [Option<OutFrame>; N], session: Session, payload: &Bytes, multi: bool) -> Self {
+        Remaining {
+            heads,
+            session,
+            parts: multi.then(|| Parts {
+                payload: payload.clone(),
+                pos: 0,
+            }),
+        }
+    }
+
+    /// The next frame; a part's is built by `part_frame(session, data, last)`.
+    #[inline]
+    fn next(
+        &mut self,
+        part_frame: impl FnOnce(Session, Bytes, bool) -> Result<OutFrame, PacketError>,
+    ) -> Option<OutFrame> {
+        for head in &mut self.heads {
+            if let Some(f) = head.take() {
+                return Some(f);
+            }
+        }
+        let (data, last) = self.parts.as_mut()?.next()?;
+        // A part body is 5 bytes plus at most MULTI_PART: it always fits a frame.
+        part_frame(self.session, data, last).ok()
+    }
+
+    /// Exactly how many frames are left.
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.heads.iter().filter(|h| h.is_some()).count()
+            + self.parts.as_ref().map_or(0, |p| p.size_hint().0);
+        (n, Some(n))
+    }
+}
+
 /// The frames of one request, in order: the trace tag (if any), then either the single
 /// request packet or the multi-part header and the parts.
 ///
@@ -84,11 +132,8 @@ fn one_frame_session(req: &Request) -> Result<Session, PacketError> {
 /// ```
 #[derive(Clone, Debug)]
 pub struct RequestFrames {
-    /// The trace tag's frame, if any, and then the request's (or multi-part header's);
-    /// taken in place, so that handing one out moves only that frame.
-    heads: [Option<OutFrame>; 2],
-    session: Session,
-    parts: Option<Parts>,
+    /// The trace tag's frame, if any, and then the request's (or multi-part header's).
+    rest: Remaining<2>,
 }
 
 impl RequestFrames {
@@ -105,12 +150,7 @@ impl RequestFrames {
             request::request_frame(&req.target, one_frame_session(req)?, req.payload.clone())?
         };
         Ok(RequestFrames {
-            heads: [trace, Some(head)],
-            session: req.session,
-            parts: multi.then(|| Parts {
-                payload: req.payload.clone(),
-                pos: 0,
-            }),
+            rest: Remaining::new([trace, Some(head)], req.session, &req.payload, multi),
         })
     }
 }
@@ -119,20 +159,11 @@ impl Iterator for RequestFrames {
     type Item = OutFrame;
 
     fn next(&mut self) -> Option<OutFrame> {
-        for head in &mut self.heads {
-            if let Some(f) = head.take() {
-                return Some(f);
-            }
-        }
-        let (data, last) = self.parts.as_mut()?.next()?;
-        // A part body is 5 bytes plus at most MULTI_PART: it always fits a frame.
-        request::part_frame(self.session, data, last).ok()
+        self.rest.next(request::part_frame)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let n = self.heads.iter().filter(|h| h.is_some()).count()
-            + self.parts.as_ref().map_or(0, |p| p.size_hint().0);
-        (n, Some(n))
+        self.rest.size_hint()
     }
 }
 
@@ -149,9 +180,8 @@ impl Iterator for RequestFrames {
 /// ```
 #[derive(Clone, Debug)]
 pub struct ResponseFrames {
-    first: Option<OutFrame>,
-    session: Session,
-    parts: Option<Parts>,
+    /// The ok, error or begin packet's frame first.
+    rest: Remaining<1>,
 }
 
 impl ResponseFrames {
@@ -176,12 +206,7 @@ impl ResponseFrames {
         }
         .into_frame()?;
         Ok(ResponseFrames {
-            first: Some(first),
-            session,
-            parts: multi.then(|| Parts {
-                payload: resp.payload.clone(),
-                pos: 0,
-            }),
+            rest: Remaining::new([Some(first)], session, &resp.payload, multi),
         })
     }
 }
@@ -190,24 +215,18 @@ impl Iterator for ResponseFrames {
     type Item = OutFrame;
 
     fn next(&mut self) -> Option<OutFrame> {
-        if let Some(f) = self.first.take() {
-            return Some(f);
-        }
-        let (data, last) = self.parts.as_mut()?.next()?;
-        // A part body is 5 bytes plus at most MULTI_PART: it always fits a frame.
-        ResponsePacket::Part {
-            session: self.session,
-            data,
-            last,
-        }
-        .into_frame()
-        .ok()
+        self.rest.next(|session, data, last| {
+            ResponsePacket::Part {
+                session,
+                data,
+                last,
+            }
+            .into_frame()
+        })
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let n =
-            usize::from(self.first.is_some()) + self.parts.as_ref().map_or(0, |p| p.size_hint().0);
-        (n, Some(n))
+        self.rest.size_hint()
     }
 }
 
@@ -298,95 +317,105 @@ mod tests {
         Bytes::from((0..n).map(|i| (i % 251) as u8).collect::<Vec<u8>>())
     }
 
-    /// (type byte, data length) of every frame, computed from skynet's rules by hand below.
-    fn shape_req(req: &Request) -> Vec<(u8, usize)> {
-        req.frames()
-            .unwrap()
+    /// (type byte, body length) of every frame; the type byte is at `type_at` in the body.
+    fn shape(frames: impl Iterator<Item = OutFrame>, type_at: usize) -> Vec<(u8, usize)> {
+        frames
             .map(|f| {
                 let body = f.body_to_vec();
-                (body[0], body.len())
+                (body[type_at], body.len())
             })
             .collect()
     }
 
+    fn shape_req(req: &Request) -> Vec<(u8, usize)> {
+        shape(req.frames().unwrap(), 0)
+    }
+
     fn shape_resp(resp: &Response) -> Vec<(u8, usize)> {
-        resp.frames()
-            .unwrap()
-            .map(|f| {
-                let body = f.body_to_vec();
-                (body[4], body.len())
-            })
-            .collect()
+        shape(resp.frames().unwrap(), 4)
+    }
+
+    /// Each case: what it is, the request, and its frames' shapes, computed from skynet's
+    /// rules by hand.
+    type RequestCase = (&'static str, Request, Shape);
+
+    /// (type byte, body length) of each frame, in order.
+    type Shape = &'static [(u8, usize)];
+
+    fn assert_request_shapes(cases: impl IntoIterator<Item = RequestCase>) {
+        for (what, req, want) in cases {
+            assert_eq!(shape_req(&req), want, "{what}");
+        }
     }
 
     #[test]
     fn request_boundaries() {
-        let t = Target::Address(10);
-        let s = Session::new(1);
-        // 0x7fff: one 0x00 packet, 9 + n
-        assert_eq!(
-            shape_req(&Request::call(t.clone(), s, payload(0x7fff))),
-            [(0x00, 9 + 0x7fff)]
-        );
-        // 0x8000: header (13) + one last part (5 + 0x8000)
-        assert_eq!(
-            shape_req(&Request::call(t.clone(), s, payload(0x8000))),
-            [(0x01, 13), (0x03, 5 + 0x8000)]
-        );
-        assert_eq!(
-            shape_req(&Request::call(t.clone(), s, payload(0x8001))),
-            [(0x01, 13), (0x02, 5 + 0x8000), (0x03, 5 + 1)]
-        );
-        assert_eq!(
-            shape_req(&Request::call(t.clone(), s, payload(0x10000))),
-            [(0x01, 13), (0x02, 5 + 0x8000), (0x03, 5 + 0x8000)]
-        );
-        assert_eq!(
-            shape_req(&Request::call(t, s, payload(0x10001))),
-            [
-                (0x01, 13),
-                (0x02, 5 + 0x8000),
-                (0x02, 5 + 0x8000),
-                (0x03, 6)
-            ]
-        );
-        assert_eq!(
-            shape_req(&Request::call(Target::Address(0), s, payload(0))),
-            [(0x00, 9)]
-        );
+        let call = |n| Request::call(Target::Address(10), Session::new(1), payload(n));
+        assert_request_shapes([
+            (
+                "0x7fff: one 0x00 packet, 9 + n",
+                call(0x7fff),
+                &[(0x00, 9 + 0x7fff)][..],
+            ),
+            (
+                "0x8000: header (13) + one last part (5 + 0x8000)",
+                call(0x8000),
+                &[(0x01, 13), (0x03, 5 + 0x8000)],
+            ),
+            (
+                "0x8001",
+                call(0x8001),
+                &[(0x01, 13), (0x02, 5 + 0x8000), (0x03, 5 + 1)],
+            ),
+            (
+                "0x10000",
+                call(0x10000),
+                &[(0x01, 13), (0x02, 5 + 0x8000), (0x03, 5 + 0x8000)],
+            ),
+            (
+                "0x10001",
+                call(0x10001),
+                &[
+                    (0x01, 13),
+                    (0x02, 5 + 0x8000),
+                    (0x02, 5 + 0x8000),
+                    (0x03, 6),
+                ],
+            ),
+            (
+                "empty, to address 0",
+                Request::call(Target::Address(0), Session::new(1), payload(0)),
+                &[(0x00, 9)],
+            ),
+        ]);
     }
 
     #[test]
     fn named_and_push_variants() {
         let name = Target::name("@echo").unwrap();
-        assert_eq!(
-            shape_req(&Request::call(name.clone(), Session::new(1), payload(3))),
-            [(0x80, 6 + 5 + 3)]
-        );
-        assert_eq!(
-            shape_req(&Request::call(
-                name.clone(),
-                Session::new(1),
-                payload(0x8000)
-            )),
-            [(0x81, 10 + 5), (0x03, 5 + 0x8000)]
-        );
-        assert_eq!(
-            shape_req(&Request::push(
-                name.clone(),
-                Session::new(4),
-                payload(0x8000)
-            )),
-            [(0xc1, 10 + 5), (0x03, 5 + 0x8000)]
-        );
-        assert_eq!(
-            shape_req(&Request::push(
-                Target::Address(3),
-                Session::new(4),
-                payload(0x9000)
-            )),
-            [(0x41, 13), (0x02, 5 + 0x8000), (0x03, 5 + 0x1000)]
-        );
+        let (s1, s4) = (Session::new(1), Session::new(4));
+        assert_request_shapes([
+            (
+                "small named call",
+                Request::call(name.clone(), s1, payload(3)),
+                &[(0x80, 6 + 5 + 3)][..],
+            ),
+            (
+                "multi-part named call",
+                Request::call(name.clone(), s1, payload(0x8000)),
+                &[(0x81, 10 + 5), (0x03, 5 + 0x8000)],
+            ),
+            (
+                "multi-part named push",
+                Request::push(name.clone(), s4, payload(0x8000)),
+                &[(0xc1, 10 + 5), (0x03, 5 + 0x8000)],
+            ),
+            (
+                "multi-part push to an address",
+                Request::push(Target::Address(3), s4, payload(0x9000)),
+                &[(0x41, 13), (0x02, 5 + 0x8000), (0x03, 5 + 0x1000)],
+            ),
+        ]);
         // a small push carries session 0 whatever the struct says
         let small = Request::push(name, Session::new(9), payload(1));
         let body = small.frames().unwrap().next().unwrap().body_to_vec();
@@ -449,40 +478,34 @@ mod tests {
     #[test]
     fn response_boundaries() {
         let s = Session::new(5);
-        assert_eq!(shape_resp(&Response::ok(s, payload(0))), [(1, 5)]);
-        assert_eq!(
-            shape_resp(&Response::ok(s, payload(0x7fff))),
-            [(1, 5 + 0x7fff)]
-        );
-        assert_eq!(
-            shape_resp(&Response::ok(s, payload(0x8000))),
-            [(1, 5 + 0x8000)]
-        );
-        assert_eq!(
-            shape_resp(&Response::ok(s, payload(0x8001))),
-            [(2, 9), (3, 5 + 0x8000), (4, 6)]
-        );
-        assert_eq!(
-            shape_resp(&Response::ok(s, payload(0x10000))),
-            [(2, 9), (3, 5 + 0x8000), (4, 5 + 0x8000)]
-        );
-        assert_eq!(
-            shape_resp(&Response::ok(s, payload(0x10001))),
-            [(2, 9), (3, 5 + 0x8000), (3, 5 + 0x8000), (4, 6)]
-        );
+        let ok = |n| Response::ok(s, payload(n));
+        let cases: [(usize, Response, Shape); 6] = [
+            (0, ok(0), &[(1, 5)]),
+            (0x7fff, ok(0x7fff), &[(1, 5 + 0x7fff)]),
+            (0x8000, ok(0x8000), &[(1, 5 + 0x8000)]),
+            (0x8001, ok(0x8001), &[(2, 9), (3, 5 + 0x8000), (4, 6)]),
+            (
+                0x10000,
+                ok(0x10000),
+                &[(2, 9), (3, 5 + 0x8000), (4, 5 + 0x8000)],
+            ),
+            (
+                0x10001,
+                ok(0x10001),
+                &[(2, 9), (3, 5 + 0x8000), (3, 5 + 0x8000), (4, 6)],
+            ),
+        ];
+        for (n, resp, want) in cases {
+            assert_eq!(shape_resp(&resp), want, "ok payload of {n} bytes");
+        }
         // error text cut to 0x8000 bytes
-        assert_eq!(
-            shape_resp(&Response::error(s, payload(0x9000))),
-            [(0, 5 + 0x8000)]
-        );
-        for n in [0x7fff, 0x8000, 0x8001] {
+        for n in [10, 0x7fff, 0x8000, 0x8001, 0x9000] {
             assert_eq!(
                 shape_resp(&Response::error(s, payload(n))),
                 [(0, 5 + n.min(0x8000))],
                 "error text of {n} bytes"
             );
         }
-        assert_eq!(shape_resp(&Response::error(s, payload(10))), [(0, 15)]);
         let begin = Response::ok(s, payload(0x10001))
             .frames()
             .unwrap()

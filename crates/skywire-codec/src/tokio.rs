@@ -28,79 +28,59 @@ pub enum CodecError {
     Encode(#[from] PacketError),
 }
 
-/// The serving side of a connection (skynet's `clusteragent`): decodes [`Request`]s,
-/// encodes [`Response`]s.
-#[derive(Debug, Default)]
-pub struct ServerCodec {
-    decoder: RequestDecoder,
-}
-
-impl ServerCodec {
-    /// A codec with these reassembly limits.
-    pub fn new(limits: Limits) -> Self {
-        ServerCodec {
-            decoder: RequestDecoder::new(limits),
+/// Defines one side's codec: a stream decoder for what comes in, `write_frames` for what
+/// goes out. The two sides differ only in their types.
+macro_rules! codec {
+    ($(#[$doc:meta])* $codec:ident: $decoder:ident decodes $in:ident, encodes $out:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Default)]
+        pub struct $codec {
+            decoder: $decoder,
         }
-    }
-}
 
-impl Decoder for ServerCodec {
-    type Item = Request;
-    type Error = CodecError;
-
-    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Request>, CodecError> {
-        Ok(self.decoder.decode(src)?)
-    }
-
-    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Request>, CodecError> {
-        Ok(self.decoder.decode_eof(src)?)
-    }
-}
-
-impl Encoder<Response> for ServerCodec {
-    type Error = CodecError;
-
-    fn encode(&mut self, item: Response, dst: &mut BytesMut) -> Result<(), CodecError> {
-        Ok(item.write_frames(dst)?)
-    }
-}
-
-/// The calling side of a connection (skynet's `clustersender`): decodes [`Response`]s,
-/// encodes [`Request`]s.
-#[derive(Debug, Default)]
-pub struct ClientCodec {
-    decoder: ResponseDecoder,
-}
-
-impl ClientCodec {
-    /// A codec with these reassembly limits.
-    pub fn new(limits: Limits) -> Self {
-        ClientCodec {
-            decoder: ResponseDecoder::new(limits),
+        impl $codec {
+            /// A codec with these reassembly limits.
+            pub fn new(limits: Limits) -> Self {
+                $codec {
+                    decoder: $decoder::new(limits),
+                }
+            }
         }
-    }
+
+        impl Decoder for $codec {
+            type Item = $in;
+            type Error = CodecError;
+
+            fn decode(&mut self, src: &mut BytesMut) -> Result<Option<$in>, CodecError> {
+                Ok(self.decoder.decode(src)?)
+            }
+
+            fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<$in>, CodecError> {
+                Ok(self.decoder.decode_eof(src)?)
+            }
+        }
+
+        impl Encoder<$out> for $codec {
+            type Error = CodecError;
+
+            fn encode(&mut self, item: $out, dst: &mut BytesMut) -> Result<(), CodecError> {
+                Ok(item.write_frames(dst)?)
+            }
+        }
+    };
 }
 
-impl Decoder for ClientCodec {
-    type Item = Response;
-    type Error = CodecError;
+codec!(
+    /// The serving side of a connection (skynet's `clusteragent`): decodes [`Request`]s,
+    /// encodes [`Response`]s.
+    ServerCodec: RequestDecoder decodes Request, encodes Response
+);
 
-    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Response>, CodecError> {
-        Ok(self.decoder.decode(src)?)
-    }
-
-    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Response>, CodecError> {
-        Ok(self.decoder.decode_eof(src)?)
-    }
-}
-
-impl Encoder<Request> for ClientCodec {
-    type Error = CodecError;
-
-    fn encode(&mut self, item: Request, dst: &mut BytesMut) -> Result<(), CodecError> {
-        Ok(item.write_frames(dst)?)
-    }
-}
+codec!(
+    /// The calling side of a connection (skynet's `clustersender`): decodes [`Response`]s,
+    /// encodes [`Request`]s.
+    ClientCodec: ResponseDecoder decodes Response, encodes Request
+);
 
 #[cfg(test)]
 mod tests {

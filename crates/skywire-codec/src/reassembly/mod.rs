@@ -35,6 +35,32 @@ macro_rules! open_set_methods {
     };
 }
 
+/// An assembler without a [`Recorder`]: its constructor, `push` (no frame to note) and
+/// `Default`, the same for both directions (`$what`: "request" or "response", for the docs).
+macro_rules! without_recorder {
+    ($assembler:ident, $packet:ty, $message:ty, $what:literal) => {
+        impl $assembler {
+            /// An assembler with these limits.
+            pub fn new(limits: Limits) -> Self {
+                Self::with_recorder(limits, ())
+            }
+
+            #[doc = concat!("Takes one packet; returns a ", $what, " when one is complete.")]
+            pub fn push(&mut self, packet: $packet) -> Result<Option<$message>, ReassemblyError> {
+                Ok(self
+                    .push_frame(packet, &NO_FRAME)?
+                    .map(|(message, ())| message))
+            }
+        }
+
+        impl Default for $assembler {
+            fn default() -> Self {
+                Self::new(Limits::default())
+            }
+        }
+    };
+}
+
 mod partial;
 mod recorder;
 mod request;

@@ -213,25 +213,23 @@ mod tests {
     #[test]
     fn too_many_or_too_few_bytes() {
         let mut set = PartialSet::new(Limits::default());
-        set.open(s(1), 3, ()).unwrap();
-        assert_eq!(
-            set.append(s(1), &Bytes::from_static(b"abcd"), false, |_| ()),
-            Err(ReassemblyError::SizeMismatch {
-                session: s(1),
-                declared: 3,
-                received: 4
-            })
-        );
-        assert!(set.is_empty());
-        set.open(s(2), 3, ()).unwrap();
-        assert_eq!(
-            set.append(s(2), &Bytes::from_static(b"ab"), true, |_| ()),
-            Err(ReassemblyError::SizeMismatch {
-                session: s(2),
-                declared: 3,
-                received: 2
-            })
-        );
+        // (session, the one part, whether it is the last, the bytes received when it fails):
+        // 3 bytes declared each time.
+        let cases: [(u32, &'static [u8], bool, u64); 2] =
+            [(1, b"abcd", false, 4), (2, b"ab", true, 2)];
+        for (n, data, last, received) in cases {
+            set.open(s(n), 3, ()).unwrap();
+            assert_eq!(
+                set.append(s(n), &Bytes::from_static(data), last, |_| ()),
+                Err(ReassemblyError::SizeMismatch {
+                    session: s(n),
+                    declared: 3,
+                    received
+                }),
+                "session {n}"
+            );
+            assert!(set.is_empty(), "session {n}");
+        }
         assert_eq!(set.reserved(), 0);
     }
 
@@ -257,32 +255,45 @@ mod tests {
             .with_max_partial_messages(2)
             .with_max_buffered_bytes(150);
         let mut set = PartialSet::new(limits);
-        assert_eq!(
-            set.open(s(1), 101, ()),
-            Err(ReassemblyError::MessageTooLarge {
-                session: s(1),
-                size: 101,
-                limit: 100
-            })
-        );
-        set.open(s(1), 100, ()).unwrap();
-        assert_eq!(
-            set.open(s(2), 51, ()),
-            Err(ReassemblyError::BufferLimit {
-                session: s(2),
-                size: 51,
-                buffered: 100,
-                limit: 150
-            })
-        );
-        set.open(s(2), 50, ()).unwrap();
-        assert_eq!(
-            set.open(s(3), 0, ()),
-            Err(ReassemblyError::TooManyPartial {
-                session: s(3),
-                limit: 2
-            })
-        );
+        // Opened in turn: (session, declared size, what opening it gives).
+        let steps = [
+            (
+                1,
+                101,
+                Err(ReassemblyError::MessageTooLarge {
+                    session: s(1),
+                    size: 101,
+                    limit: 100,
+                }),
+            ),
+            (1, 100, Ok(())),
+            (
+                2,
+                51,
+                Err(ReassemblyError::BufferLimit {
+                    session: s(2),
+                    size: 51,
+                    buffered: 100,
+                    limit: 150,
+                }),
+            ),
+            (2, 50, Ok(())),
+            (
+                3,
+                0,
+                Err(ReassemblyError::TooManyPartial {
+                    session: s(3),
+                    limit: 2,
+                }),
+            ),
+        ];
+        for (n, size, want) in steps {
+            assert_eq!(
+                set.open(s(n), size, ()),
+                want,
+                "session {n} of {size} bytes"
+            );
+        }
         set.close(s(1));
         set.open(s(3), 100, ()).unwrap();
         assert_eq!(set.len(), 2);

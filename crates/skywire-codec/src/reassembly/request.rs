@@ -54,17 +54,7 @@ pub struct RequestAssembler<R: Recorder = ()> {
     recorder: R,
 }
 
-impl RequestAssembler {
-    /// An assembler with these limits.
-    pub fn new(limits: Limits) -> Self {
-        Self::with_recorder(limits, ())
-    }
-
-    /// Takes one packet; returns a request when one is complete.
-    pub fn push(&mut self, packet: RequestPacket) -> Result<Option<Request>, ReassemblyError> {
-        Ok(self.push_frame(packet, &NO_FRAME)?.map(|(req, ())| req))
-    }
-}
+without_recorder!(RequestAssembler, RequestPacket, Request, "request");
 
 impl<R: Recorder> RequestAssembler<R> {
     /// An assembler with these limits whose requests come out with `recorder`'s trails.
@@ -166,12 +156,6 @@ impl<R: Recorder> RequestAssembler<R> {
     pub fn clear(&mut self) {
         self.partial.clear();
         self.trace = None;
-    }
-}
-
-impl Default for RequestAssembler {
-    fn default() -> Self {
-        Self::new(Limits::default())
     }
 }
 

@@ -30,17 +30,7 @@ pub struct ResponseAssembler<R: Recorder = ()> {
     recorder: R,
 }
 
-impl ResponseAssembler {
-    /// An assembler with these limits.
-    pub fn new(limits: Limits) -> Self {
-        Self::with_recorder(limits, ())
-    }
-
-    /// Takes one packet; returns a response when one is complete.
-    pub fn push(&mut self, packet: ResponsePacket) -> Result<Option<Response>, ReassemblyError> {
-        Ok(self.push_frame(packet, &NO_FRAME)?.map(|(resp, ())| resp))
-    }
-}
+without_recorder!(ResponseAssembler, ResponsePacket, Response, "response");
 
 impl<R: Recorder> ResponseAssembler<R> {
     /// An assembler with these limits whose responses come out with `recorder`'s trails.
@@ -107,12 +97,6 @@ impl<R: Recorder> ResponseAssembler<R> {
     /// Drops every open message.
     pub fn clear(&mut self) {
         self.partial.clear();
-    }
-}
-
-impl Default for ResponseAssembler {
-    fn default() -> Self {
-        Self::new(Limits::default())
     }
 }
 
