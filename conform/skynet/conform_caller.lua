@@ -36,22 +36,37 @@ local function show(r, from)
 	return short(ok and s or "<unprintable>")
 end
 
--- each returns nil (passed) or a reason (failed)
-local ops = {}
-
-function ops.call(step)
+-- The step's address and arguments (and its count), once its trace, if it asks for one,
+-- is started.
+local function addr_and_args(step)
 	local addr = J.value(J.field(step, "addr"))
 	local args, n = J.list(J.field(step, "args"))
 	if J.field(step, "trace") == true then
 		skynet.trace("conform_caller")
 	end
-	local r = table.pack(pcall(cluster.call, NODE, addr, table.unpack(args, 1, n)))
-	local want_ok = J.field(step, "ok")
-	if want_ok == false then
-		if r[1] then return "call succeeded, expected a failure; returned " .. show(r, 2) end
-		return nil
+	return addr, args, n
+end
+
+-- Judges the pcall results `r` of `what` by the step's "ok": true and the step's result
+-- (nil: passed, or a reason) when that settles it; false when a success still has its
+-- returns to check.
+local function judge_outcome(step, what, r)
+	if J.field(step, "ok") == false then
+		if r[1] then return true, what .. " succeeded, expected a failure; returned " .. show(r, 2) end
+		return true, nil
 	end
-	if not r[1] then return "call failed: " .. short(tostring(r[2])) end
+	if not r[1] then return true, what .. " failed: " .. short(tostring(r[2])) end
+	return false
+end
+
+-- each returns nil (passed) or a reason (failed)
+local ops = {}
+
+function ops.call(step)
+	local addr, args, n = addr_and_args(step)
+	local r = table.pack(pcall(cluster.call, NODE, addr, table.unpack(args, 1, n)))
+	local settled, why = judge_outcome(step, "call", r)
+	if settled then return why end
 	local jret = J.field(step, "ret")
 	if jret ~= nil then
 		local ret, rn = J.list(jret)
@@ -64,11 +79,7 @@ function ops.call(step)
 end
 
 function ops.send(step)
-	local addr = J.value(J.field(step, "addr"))
-	local args, n = J.list(J.field(step, "args"))
-	if J.field(step, "trace") == true then
-		skynet.trace("conform_caller")
-	end
+	local addr, args, n = addr_and_args(step)
 	local ok, err = pcall(cluster.send, NODE, addr, table.unpack(args, 1, n))
 	if not ok then return "send raised: " .. short(tostring(err)) end
 	return nil
@@ -77,12 +88,8 @@ end
 function ops.query(step)
 	local name = J.value(J.field(step, "name"))
 	local r = table.pack(pcall(cluster.query, NODE, name))
-	local want_ok = J.field(step, "ok")
-	if want_ok == false then
-		if r[1] then return "query succeeded, expected a failure; returned " .. show(r, 2) end
-		return nil
-	end
-	if not r[1] then return "query failed: " .. short(tostring(r[2])) end
+	local settled, why = judge_outcome(step, "query", r)
+	if settled then return why end
 	local jret = J.field(step, "ret")
 	if jret ~= nil then
 		local want = J.value(jret)

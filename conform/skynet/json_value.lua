@@ -94,6 +94,16 @@ end
 
 local read_value
 
+-- After an item of an array or object that `close` ends: true and the index past `close`,
+-- or false and the index past the comma before the next item.
+local function after_item(s, i, close)
+	i = skip_ws(s, i)
+	local c = ssub(s, i, i)
+	if c == close then return true, i + 1 end
+	if c ~= "," then perr(s, i, "expected , or " .. close) end
+	return false, i + 1
+end
+
 local function read_array(s, i)
 	local t = setmetatable({ n = 0 }, ARR)
 	i = skip_ws(s, i + 1)
@@ -103,11 +113,9 @@ local function read_array(s, i)
 		v, i = read_value(s, i)
 		t.n = t.n + 1
 		t[t.n] = v
-		i = skip_ws(s, i)
-		local c = ssub(s, i, i)
-		if c == "]" then return t, i + 1 end
-		if c ~= "," then perr(s, i, "expected , or ]") end
-		i = i + 1
+		local done
+		done, i = after_item(s, i, "]")
+		if done then return t, i end
 	end
 end
 
@@ -126,11 +134,9 @@ local function read_object(s, i)
 		v, i = read_value(s, i + 1)
 		if t.map[k] == nil then t.keys[#t.keys + 1] = k end
 		t.map[k] = v
-		i = skip_ws(s, i)
-		local c = ssub(s, i, i)
-		if c == "}" then return t, i + 1 end
-		if c ~= "," then perr(s, i, "expected , or }") end
-		i = i + 1
+		local done
+		done, i = after_item(s, i, "}")
+		if done then return t, i end
 	end
 end
 

@@ -84,6 +84,22 @@ impl std::fmt::Display for Reaction {
     }
 }
 
+/// A frame as the wire carries it: 2-byte big-endian length, then `body` (at most 0xffff
+/// bytes). For request bytes built by hand, which the codec would refuse to cut (wrong
+/// sizes, bad fields).
+pub(crate) fn frame(body: &[u8]) -> Vec<u8> {
+    debug_assert!(body.len() <= 0xffff, "one frame body");
+    let mut f = (body.len() as u16).to_be_bytes().to_vec();
+    f.extend_from_slice(body);
+    f
+}
+
+/// A by-name packet of type `ty` (0x80 request, 0x81 multi-part header) to `@echo`, framed:
+/// type, name length, name, `session`, then `rest` (the payload, or the declared size).
+pub(crate) fn to_echo(ty: u8, session: u32, rest: &[u8]) -> Vec<u8> {
+    frame(&[&[ty, 5][..], b"@echo", &session.to_le_bytes(), rest].concat())
+}
+
 /// A one-line description of an answer.
 pub fn describe(a: &Answer) -> String {
     if a.ok {

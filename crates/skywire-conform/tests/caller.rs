@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::Value as Json;
 use skywire_codec::{Limits, Request, RequestDecoder};
-use skywire_conform::caller::compare::compare;
+use skywire_conform::caller::compare::{compare, Deviation};
 use skywire_conform::caller::play::play;
 use skywire_conform::caller::script::{parse, BASIC, BASIC_EXPECTED};
 use skywire_conform::caller::serve::{record, Until};
@@ -17,14 +17,11 @@ fn root() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
 }
 
+/// Every request of `bytes`, decoded.
 fn requests(bytes: &[u8]) -> Vec<Request> {
     let mut dec = RequestDecoder::new(Limits::DEFAULT);
     dec.feed(bytes);
-    let mut out = Vec::new();
-    while let Some(r) = dec.next_message().unwrap() {
-        out.push(r);
-    }
-    out
+    std::iter::from_fn(|| dec.next_message().unwrap()).collect()
 }
 
 /// `conform/caller/basic.jsonl` from `tests/captures/basic/calls.jsonl` (one operation at a
@@ -103,6 +100,26 @@ fn frame(body: &[u8]) -> Vec<u8> {
     f
 }
 
+/// The frames of `r`, as the codec cuts them.
+fn frames_of(r: &Request) -> Vec<u8> {
+    let mut out = Vec::new();
+    r.write_frames(&mut out).unwrap();
+    out
+}
+
+/// What the comparison finds when request `k` of `reqs` is sent as `frames_of_k`.
+fn deviations(reqs: &[Request], k: usize, frames_of_k: &[u8]) -> Vec<Deviation> {
+    compare(BASIC_EXPECTED, &[&stream(reqs, k, frames_of_k)])
+}
+
+/// `devs` is one deviation, at step `k`, saying each of `texts`.
+#[track_caller]
+fn one_deviation_at(devs: &[Deviation], k: usize, texts: &[&str]) {
+    assert_eq!(devs.len(), 1, "{devs:#?}");
+    assert_eq!(devs[0].step, Some(k));
+    assert!(texts.iter().all(|t| devs[0].what.contains(t)), "{devs:?}");
+}
+
 /// The index of the first operation of the script matching `pred`.
 fn step_where(pred: impl Fn(&Request) -> bool) -> usize {
     requests(BASIC_EXPECTED).iter().position(pred).unwrap()
@@ -136,14 +153,8 @@ fn a_multi_part_request_cut_at_0x7fff_is_found() {
         b.extend_from_slice(c);
         odd.extend(frame(&b));
     }
-    let got = stream(&reqs, k, &odd);
-    let devs = compare(BASIC_EXPECTED, &[&got]);
-    assert_eq!(devs.len(), 1, "{devs:#?}");
-    assert_eq!(devs[0].step, Some(k));
-    assert!(
-        devs[0].what.contains("frame 2") && devs[0].what.contains("length 32772"),
-        "{devs:?}"
-    );
+    let devs = deviations(&reqs, k, &odd);
+    one_deviation_at(&devs, k, &["frame 2", "length 32772"]);
     // The offset is the first part's length header: after the requests before and the header.
     let before = stream(&reqs[..k], usize::MAX, &[]).len();
     assert_eq!(devs[0].offset, Some(before + frame(&header).len()));
@@ -157,9 +168,7 @@ fn a_small_push_with_a_session_is_found() {
     let mut wrong = reqs[k].clone();
     wrong.push = false;
     wrong.session = skywire_codec::Session::new(reqs[k - 1].session.get() + 1);
-    let mut odd = Vec::new();
-    wrong.write_frames(&mut odd).unwrap();
-    let devs = compare(BASIC_EXPECTED, &[&stream(&reqs, k, &odd)]);
+    let devs = deviations(&reqs, k, &frames_of(&wrong));
     assert!(!devs.is_empty());
     assert!(
         devs.iter().all(|d| d.step.is_some_and(|s| s >= k)),
@@ -178,12 +187,8 @@ fn a_dropped_trace_tag_is_found() {
     let k = step_where(|r| r.trace.is_some());
     let mut untraced = reqs[k].clone();
     untraced.trace = None;
-    let mut odd = Vec::new();
-    untraced.write_frames(&mut odd).unwrap();
-    let devs = compare(BASIC_EXPECTED, &[&stream(&reqs, k, &odd)]);
-    assert_eq!(devs.len(), 1, "{devs:#?}");
-    assert_eq!(devs[0].step, Some(k));
-    assert!(devs[0].what.contains("expected 0x04 trace tag"), "{devs:?}");
+    let devs = deviations(&reqs, k, &frames_of(&untraced));
+    one_deviation_at(&devs, k, &["expected 0x04 trace tag"]);
 }
 
 #[test]
@@ -195,8 +200,7 @@ fn a_wrong_integer_width_is_found_in_its_payload() {
             .windows(9)
             .any(|w| w == [0x32, 0, 0, 0, 0x80, 0, 0, 0, 0])
     });
-    let mut odd = Vec::new();
-    reqs[k].write_frames(&mut odd).unwrap();
+    let mut odd = frames_of(&reqs[k]);
     let at = odd
         .windows(9)
         .position(|w| w == [0x32, 0, 0, 0, 0x80, 0, 0, 0, 0])
@@ -204,10 +208,7 @@ fn a_wrong_integer_width_is_found_in_its_payload() {
     odd.splice(at..at + 9, [0x22, 0, 0, 0, 0x80]); // a 32-bit writer's bytes
     let len = (odd.len() - 2) as u16;
     odd[..2].copy_from_slice(&len.to_be_bytes());
-    let devs = compare(BASIC_EXPECTED, &[&stream(&reqs, k, &odd)]);
-    assert_eq!(devs.len(), 1, "{devs:#?}");
-    assert_eq!(devs[0].step, Some(k));
-    assert!(devs[0].what.contains("length"), "{devs:?}");
+    one_deviation_at(&deviations(&reqs, k, &odd), k, &["length"]);
 }
 
 #[test]
@@ -230,18 +231,12 @@ fn hash_pairs_in_another_order_are_no_deviation_but_other_payload_changes_are() 
     let mut reordered = reqs[k].clone();
     reordered.payload = skywire_seri::pack(&values).unwrap();
     assert_ne!(reordered.payload, reqs[k].payload);
-    let mut odd = Vec::new();
-    reordered.write_frames(&mut odd).unwrap();
-    let devs = compare(BASIC_EXPECTED, &[&stream(&reqs, k, &odd)]);
+    let devs = deviations(&reqs, k, &frames_of(&reordered));
     assert!(devs.is_empty(), "{devs:#?}");
     // A changed value in the same table is a deviation.
     t_first_value_changed(&mut values);
     reordered.payload = skywire_seri::pack(&values).unwrap();
-    let mut odd = Vec::new();
-    reordered.write_frames(&mut odd).unwrap();
-    let devs = compare(BASIC_EXPECTED, &[&stream(&reqs, k, &odd)]);
-    assert_eq!(devs.len(), 1, "{devs:#?}");
-    assert_eq!(devs[0].step, Some(k));
+    one_deviation_at(&deviations(&reqs, k, &frames_of(&reordered)), k, &[]);
 }
 
 fn t_first_value_changed(values: &mut [skywire_seri::Value]) {

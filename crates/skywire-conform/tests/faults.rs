@@ -73,6 +73,17 @@ async fn the_faulty_node_without_a_fault_passes_every_case() {
     assert!(got.is_empty(), "failures:\n{text}");
 }
 
+/// One test a fault: `name: Fault => patterns;` checks that the faulty node with that fault
+/// fails exactly the cases `patterns` select (see [`check`]).
+macro_rules! fault_tests {
+    ($($name:ident: $fault:ident => $patterns:expr;)*) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            check(Fault::$fault, $patterns).await;
+        }
+    )*};
+}
+
 /// Every case whose payloads go multi-part in one direction or the other.
 const MULTI_PART_CASES: &[&str] = &[
     "request/multipart/",
@@ -86,13 +97,6 @@ const MULTI_PART_CASES: &[&str] = &[
     "interleave/",
     "concurrency/100-calls",
 ];
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn fragmenting_at_0x7fff() {
-    let mut p = MULTI_PART_CASES.to_vec();
-    p.push("response/small/0x8000");
-    check(Fault::FragmentAt7fff, &p).await;
-}
 
 /// Cases with a message of three parts or more.
 const THREE_PARTS: &[&str] = &[
@@ -109,108 +113,54 @@ const THREE_PARTS: &[&str] = &[
     "interleave/multipart-requests",
 ];
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn losing_the_tail_past_two_parts() {
-    let mut p = THREE_PARTS.to_vec();
-    p.extend([
-        "response/multipart/0x10001-3-parts",
-        "response/multipart/0x17fff-3-parts",
-        "response/multipart/0x18*",
-        "response/multipart/0x1fffe-4-parts",
-        "response/multipart/1mib-32-parts",
-        "interleave/large-response-and-small",
-    ]);
-    check(Fault::LosesTailPastTwoParts, &p).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn miscounting_request_parts() {
-    check(Fault::MiscountsRequestParts, THREE_PARTS).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn answering_pushes() {
-    check(Fault::AnswersPushes, &["push/"]).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_trace_tag_eating_the_next_request() {
-    check(Fault::TraceEatsNextRequest, &["trace/"]).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_32_bit_integer_at_2_to_31() {
-    check(
-        Fault::IntegerWidthAt2To31,
+fault_tests! {
+    fragmenting_at_0x7fff: FragmentAt7fff => &[MULTI_PART_CASES, &["response/small/0x8000"]].concat();
+    losing_the_tail_past_two_parts: LosesTailPastTwoParts => &[
+        THREE_PARTS,
         &[
-            "value/integer/i64/2147483648",
-            "value/integer/i64/4294967295",
-        ],
-    )
-    .await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn long_strings_with_a_2_byte_length() {
-    check(
-        Fault::LongStringTwoByteLength,
-        &[
-            "value/string/long4/",
-            "request/multipart/0x17fff-3-parts",
-            "request/multipart/0x18*",
-            "request/multipart/1mib-32-parts",
+            "response/multipart/0x10001-3-parts",
             "response/multipart/0x17fff-3-parts",
             "response/multipart/0x18*",
             "response/multipart/0x1fffe-4-parts",
             "response/multipart/1mib-32-parts",
-            "interleave/",
+            "interleave/large-response-and-small",
         ],
-    )
-    .await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn never_answering_queries() {
-    check(
-        Fault::NeverAnswersQueries,
-        &[
-            "query/",
-            "target/address",
-            "request/multipart/by-address",
-            "push/small/address",
-            "push/multipart/address",
-        ],
-    )
-    .await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn closing_on_an_unknown_target() {
-    check(
-        Fault::ClosesOnUnknownTarget,
-        &[
-            "target/unknown-*",
-            "target/long-name",
-            "push/unknown-name",
-            "push/unknown-address",
-        ],
-    )
-    .await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sixteen_bit_sessions() {
-    check(Fault::SixteenBitSessions, &["session/near-max*"]).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn answering_in_request_order() {
-    check(Fault::AnswersInRequestOrder, &["response/order/completion"]).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn dying_on_bad_input() {
-    check(Fault::DiesOnBadInput, &["hostile/"]).await;
+    ]
+    .concat();
+    miscounting_request_parts: MiscountsRequestParts => THREE_PARTS;
+    answering_pushes: AnswersPushes => &["push/"];
+    a_trace_tag_eating_the_next_request: TraceEatsNextRequest => &["trace/"];
+    a_32_bit_integer_at_2_to_31: IntegerWidthAt2To31 => &[
+        "value/integer/i64/2147483648",
+        "value/integer/i64/4294967295",
+    ];
+    long_strings_with_a_2_byte_length: LongStringTwoByteLength => &[
+        "value/string/long4/",
+        "request/multipart/0x17fff-3-parts",
+        "request/multipart/0x18*",
+        "request/multipart/1mib-32-parts",
+        "response/multipart/0x17fff-3-parts",
+        "response/multipart/0x18*",
+        "response/multipart/0x1fffe-4-parts",
+        "response/multipart/1mib-32-parts",
+        "interleave/",
+    ];
+    never_answering_queries: NeverAnswersQueries => &[
+        "query/",
+        "target/address",
+        "request/multipart/by-address",
+        "push/small/address",
+        "push/multipart/address",
+    ];
+    closing_on_an_unknown_target: ClosesOnUnknownTarget => &[
+        "target/unknown-*",
+        "target/long-name",
+        "push/unknown-name",
+        "push/unknown-address",
+    ];
+    sixteen_bit_sessions: SixteenBitSessions => &["session/near-max*"];
+    answering_in_request_order: AnswersInRequestOrder => &["response/order/completion"];
+    dying_on_bad_input: DiesOnBadInput => &["hostile/"];
 }
 
 #[test]

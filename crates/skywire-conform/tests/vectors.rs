@@ -9,18 +9,46 @@ use skywire_codec::{
     DecodeError, DecodeErrorKind, PacketError, ReassemblyError, Request, RequestDecoder, Response,
     ResponseDecoder, Session, Target,
 };
-use skywire_conform::vectors::{self, Direction, MessageVector};
+use skywire_conform::vectors::{self, Direction, InvalidVector, MessageVector, SeriVector};
 use skywire_seri::{pack, unpack, values_content_eq, values_exact_eq, EncodeError, Table, Value};
 
-/// Fails with every collected problem, one a line.
-fn report(what: &str, checked: usize, failures: &[String]) {
-    assert!(checked > 0, "{what}: no vectors");
+/// Checks every one of `vectors` (`id` names each) and fails with every problem `check`
+/// finds, one a line, behind the vector's ID.
+fn check_each<V>(
+    what: &str,
+    vectors: &[V],
+    id: impl Fn(&V) -> &str,
+    check: impl Fn(&V) -> Result<(), String>,
+) {
+    assert!(!vectors.is_empty(), "{what}: no vectors");
+    let failures: Vec<String> = vectors
+        .iter()
+        .filter_map(|v| check(v).err().map(|e| format!("{}: {e}", id(v))))
+        .collect();
+    let checked = vectors.len();
     assert!(
         failures.is_empty(),
         "{what}: {} of {checked} vectors fail:\n{}",
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// A rejection checked against the invalid vector `v`: `class` (of `e`) must be its error,
+/// at its offset.
+fn rejected_as_said(
+    v: &InvalidVector,
+    class: &str,
+    offset: u64,
+    e: &dyn std::fmt::Display,
+) -> Result<(), String> {
+    if class != v.error || offset != v.offset {
+        return Err(format!(
+            "expected {} at {}, got {class} at {offset} ({e})",
+            v.error, v.offset
+        ));
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -81,62 +109,75 @@ fn content_eq_nan(a: &[Value], b: &[Value]) -> bool {
 fn lua_seri_pack_gives_skynets_bytes() {
     let file = vectors::lua_seri().unwrap();
     assert_eq!(file.format, "skywire-vectors/lua-seri/1");
-    let mut failures = vec![];
-    for v in &file.vectors {
-        let mut values = v.values().unwrap();
-        let packed = v.packed().unwrap();
-        if let Ok(skynets) = unpack(&Bytes::from(packed.clone())) {
-            for (a, b) in values.iter_mut().zip(&skynets) {
-                adopt_nan_bits(a, b);
+    check_each(
+        "lua-seri pack",
+        &file.vectors,
+        |v| &v.id,
+        |v| {
+            let mut values = v.values().unwrap();
+            let packed = v.packed().unwrap();
+            if let Ok(skynets) = unpack(&Bytes::from(packed.clone())) {
+                for (a, b) in values.iter_mut().zip(&skynets) {
+                    adopt_nan_bits(a, b);
+                }
             }
-        }
-        match pack(&values) {
-            Ok(got) if got[..] == packed[..] => {}
-            Ok(got) => failures.push(format!(
-                "{}: pack gives {}, skynet {}",
-                v.id,
-                hex::encode(&got),
-                v.packed
-            )),
-            Err(e) => failures.push(format!("{}: pack fails: {e}", v.id)),
-        }
-    }
-    report("lua-seri pack", file.vectors.len(), &failures);
+            match pack(&values) {
+                Ok(got) if got[..] == packed[..] => Ok(()),
+                Ok(got) => Err(format!(
+                    "pack gives {}, skynet {}",
+                    hex::encode(&got),
+                    v.packed
+                )),
+                Err(e) => Err(format!("pack fails: {e}")),
+            }
+        },
+    );
 }
 
 #[test]
 fn lua_seri_unpack_gives_the_values() {
     let file = vectors::lua_seri().unwrap();
-    let mut failures = vec![];
-    for v in &file.vectors {
-        let values = v.values().unwrap();
-        match unpack(&Bytes::from(v.packed().unwrap())) {
-            Ok(got) if exact_eq_nan(&got, &values) => {}
-            Ok(got) => failures.push(format!("{}: unpack gives {got:?}", v.id)),
-            Err(e) => failures.push(format!("{}: unpack fails: {e}", v.id)),
-        }
-    }
-    report("lua-seri unpack", file.vectors.len(), &failures);
+    check_each(
+        "lua-seri unpack",
+        &file.vectors,
+        |v| &v.id,
+        |v| {
+            let values = v.values().unwrap();
+            match unpack(&Bytes::from(v.packed().unwrap())) {
+                Ok(got) if exact_eq_nan(&got, &values) => Ok(()),
+                Ok(got) => Err(format!("unpack gives {got:?}")),
+                Err(e) => Err(format!("unpack fails: {e}")),
+            }
+        },
+    );
 }
 
 #[test]
 fn lua_seri_other_accepted_forms_unpack_to_the_values() {
     let file = vectors::lua_seri().unwrap();
-    let mut failures = vec![];
-    let mut checked = 0;
-    for v in &file.vectors {
-        let values = v.values().unwrap();
-        for (form, bytes) in v.unpacks_from.iter().zip(v.unpacks_from().unwrap()) {
-            checked += 1;
-            match unpack(&Bytes::from(bytes)) {
-                // Alternative forms may list hash pairs in another order than `values`.
-                Ok(got) if content_eq_nan(&got, &values) => {}
-                Ok(got) => failures.push(format!("{}: {form} unpacks to {got:?}", v.id)),
-                Err(e) => failures.push(format!("{}: {form} fails: {e}", v.id)),
-            }
-        }
-    }
-    report("lua-seri unpacks_from", checked, &failures);
+    // One item a form: (its vector, the form as written, its bytes).
+    let forms: Vec<(&SeriVector, &String, Vec<u8>)> = file
+        .vectors
+        .iter()
+        .flat_map(|v| {
+            let bytes = v.unpacks_from().unwrap();
+            v.unpacks_from
+                .iter()
+                .zip(bytes)
+                .map(move |(f, b)| (v, f, b))
+        })
+        .collect();
+    check_each(
+        "lua-seri unpacks_from",
+        &forms,
+        |(v, _, _)| &v.id,
+        |(v, form, bytes)| match unpack(&Bytes::from(bytes.clone())) {
+            // Alternative forms may list hash pairs in another order than `values`.
+            Ok(got) if content_eq_nan(&got, &v.values().unwrap()) => Ok(()),
+            Ok(got) => Err(format!("{form} unpacks to {got:?}")),
+            Err(e) => Err(format!("{form} fails: {e}")),
+        },
+    );
 }
 
 #[test]
@@ -212,26 +253,15 @@ fn seri_class(kind: &skywire_seri::DecodeErrorKind) -> &'static str {
 fn lua_seri_invalid_payloads_are_rejected_where_the_spec_says() {
     let file = vectors::lua_seri_invalid().unwrap();
     assert_eq!(file.format, "skywire-vectors/lua-seri-invalid/1");
-    let mut failures = vec![];
-    for v in &file.vectors {
-        let bytes = v.bytes().unwrap();
-        match unpack(&Bytes::from(bytes)) {
-            Ok(got) => failures.push(format!("{}: accepted as {got:?}", v.id)),
-            Err(e) => {
-                let class = seri_class(e.kind());
-                if class != v.error || e.offset() as u64 != v.offset {
-                    failures.push(format!(
-                        "{}: expected {} at {}, got {class} at {} ({e})",
-                        v.id,
-                        v.error,
-                        v.offset,
-                        e.offset()
-                    ));
-                }
-            }
-        }
-    }
-    report("lua-seri invalid", file.vectors.len(), &failures);
+    check_each(
+        "lua-seri invalid",
+        &file.vectors,
+        |v| &v.id,
+        |v| match unpack(&Bytes::from(v.bytes().unwrap())) {
+            Ok(got) => Err(format!("accepted as {got:?}")),
+            Err(e) => rejected_as_said(v, seri_class(e.kind()), e.offset() as u64, &e),
+        },
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -398,17 +428,15 @@ fn compare_frames(ours: &[Vec<u8>], skynets: &[Vec<u8>]) -> Result<(), String> {
 fn messages_decode_and_encode_as_skynet_sent_them() {
     let file = vectors::messages().unwrap();
     assert_eq!(file.format, "skywire-vectors/messages/1");
-    let mut failures = vec![];
-    for v in &file.vectors {
-        let result = match v.direction {
+    check_each(
+        "messages",
+        &file.vectors,
+        |v| &v.id,
+        |v| match v.direction {
             Direction::Requests => check_request(v),
             Direction::Responses => check_response(v),
-        };
-        if let Err(e) = result {
-            failures.push(format!("{}: {e}", v.id));
-        }
-    }
-    report("messages", file.vectors.len(), &failures);
+        },
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -458,29 +486,21 @@ fn first_error<A: skywire_codec::Assemble>(bytes: &[u8]) -> Option<DecodeError> 
 fn invalid_frame_streams_fail_where_the_spec_says() {
     let file = vectors::frames_invalid().unwrap();
     assert_eq!(file.format, "skywire-vectors/frames-invalid/1");
-    let mut failures = vec![];
-    for s in &file.vectors {
-        let v = &s.vector;
-        let bytes = v.bytes().unwrap();
-        let err = match s.direction {
-            Direction::Requests => first_error::<skywire_codec::RequestAssembler>(&bytes),
-            Direction::Responses => first_error::<skywire_codec::ResponseAssembler>(&bytes),
-        };
-        match err {
-            None => failures.push(format!("{}: accepted", v.id)),
-            Some(e) => {
-                let class = stream_class(e.kind());
-                if class != v.error || e.offset() != v.offset {
-                    failures.push(format!(
-                        "{}: expected {} at {}, got {class} at {} ({e})",
-                        v.id,
-                        v.error,
-                        v.offset,
-                        e.offset()
-                    ));
-                }
+    check_each(
+        "frames invalid",
+        &file.vectors,
+        |s| &s.vector.id,
+        |s| {
+            let v = &s.vector;
+            let bytes = v.bytes().unwrap();
+            let err = match s.direction {
+                Direction::Requests => first_error::<skywire_codec::RequestAssembler>(&bytes),
+                Direction::Responses => first_error::<skywire_codec::ResponseAssembler>(&bytes),
+            };
+            match err {
+                None => Err("accepted".into()),
+                Some(e) => rejected_as_said(v, stream_class(e.kind()), e.offset(), &e),
             }
-        }
-    }
-    report("frames invalid", file.vectors.len(), &failures);
+        },
+    );
 }

@@ -463,25 +463,34 @@ fn compare_step(k: usize, want: &[&Frame], have: &[&Frame]) -> Option<Deviation>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::{frame, to_echo};
 
-    /// `body` behind its 2-byte big-endian length.
-    fn framed(body: &[u8]) -> Vec<u8> {
-        let mut f = (body.len() as u16).to_be_bytes().to_vec();
-        f.extend_from_slice(body);
-        f
+    const PING: &[u8] = b"\x24ping";
+    const PONG: &[u8] = b"\x24pong";
+    const PUSH: &[u8] = b"\x24push";
+
+    /// Small requests to `@echo` (packet 0x80, name length 5), one a `(session, payload)`.
+    fn small(requests: &[(u32, &[u8])]) -> Vec<u8> {
+        requests
+            .iter()
+            .flat_map(|&(session, payload)| to_echo(0x80, session, payload))
+            .collect()
     }
 
-    /// A small request to `@echo` (packet 0x80, name length 5).
-    fn small(session: u32, payload: &[u8]) -> Vec<u8> {
-        framed(&[&[0x80, 5][..], b"@echo", &session.to_le_bytes(), payload].concat())
+    /// The one deviation of `d`, which must say `text`.
+    #[track_caller]
+    fn the_one<'a>(d: &'a [Deviation], text: &str) -> &'a Deviation {
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(d[0].what.contains(text), "{d:?}");
+        &d[0]
     }
 
     #[test]
     fn equal_streams_and_renumbered_sessions() {
-        let want = [small(1, b"\x24ping"), small(2, b"\x24pong")].concat();
+        let want = small(&[(1, PING), (2, PONG)]);
         assert!(compare(&want, &[&want]).is_empty());
         // One call per connection, each starting at 1 (as `skywire call` runs do).
-        let (a, b) = (small(1, b"\x24ping"), small(1, b"\x24pong"));
+        let (a, b) = (small(&[(1, PING)]), small(&[(1, PONG)]));
         assert!(
             compare(&want, &[&a, &b]).is_empty(),
             "{:?}",
@@ -493,7 +502,7 @@ mod tests {
     /// `name`.
     fn query(session: u32, name: &[u8]) -> Vec<u8> {
         let string = [0x04 | (name.len() as u8) << 3];
-        framed(
+        frame(
             &[
                 &[0x00, 0, 0, 0, 0][..],
                 &session.to_le_bytes(),
@@ -506,94 +515,56 @@ mod tests {
 
     #[test]
     fn a_confirming_query_after_pushes_is_no_deviation() {
-        let want = [small(1, b"\x24ping"), small(0, b"\x24push")].concat();
-        let got = [
-            small(1, b"\x24ping"),
-            small(0, b"\x24push"),
-            query(2, b"echo"),
-        ]
-        .concat();
+        let want = small(&[(1, PING), (0, PUSH)]);
+        let got = [small(&[(1, PING), (0, PUSH)]), query(2, b"echo")].concat();
         assert!(
             compare(&want, &[&got]).is_empty(),
             "{:?}",
             compare(&want, &[&got])
         );
         // Without a push before it, a trailing query is a step of its own.
-        let want = small(1, b"\x24ping");
-        let got = [small(1, b"\x24ping"), query(2, b"echo")].concat();
+        let want = small(&[(1, PING)]);
+        let got = [small(&[(1, PING)]), query(2, b"echo")].concat();
         assert!(compare(&want, &[&got])
             .iter()
             .any(|d| d.what.contains("more than the script")));
         // Nor is a query followed by more requests dropped.
-        let want = [small(0, b"\x24push"), small(1, b"\x24ping")].concat();
-        let got = [
-            small(0, b"\x24push"),
-            query(1, b"echo"),
-            small(2, b"\x24ping"),
-        ]
-        .concat();
+        let want = small(&[(0, PUSH), (1, PING)]);
+        let got = [small(&[(0, PUSH)]), query(1, b"echo"), small(&[(2, PING)])].concat();
         assert!(!compare(&want, &[&got]).is_empty());
     }
 
     #[test]
     fn each_kind_of_difference() {
-        let want = [
-            small(1, b"\x24ping"),
-            small(0, b"\x24push"),
-            small(2, b"\x24pong"),
-        ]
-        .concat();
+        let want = small(&[(1, PING), (0, PUSH), (2, PONG)]);
+        let deviations = |got: &[(u32, &[u8])]| compare(&want, &[&small(got)]);
         // A payload byte.
-        let got = [
-            small(1, b"\x24pinG"),
-            small(0, b"\x24push"),
-            small(2, b"\x24pong"),
-        ]
-        .concat();
-        let d = compare(&want, &[&got]);
-        assert_eq!(d.len(), 1, "{d:?}");
-        assert_eq!(d[0].step, Some(0));
-        assert_eq!(d[0].offset, Some(2 + 1 + 1 + 5 + 4 + 4));
-        assert!(d[0].what.contains("the payload, byte 4"), "{}", d[0].what);
+        let d = deviations(&[(1, b"\x24pinG"), (0, PUSH), (2, PONG)]);
+        let one = the_one(&d, "the payload, byte 4");
+        assert_eq!(one.step, Some(0));
+        assert_eq!(one.offset, Some(2 + 1 + 1 + 5 + 4 + 4));
         // A small push that took a session: rule broken, and the bytes differ.
-        let got = [
-            small(1, b"\x24ping"),
-            small(2, b"\x24push"),
-            small(3, b"\x24pong"),
-        ]
-        .concat();
-        let d = compare(&want, &[&got]);
+        let d = deviations(&[(1, PING), (2, PUSH), (3, PONG)]);
         assert!(
             d.iter()
                 .any(|d| d.step == Some(1) && d.what.contains("the session")),
             "{d:?}"
         );
         // Sessions that skip one.
-        let got = [
-            small(1, b"\x24ping"),
-            small(0, b"\x24push"),
-            small(3, b"\x24pong"),
-        ]
-        .concat();
-        let d = compare(&want, &[&got]);
-        assert_eq!(d.len(), 1, "{d:?}");
-        assert!(d[0].what.contains("session 3 after 1"), "{d:?}");
+        the_one(
+            &deviations(&[(1, PING), (0, PUSH), (3, PONG)]),
+            "session 3 after 1",
+        );
         // A first session that is not 1.
-        let got = [
-            small(7, b"\x24ping"),
-            small(0, b"\x24push"),
-            small(8, b"\x24pong"),
-        ]
-        .concat();
-        let d = compare(&want, &[&got]);
-        assert_eq!(d.len(), 1, "{d:?}");
-        assert!(d[0].what.contains("first session is 7"), "{d:?}");
+        the_one(
+            &deviations(&[(7, PING), (0, PUSH), (8, PONG)]),
+            "first session is 7",
+        );
         // A step missing.
-        let got = [small(1, b"\x24ping"), small(0, b"\x24push")].concat();
-        let d = compare(&want, &[&got]);
+        let d = deviations(&[(1, PING), (0, PUSH)]);
         assert!(d[0].what.contains("stopped after 2 of 3"), "{d:?}");
         // Cut inside a frame.
-        let got = [small(1, b"\x24ping"), small(0, b"\x24push")].concat();
+        let got = small(&[(1, PING), (0, PUSH)]);
         let d = compare(&want, &[&got[..got.len() - 1]]);
         assert!(d.iter().any(|d| d.what.contains("inside a frame")), "{d:?}");
     }

@@ -8,39 +8,21 @@ use skywire_seri::Value;
 
 use super::{connect, frames_of, pack, still_serving};
 use crate::case::{Case, CaseResult, Target};
-
-/// A frame: 2-byte big-endian length, then `body`.
-fn frame(body: &[u8]) -> Vec<u8> {
-    debug_assert!(body.len() <= 0xffff, "one frame body");
-    let mut f = (body.len() as u16).to_be_bytes().to_vec();
-    f.extend_from_slice(body);
-    f
-}
+use crate::wire::{frame, to_echo};
 
 /// A 0x80 by-name packet to `@echo` with `session` and `payload`.
 fn by_name(session: u32, payload: &[u8]) -> Vec<u8> {
-    let mut b = vec![0x80, 5];
-    b.extend_from_slice(b"@echo");
-    b.extend_from_slice(&session.to_le_bytes());
-    b.extend_from_slice(payload);
-    frame(&b)
+    to_echo(0x80, session, payload)
 }
 
 /// A multi-part header to `@echo` declaring `size` bytes.
 fn header(session: u32, size: u32) -> Vec<u8> {
-    let mut b = vec![0x81, 5];
-    b.extend_from_slice(b"@echo");
-    b.extend_from_slice(&session.to_le_bytes());
-    b.extend_from_slice(&size.to_le_bytes());
-    frame(&b)
+    to_echo(0x81, session, &size.to_le_bytes())
 }
 
 /// A part (type 2: more follow; 3: last) of `session`.
 fn part(ty: u8, session: u32, data: &[u8]) -> Vec<u8> {
-    let mut b = vec![ty];
-    b.extend_from_slice(&session.to_le_bytes());
-    b.extend_from_slice(data);
-    frame(&b)
+    frame(&[&[ty][..], &session.to_le_bytes(), data].concat())
 }
 
 /// Sends `bytes` on a fresh connection (closing it after when `close`), notes the node's
