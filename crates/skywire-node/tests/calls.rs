@@ -205,11 +205,7 @@ async fn a_failing_service_sends_its_text_cut_to_32_kib() {
     .unwrap_err();
     assert_eq!(e.remote_text().unwrap().as_ref(), &long[..0x8000]);
     // The connection is still good.
-    assert!(
-        guard("call", client.remote("db").unwrap().call("@echo", &[]))
-            .await
-            .is_ok()
-    );
+    assert_db_answers(&client).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -218,7 +214,7 @@ async fn payloads_across_every_fragmentation_boundary_both_ways() {
     let seen: Arc<Mutex<Vec<(bool, usize)>>> = Arc::default();
     let log = seen.clone();
     let (_server, listener, _s) = serving_node().await;
-    let client = Node::builder()
+    let traced = Node::builder()
         .trace(move |ev| {
             let item = match ev.message {
                 TracedMessage::Request(r) => (true, r.payload.len()),
@@ -227,10 +223,7 @@ async fn payloads_across_every_fragmentation_boundary_both_ways() {
             log.lock().unwrap().push(item);
         })
         .build();
-    client.set_node(
-        "db",
-        skywire_node::NodeAddress::At(listener.local_addr().to_string()),
-    );
+    let client = client_with(traced, listener.local_addr());
     let sizes = [
         MULTI_PART - 2,
         MULTI_PART - 1,
@@ -452,10 +445,9 @@ async fn the_server_trace_hook_sees_every_message() {
 async fn busy_polling_nodes_on_one_thread_answer_calls_pushes_and_large_messages() {
     let spin = HANG_GUARD * 2;
     let (_server, listener, s) = serving_node_with(Node::builder().busy_poll(spin).build()).await;
-    let client = Node::builder().busy_poll(spin).build();
-    client.set_node(
-        "db",
-        skywire_node::NodeAddress::At(listener.local_addr().to_string()),
+    let client = client_with(
+        Node::builder().busy_poll(spin).build(),
+        listener.local_addr(),
     );
     for n in [100, MULTI_PART - 1, MULTI_PART, MULTI_PART + 1, 200_000] {
         assert_echoes(&client, n).await;

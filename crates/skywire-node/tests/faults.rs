@@ -74,11 +74,7 @@ async fn a_node_marked_down_fails_at_once_and_its_pending_calls_fail() {
     assert!(matches!(e, CallError::NodeDown { .. }), "{e:?}");
     // And back up.
     client.set_node("db", at(listener.local_addr()));
-    assert!(
-        guard("call", client.remote("db").unwrap().call("@echo", &[]))
-            .await
-            .is_ok()
-    );
+    assert_db_answers(&client).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -270,16 +266,14 @@ async fn deadlines_per_call_and_per_node() {
         "{e:?}"
     );
     // The connection is still good after a timeout.
-    assert!(
-        guard("call", client.remote("db").unwrap().call("@echo", &[]))
-            .await
-            .is_ok()
-    );
+    assert_db_answers(&client).await;
 
-    let strict = Node::builder()
-        .call_timeout(Duration::from_millis(50))
-        .build();
-    strict.set_node("db", at(listener.local_addr()));
+    let strict = client_with(
+        Node::builder()
+            .call_timeout(Duration::from_millis(50))
+            .build(),
+        listener.local_addr(),
+    );
     let e = guard("call", strict.remote("db").unwrap().call("@never", &[]))
         .await
         .unwrap_err();
@@ -411,8 +405,10 @@ async fn in_flight_requests_are_bounded_by_backpressure() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_flight_calls_are_bounded_callers_wait() {
     let (_server, listener, s) = serving_node().await;
-    let client = Node::builder().max_in_flight_calls(3).build();
-    client.set_node("db", at(listener.local_addr()));
+    let client = client_with(
+        Node::builder().max_in_flight_calls(3).build(),
+        listener.local_addr(),
+    );
     let calls = spawn_gated_calls(&client, 30);
     s.gate.wait_running(3).await;
     s.gate.open_all();
@@ -455,10 +451,12 @@ async fn raw_echo_peer() -> (std::net::SocketAddr, Arc<Mutex<Vec<u32>>>) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sessions_wrap_from_i32_max_to_one() {
     let (addr, sessions) = raw_echo_peer().await;
-    let client = Node::builder()
-        .first_session(Session::new(i32::MAX as u32 - 1))
-        .build();
-    client.set_node("db", at(addr));
+    let client = client_with(
+        Node::builder()
+            .first_session(Session::new(i32::MAX as u32 - 1))
+            .build(),
+        addr,
+    );
     for i in 0..4 {
         let ret = guard(
             "call",
@@ -622,11 +620,7 @@ async fn a_garbage_stream_closes_the_connection_and_others_go_on() {
     assert!(rest.is_empty());
     // The first node still serves.
     let client = client_for(addr);
-    assert!(
-        guard("call", client.remote("db").unwrap().call("@echo", &[]))
-            .await
-            .is_ok()
-    );
+    assert_db_answers(&client).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -710,8 +704,7 @@ async fn a_response_cut_off_mid_multi_part_fails_the_call_and_the_next_gets_its_
             }
         }
     });
-    let client = Node::new();
-    client.set_node("db", at(addr));
+    let client = client_for(addr);
     let first = value_packing_to(MULTI_PART * 2 + 10);
     let r = guard(
         "cut-off call",
@@ -743,11 +736,13 @@ async fn a_node_restarted_under_load_gives_errors_or_right_answers_never_a_hang(
         .unwrap();
     let listener = server.listen("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr();
-    let client = Node::builder()
-        .call_timeout(Duration::from_secs(5))
-        .reconnect_backoff(Duration::from_millis(20), Duration::from_millis(100))
-        .build();
-    client.set_node("db", NodeAddress::At(addr.to_string()));
+    let client = client_with(
+        Node::builder()
+            .call_timeout(Duration::from_secs(5))
+            .reconnect_backoff(Duration::from_millis(20), Duration::from_millis(100))
+            .build(),
+        addr,
+    );
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let mut callers = tokio::task::JoinSet::new();
     for c in 0..16i64 {

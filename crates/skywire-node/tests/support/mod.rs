@@ -60,6 +60,12 @@ pub struct Recorder {
 }
 
 impl Recorder {
+    /// Records `r` and wakes the waiters.
+    pub fn record(&self, r: ServiceRequest) {
+        self.got.lock().unwrap().push(r);
+        self.notify.notify_waiters();
+    }
+
     /// Waits until `n` requests were recorded; returns them.
     pub async fn wait_for(&self, n: usize) -> Vec<ServiceRequest> {
         guard("waiting for recorded requests", async {
@@ -168,8 +174,7 @@ pub fn register_test_services(node: &Node) -> TestServices {
     node.register(
         "record",
         sync_service_fn(move |r| {
-            rec.got.lock().unwrap().push(r);
-            rec.notify.notify_waiters();
+            rec.record(r);
             Ok(vec![])
         }),
     )
@@ -179,8 +184,7 @@ pub fn register_test_services(node: &Node) -> TestServices {
     node.register(
         "never",
         service_fn(move |r| {
-            arrived.got.lock().unwrap().push(r);
-            arrived.notify.notify_waiters();
+            arrived.record(r);
             std::future::pending()
         }),
     )
@@ -231,9 +235,19 @@ pub async fn serving_node_with(node: Node) -> (Node, Listener, TestServices) {
 
 /// A calling node whose table has `db` at `addr`.
 pub fn client_for(addr: SocketAddr) -> Node {
-    let node = Node::new();
+    client_with(Node::new(), addr)
+}
+
+/// `node`, its table having `db` at `addr`.
+pub fn client_with(node: Node, addr: SocketAddr) -> Node {
     node.set_node("db", NodeAddress::At(addr.to_string()));
     node
+}
+
+/// A call to `@echo` on `db` succeeds: the node still serves (or serves again).
+pub async fn assert_db_answers(client: &Node) {
+    let r = guard("call", client.remote("db").unwrap().call("@echo", &[])).await;
+    assert!(r.is_ok(), "`@echo` on db: {r:?}");
 }
 
 /// Values of every kind, for round trips.
