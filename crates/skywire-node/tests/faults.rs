@@ -42,35 +42,20 @@ async fn a_node_marked_down_fails_at_once_and_its_pending_calls_fail() {
     let client = client_for(listener.local_addr());
     let pending = tokio::spawn({
         let c = client.clone();
-        async move { c.remote("db").unwrap().call("@never", &[]).await }
+        async move { to_db(&c).call("@never", &[]).await }
     });
     s.never.wait_for(1).await;
     client.set_node("db", NodeAddress::Down);
     let r = guard("pending call", pending).await.unwrap();
     assert!(is_lost(&r), "{r:?}");
-    let e = client
-        .remote("db")
-        .unwrap()
-        .call("@echo", &[])
-        .await
-        .unwrap_err();
+    let e = to_db(&client).call("@echo", &[]).await.unwrap_err();
     assert!(
         matches!(e, CallError::NodeDown { ref node } if node == "db"),
         "{e:?}"
     );
-    let e = client
-        .remote("db")
-        .unwrap()
-        .send("@echo", &[])
-        .await
-        .unwrap_err();
+    let e = to_db(&client).send("@echo", &[]).await.unwrap_err();
     assert!(matches!(e, CallError::NodeDown { .. }), "{e:?}");
-    let e = client
-        .remote("db")
-        .unwrap()
-        .query("echo")
-        .await
-        .unwrap_err();
+    let e = to_db(&client).query("echo").await.unwrap_err();
     assert!(matches!(e, CallError::NodeDown { .. }), "{e:?}");
     // And back up.
     client.set_node("db", at(listener.local_addr()));
@@ -90,7 +75,7 @@ async fn a_reload_moves_a_node_to_a_new_port() {
     );
     let who = |c: &Node| {
         let c = c.clone();
-        async move { c.remote("db").unwrap().call("@who", &[]).await.unwrap() }
+        async move { to_db(&c).call("@who", &[]).await.unwrap() }
     };
     assert!(values_content_eq(
         &guard("call", who(&client)).await,
@@ -141,7 +126,7 @@ async fn a_pending_call_fails_when_its_node_moves() {
     let client = client_for(la.local_addr());
     let pending = tokio::spawn({
         let c = client.clone();
-        async move { c.remote("db").unwrap().call("@never", &[]).await }
+        async move { to_db(&c).call("@never", &[]).await }
     });
     s.never.wait_for(1).await;
     client.set_node("db", at(lb.local_addr()));
@@ -157,7 +142,7 @@ async fn a_server_killed_mid_call_fails_the_call_and_the_next_call_reconnects() 
     let pending: Vec<_> = (0..3)
         .map(|_| {
             let c = client.clone();
-            tokio::spawn(async move { c.remote("db").unwrap().call("@never", &[]).await })
+            tokio::spawn(async move { to_db(&c).call("@never", &[]).await })
         })
         .collect();
     s.never.wait_for(3).await;
@@ -171,12 +156,9 @@ async fn a_server_killed_mid_call_fails_the_call_and_the_next_call_reconnects() 
     // Nobody listens: connecting fails (at once, not a hang), for every caller; after a
     // failed attempt the node backs off, and calls meanwhile fail at once with NodeDown
     // instead of trying again.
-    let e = guard(
-        "call to a dead node",
-        client.remote("db").unwrap().call("@echo", &[]),
-    )
-    .await
-    .unwrap_err();
+    let e = guard("call to a dead node", to_db(&client).call("@echo", &[]))
+        .await
+        .unwrap_err();
     assert!(matches!(e, CallError::Connect { .. }), "{e:?}");
     // What the operating system said is kept as the error's source.
     let source = std::error::Error::source(&e).expect("a source");
@@ -188,7 +170,7 @@ async fn a_server_killed_mid_call_fails_the_call_and_the_next_call_reconnects() 
     let mut many = tokio::task::JoinSet::new();
     for _ in 0..20 {
         let c = client.clone();
-        many.spawn(async move { c.remote("db").unwrap().call("@echo", &[]).await });
+        many.spawn(async move { to_db(&c).call("@echo", &[]).await });
     }
     while let Some(r) = guard("calls to a dead node", many.join_next()).await {
         let e = r.unwrap().unwrap_err();
@@ -197,12 +179,7 @@ async fn a_server_killed_mid_call_fails_the_call_and_the_next_call_reconnects() 
             "{e:?}"
         );
     }
-    let e = client
-        .remote("db")
-        .unwrap()
-        .call("@echo", &[])
-        .await
-        .unwrap_err();
+    let e = to_db(&client).call("@echo", &[]).await.unwrap_err();
     assert!(
         matches!(e, CallError::NodeDown { .. }),
         "backing off: {e:?}"
@@ -211,12 +188,7 @@ async fn a_server_killed_mid_call_fails_the_call_and_the_next_call_reconnects() 
     let listener = server.listen(addr).await.unwrap();
     let ret = guard("call after restart", async {
         loop {
-            match client
-                .remote("db")
-                .unwrap()
-                .call("@echo", &[1.into()])
-                .await
-            {
+            match to_db(&client).call("@echo", &[1.into()]).await {
                 Err(CallError::NodeDown { .. }) => {
                     tokio::time::sleep(std::time::Duration::from_millis(50)).await
                 }
@@ -234,7 +206,7 @@ async fn a_server_killed_mid_call_fails_the_call_and_the_next_call_reconnects() 
 async fn node_shutdown_fails_pending_and_later_calls() {
     let (_server, listener, s) = serving_node().await;
     let client = client_for(listener.local_addr());
-    let remote = client.remote("db").unwrap();
+    let remote = to_db(&client);
     let pending = tokio::spawn({
         let r = remote.clone();
         async move { r.call("@never", &[]).await }
@@ -255,12 +227,9 @@ async fn deadlines_per_call_and_per_node() {
     let (_server, listener, _s) = serving_node().await;
     let client = client_for(listener.local_addr());
     let opts = CallOptions::new().timeout(Duration::from_millis(50));
-    let e = guard(
-        "call",
-        client.remote("db").unwrap().call_with("@never", &[], &opts),
-    )
-    .await
-    .unwrap_err();
+    let e = guard("call", to_db(&client).call_with("@never", &[], &opts))
+        .await
+        .unwrap_err();
     assert!(
         matches!(e, CallError::Timeout { after, .. } if after == Duration::from_millis(50)),
         "{e:?}"
@@ -274,7 +243,7 @@ async fn deadlines_per_call_and_per_node() {
             .build(),
         listener.local_addr(),
     );
-    let e = guard("call", strict.remote("db").unwrap().call("@never", &[]))
+    let e = guard("call", to_db(&strict).call("@never", &[]))
         .await
         .unwrap_err();
     assert!(matches!(e, CallError::Timeout { .. }), "{e:?}");
@@ -282,10 +251,7 @@ async fn deadlines_per_call_and_per_node() {
     let opts = CallOptions::new().no_timeout();
     let ret = guard(
         "call",
-        strict
-            .remote("db")
-            .unwrap()
-            .call_with("@echo", &[2.into()], &opts),
+        to_db(&strict).call_with("@echo", &[2.into()], &opts),
     )
     .await
     .unwrap();
@@ -318,16 +284,13 @@ async fn unknown_nodes_fail_at_once_or_are_waited_for() {
 
     let waiting = Node::builder().wait_for_unknown_nodes(true).build();
     let opts = CallOptions::new().timeout(Duration::from_millis(30));
-    let e = guard(
-        "call",
-        waiting.remote("db").unwrap().call_with("@echo", &[], &opts),
-    )
-    .await
-    .unwrap_err();
+    let e = guard("call", to_db(&waiting).call_with("@echo", &[], &opts))
+        .await
+        .unwrap_err();
     assert!(matches!(e, CallError::Timeout { .. }), "{e:?}");
     let call = tokio::spawn({
         let w = waiting.clone();
-        async move { w.remote("db").unwrap().call("@echo", &[3.into()]).await }
+        async move { to_db(&w).call("@echo", &[3.into()]).await }
     });
     tokio::task::yield_now().await;
     waiting.set_node("db", at(listener.local_addr()));
@@ -341,7 +304,7 @@ async fn unknown_nodes_fail_at_once_or_are_waited_for() {
     let e = waiting.remote("other").unwrap_err();
     assert!(matches!(e, CallError::UnknownNode { .. }), "{e:?}");
     // Removing a node: handles taken before fail, and no new one is given.
-    let db = waiting.remote("db").unwrap();
+    let db = to_db(&waiting);
     assert!(waiting.remove_node("db"));
     assert!(matches!(
         db.call("@echo", &[]).await,
@@ -358,7 +321,7 @@ fn spawn_gated_calls(
     client: &Node,
     n: i64,
 ) -> tokio::task::JoinSet<(i64, Result<Vec<Value>, CallError>)> {
-    let db = client.remote("db").unwrap();
+    let db = to_db(&client);
     let mut calls = tokio::task::JoinSet::new();
     for i in 0..n {
         let db = db.clone();
@@ -388,7 +351,7 @@ async fn in_flight_requests_are_bounded_by_backpressure() {
     // answers at once is not reached either (its request is behind in the socket).
     let echo = tokio::spawn({
         let c = client.clone();
-        async move { c.remote("db").unwrap().call("@echo", &[]).await }
+        async move { to_db(&c).call("@echo", &[]).await }
     });
     tokio::task::yield_now().await;
     assert_eq!(s.gate.max_running(), 4);
@@ -458,33 +421,20 @@ async fn sessions_wrap_from_i32_max_to_one() {
         addr,
     );
     for i in 0..4 {
-        let ret = guard(
-            "call",
-            client
-                .remote("db")
-                .unwrap()
-                .call("@x", &[Value::Integer(i)]),
-        )
-        .await
-        .unwrap();
+        let ret = guard("call", to_db(&client).call("@x", &[Value::Integer(i)]))
+            .await
+            .unwrap();
         assert!(values_content_eq(&ret, &[Value::Integer(i)]));
     }
     // A small push takes no session; a multi-part one takes the next.
-    guard("send", client.remote("db").unwrap().send("@x", &[]))
-        .await
-        .unwrap();
+    guard("send", to_db(&client).send("@x", &[])).await.unwrap();
     guard(
         "send",
-        client
-            .remote("db")
-            .unwrap()
-            .send("@x", &[value_packing_to(MULTI_PART)]),
+        to_db(&client).send("@x", &[value_packing_to(MULTI_PART)]),
     )
     .await
     .unwrap();
-    guard("call", client.remote("db").unwrap().call("@x", &[]))
-        .await
-        .unwrap();
+    guard("call", to_db(&client).call("@x", &[])).await.unwrap();
     // (The peer lists messages as they complete: the parts of the multi-part push (3) may
     // finish after the call (4) that followed it.)
     let mut seen = guard("the peer sees all 7", async {
@@ -706,19 +656,12 @@ async fn a_response_cut_off_mid_multi_part_fails_the_call_and_the_next_gets_its_
     });
     let client = client_for(addr);
     let first = value_packing_to(MULTI_PART * 2 + 10);
-    let r = guard(
-        "cut-off call",
-        client.remote("db").unwrap().call("@x", &[first]),
-    )
-    .await;
+    let r = guard("cut-off call", to_db(&client).call("@x", &[first])).await;
     assert!(is_lost(&r), "{r:?}");
     let second = value_packing_to(MULTI_PART * 2 + 20);
     let ret = guard(
         "call on the new connection",
-        client
-            .remote("db")
-            .unwrap()
-            .call("@x", std::slice::from_ref(&second)),
+        to_db(&client).call("@x", std::slice::from_ref(&second)),
     )
     .await
     .unwrap();
@@ -753,7 +696,7 @@ async fn a_node_restarted_under_load_gives_errors_or_right_answers_never_a_hang(
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                 i += 1;
                 let args = [Value::from(c), Value::from(i)];
-                match client.remote("db").unwrap().call("@echo", &args).await {
+                match to_db(&client).call("@echo", &args).await {
                     Ok(ret) => {
                         assert!(
                             values_content_eq(&ret, &args),
@@ -800,12 +743,7 @@ async fn a_node_restarted_under_load_gives_errors_or_right_answers_never_a_hang(
     // After the last restart, calls go through again.
     let ret = guard("call after the restarts", async {
         loop {
-            match client
-                .remote("db")
-                .unwrap()
-                .call("@echo", &[7.into()])
-                .await
-            {
+            match to_db(&client).call("@echo", &[7.into()]).await {
                 Ok(r) => return r,
                 Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
             }

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use skywire_node::{
-    service_fn, sync_service_fn, Listener, Node, NodeAddress, ServiceError, ServiceRequest,
+    service_fn, sync_service_fn, Listener, Node, NodeAddress, Remote, ServiceError, ServiceRequest,
 };
 use skywire_seri::Value;
 use tokio::sync::{Notify, Semaphore};
@@ -244,9 +244,14 @@ pub fn client_with(node: Node, addr: SocketAddr) -> Node {
     node
 }
 
+/// `node`'s handle to `db`, the node these tests call.
+pub fn to_db(node: &Node) -> Remote {
+    node.remote("db").unwrap()
+}
+
 /// A call to `@echo` on `db` succeeds: the node still serves (or serves again).
 pub async fn assert_db_answers(client: &Node) {
-    let r = guard("call", client.remote("db").unwrap().call("@echo", &[])).await;
+    let r = guard("call", to_db(client).call("@echo", &[])).await;
     assert!(r.is_ok(), "`@echo` on db: {r:?}");
 }
 
