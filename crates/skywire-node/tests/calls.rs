@@ -5,7 +5,7 @@ mod support;
 
 use std::sync::{Arc, Mutex};
 
-use skywire_codec::MULTI_PART;
+use skywire_codec::{Target, MULTI_PART};
 use skywire_node::{typed, CallError, CallOptions, Node, ServiceError, TracedMessage};
 use skywire_seri::{values_content_eq, Value};
 use support::*;
@@ -122,22 +122,17 @@ async fn queries_hit_and_miss() {
 async fn unknown_targets_get_skynets_error_texts() {
     let (_server, listener, _s) = serving_node().await;
     let client = client_for(listener.local_addr());
-    let e = guard("call", to_db(&client).call("@nobody", &[]))
-        .await
-        .unwrap_err();
-    assert_eq!(remote_text(&e), "Invalid name");
-    let e = guard("call", to_db(&client).call(".nobody", &[]))
-        .await
-        .unwrap_err();
-    assert_eq!(remote_text(&e), "call to invalid address");
-    let e = guard("call", to_db(&client).call(0x7777u32, &[]))
-        .await
-        .unwrap_err();
-    assert_eq!(remote_text(&e), "call to invalid address");
-    let e = guard("call", to_db(&client).call("nobody", &[]))
-        .await
-        .unwrap_err();
-    assert_eq!(remote_text(&e), "call to invalid address");
+    for (target, text) in [
+        (Target::name("@nobody").unwrap(), "Invalid name"),
+        (Target::name(".nobody").unwrap(), "call to invalid address"),
+        (Target::Address(0x7777), "call to invalid address"),
+        (Target::name("nobody").unwrap(), "call to invalid address"),
+    ] {
+        let e = guard("call", to_db(&client).call(&target, &[]))
+            .await
+            .unwrap_err();
+        assert_eq!(remote_text(&e), text, "{target:?}");
+    }
     // Targets that cannot be sent at all.
     let e = to_db(&client).call("", &[]).await.unwrap_err();
     assert!(matches!(e, CallError::Packet(_)), "{e:?}");

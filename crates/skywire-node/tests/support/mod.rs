@@ -39,6 +39,26 @@ pub async fn guard<T>(what: &str, fut: impl Future<Output = T>) -> T {
     }
 }
 
+/// Waits until `ready` gives a value, looking again each time `changed` is notified (its
+/// waiters, after each change), bounded by [`HANG_GUARD`] (panicking with `what`).
+pub async fn wait_until<T>(
+    what: &str,
+    changed: &Notify,
+    mut ready: impl FnMut() -> Option<T>,
+) -> T {
+    guard(what, async {
+        loop {
+            // Taken before looking, so that a change after the look still wakes it.
+            let notified = changed.notified();
+            if let Some(v) = ready() {
+                return v;
+            }
+            notified.await;
+        }
+    })
+    .await
+}
+
 /// A string value whose `pack` is exactly `n` bytes (n >= 3): one long string, whose
 /// header is 3 bytes below 0x10000 string bytes and 5 bytes above (lua-seri's rules,
 /// checked against `packed_len`).
@@ -68,17 +88,9 @@ impl Recorder {
 
     /// Waits until `n` requests were recorded; returns them.
     pub async fn wait_for(&self, n: usize) -> Vec<ServiceRequest> {
-        guard("waiting for recorded requests", async {
-            loop {
-                let notified = self.notify.notified();
-                {
-                    let got = self.got.lock().unwrap();
-                    if got.len() >= n {
-                        return got.clone();
-                    }
-                }
-                notified.await;
-            }
+        wait_until("waiting for recorded requests", &self.notify, || {
+            let got = self.got.lock().unwrap();
+            (got.len() >= n).then(|| got.clone())
         })
         .await
     }
@@ -105,14 +117,8 @@ impl Default for Gate {
 impl Gate {
     /// Waits until `n` services are waiting at the gate at once.
     pub async fn wait_running(&self, n: usize) {
-        guard("waiting for services at the gate", async {
-            loop {
-                let notified = self.arrived.notified();
-                if self.running.lock().unwrap().0 >= n {
-                    return;
-                }
-                notified.await;
-            }
+        wait_until("waiting for services at the gate", &self.arrived, || {
+            (self.running.lock().unwrap().0 >= n).then_some(())
         })
         .await
     }
