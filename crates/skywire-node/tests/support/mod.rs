@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use skywire_node::{
-    service_fn, sync_service_fn, Listener, Node, NodeAddress, Remote, ServiceError, ServiceRequest,
+    service_fn, sync_service_fn, Listener, Node, NodeAddress, Remote, Service, ServiceError,
+    ServiceRequest,
 };
 use skywire_seri::Value;
 use tokio::sync::{Notify, Semaphore};
@@ -150,76 +151,73 @@ pub struct TestServices {
 }
 
 pub fn register_test_services(node: &Node) -> TestServices {
-    node.register("echo", sync_service_fn(|r| Ok(r.args)))
-        .unwrap();
-    node.register(
-        "fail",
-        sync_service_fn(|r| {
-            let text = r.args.first().and_then(Value::as_bytes_shared).cloned();
-            Err(ServiceError::new(
-                text.unwrap_or_else(|| Bytes::from_static(b"failed")),
-            ))
-        }),
-    )
-    .unwrap();
-    node.register(
-        "big",
-        sync_service_fn(|r| {
-            let n = r.args.first().and_then(Value::as_integer).unwrap_or(3) as usize;
-            Ok(vec![value_packing_to(n)])
-        }),
-    )
-    .unwrap();
-    node.register(
-        "trace",
-        sync_service_fn(|r| Ok(vec![r.trace.map(Value::String).unwrap_or(Value::Nil)])),
-    )
-    .unwrap();
-    let recorder = Recorder::default();
-    let rec = recorder.clone();
-    node.register(
-        "record",
-        sync_service_fn(move |r| {
-            rec.record(r);
-            Ok(vec![])
-        }),
-    )
-    .unwrap();
-    let never = Recorder::default();
-    let arrived = never.clone();
-    node.register(
-        "never",
-        service_fn(move |r| {
-            arrived.record(r);
-            std::future::pending()
-        }),
-    )
-    .unwrap();
-    let gate = Gate::default();
-    let g = gate.clone();
-    node.register(
-        "gated",
-        service_fn(move |r| {
-            let g = g.clone();
-            async move {
-                {
-                    let mut running = g.running.lock().unwrap();
-                    running.0 += 1;
-                    running.1 = running.1.max(running.0);
+    let (recorder, never, gate) = (Recorder::default(), Recorder::default(), Gate::default());
+    let (rec, arrived, g) = (recorder.clone(), never.clone(), gate.clone());
+    // In this order: they get the addresses 1 to 7.
+    let services: [(&str, Arc<dyn Service>); 7] = [
+        ("echo", Arc::new(sync_service_fn(|r| Ok(r.args)))),
+        (
+            "fail",
+            Arc::new(sync_service_fn(|r| {
+                let text = r.args.first().and_then(Value::as_bytes_shared).cloned();
+                Err(ServiceError::new(
+                    text.unwrap_or_else(|| Bytes::from_static(b"failed")),
+                ))
+            })),
+        ),
+        (
+            "big",
+            Arc::new(sync_service_fn(|r| {
+                let n = r.args.first().and_then(Value::as_integer).unwrap_or(3) as usize;
+                Ok(vec![value_packing_to(n)])
+            })),
+        ),
+        (
+            "trace",
+            Arc::new(sync_service_fn(|r| {
+                Ok(vec![r.trace.map(Value::String).unwrap_or(Value::Nil)])
+            })),
+        ),
+        (
+            "record",
+            Arc::new(sync_service_fn(move |r| {
+                rec.record(r);
+                Ok(vec![])
+            })),
+        ),
+        (
+            "never",
+            Arc::new(service_fn(move |r| {
+                arrived.record(r);
+                std::future::pending()
+            })),
+        ),
+        (
+            "gated",
+            Arc::new(service_fn(move |r| {
+                let g = g.clone();
+                async move {
+                    {
+                        let mut running = g.running.lock().unwrap();
+                        running.0 += 1;
+                        running.1 = running.1.max(running.0);
+                    }
+                    g.arrived.notify_waiters();
+                    let permit = g
+                        .open
+                        .acquire()
+                        .await
+                        .map_err(|_| ServiceError::from("gate closed"))?;
+                    permit.forget();
+                    g.running.lock().unwrap().0 -= 1;
+                    Ok(r.args)
                 }
-                g.arrived.notify_waiters();
-                let permit = g
-                    .open
-                    .acquire()
-                    .await
-                    .map_err(|_| ServiceError::from("gate closed"))?;
-                permit.forget();
-                g.running.lock().unwrap().0 -= 1;
-                Ok(r.args)
-            }
-        }),
-    )
-    .unwrap();
+            })),
+        ),
+    ];
+    for (name, service) in services {
+        node.register(name, service).unwrap();
+    }
     TestServices {
         recorder,
         never,
