@@ -425,7 +425,7 @@ async fn assert_echoes(client: &Node, n: usize) {
     let arg = value_packing_to(n);
     let ret = guard(
         "echo",
-        to_db(&client).call("@echo", std::slice::from_ref(&arg)),
+        to_db(client).call("@echo", std::slice::from_ref(&arg)),
     )
     .await
     .unwrap();

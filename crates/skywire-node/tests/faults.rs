@@ -321,7 +321,7 @@ fn spawn_gated_calls(
     client: &Node,
     n: i64,
 ) -> tokio::task::JoinSet<(i64, Result<Vec<Value>, CallError>)> {
-    let db = to_db(&client);
+    let db = to_db(client);
     let mut calls = tokio::task::JoinSet::new();
     for i in 0..n {
         let db = db.clone();
