@@ -93,58 +93,50 @@ impl NodeBuilder {
     /// Reassembly limits for every connection (per direction): largest multi-part message,
     /// most open at once, most bytes they may declare together. Default: the codec's
     /// [`Limits::DEFAULT`]. A peer exceeding them is disconnected.
-    pub fn limits(mut self, limits: Limits) -> Self {
-        self.config.limits = limits;
-        self
+    pub fn limits(self, limits: Limits) -> Self {
+        self.set(|c| c.limits = limits)
     }
 
     /// Most requests of one accepted connection whose service is still running. When it is
     /// reached the node stops reading that connection until one finishes (backpressure on
     /// the peer through TCP). Services that answer at once do not count.
-    pub fn max_in_flight_requests(mut self, n: usize) -> Self {
-        self.config.max_in_flight_requests = n.max(1);
-        self
+    pub fn max_in_flight_requests(self, n: usize) -> Self {
+        self.set(|c| c.max_in_flight_requests = n.max(1))
     }
 
     /// Most calls waiting for their response on one outgoing connection; further callers
     /// wait for a slot.
-    pub fn max_in_flight_calls(mut self, n: usize) -> Self {
-        self.config.max_in_flight_calls = n.max(1);
-        self
+    pub fn max_in_flight_calls(self, n: usize) -> Self {
+        self.set(|c| c.max_in_flight_calls = n.max(1))
     }
 
     /// Most bytes queued for writing on one connection (either side); further senders wait
     /// for room. A single message larger than this waits until the queue is empty.
-    pub fn max_buffered_bytes(mut self, n: usize) -> Self {
-        self.config.max_buffered_bytes = n.max(1);
-        self
+    pub fn max_buffered_bytes(self, n: usize) -> Self {
+        self.set(|c| c.max_buffered_bytes = n.max(1))
     }
 
     /// A deadline for every call, push and query that does not set its own
     /// ([`CallOptions`](crate::CallOptions)). Default: none (skynet has none either).
-    pub fn call_timeout(mut self, after: Duration) -> Self {
-        self.config.call_timeout = Some(after);
-        self
+    pub fn call_timeout(self, after: Duration) -> Self {
+        self.set(|c| c.call_timeout = Some(after))
     }
 
     /// How long opening a connection to a node may take.
-    pub fn connect_timeout(mut self, after: Duration) -> Self {
-        self.config.connect_timeout = after;
-        self
+    pub fn connect_timeout(self, after: Duration) -> Self {
+        self.set(|c| c.connect_timeout = after)
     }
 
     /// How long a connection being closed (address change, shutdown) may take to write what
     /// is already queued (pushes, mostly) before it is cut.
-    pub fn drain_timeout(mut self, after: Duration) -> Self {
-        self.config.drain_timeout = after;
-        self
+    pub fn drain_timeout(self, after: Duration) -> Self {
+        self.set(|c| c.drain_timeout = after)
     }
 
     /// The first session of every outgoing connection (skynet starts at 1). Sessions count
     /// up and wrap from `i32::MAX` to 1; this is for testing the wrap.
-    pub fn first_session(mut self, session: Session) -> Self {
-        self.config.first_session = skywire_codec::SessionAllocator::starting_at(session).peek();
-        self
+    pub fn first_session(self, session: Session) -> Self {
+        self.set(|c| c.first_session = skywire_codec::SessionAllocator::starting_at(session).peek())
     }
 
     /// What a call to a node that is not in the node table does: fail at once with
@@ -152,15 +144,13 @@ impl NodeBuilder {
     /// skynet with `__nowaiting = true`), or wait until the node is added (`true`, like
     /// skynet without `__nowaiting`), bounded by the call's deadline. A node table with
     /// `__nowaiting = true` turns waiting off.
-    pub fn wait_for_unknown_nodes(mut self, wait: bool) -> Self {
-        self.config.wait_for_nodes = wait;
-        self
+    pub fn wait_for_unknown_nodes(self, wait: bool) -> Self {
+        self.set(|c| c.wait_for_nodes = wait)
     }
 
     /// Calls `hook` for every message the node receives and sends (see [`TraceHook`]).
-    pub fn trace(mut self, hook: impl Fn(&TraceEvent<'_>) + Send + Sync + 'static) -> Self {
-        self.config.trace = Some(TraceHook::new(hook));
-        self
+    pub fn trace(self, hook: impl Fn(&TraceEvent<'_>) + Send + Sync + 'static) -> Self {
+        self.set(|c| c.trace = Some(TraceHook::new(hook)))
     }
 
     /// Busy polling on every connection, serving and calling: after a read finds the socket
@@ -177,9 +167,8 @@ impl NodeBuilder {
     /// let node = skywire_node::Node::builder().busy_poll(Duration::from_micros(50)).build();
     /// # let _ = node;
     /// ```
-    pub fn busy_poll(mut self, spin: Duration) -> Self {
-        self.config.busy_poll = spin;
-        self
+    pub fn busy_poll(self, spin: Duration) -> Self {
+        self.set(|c| c.busy_poll = spin)
     }
 
     /// The node-wide memory budget for the connections it serves: bytes that reassembly
@@ -189,16 +178,14 @@ impl NodeBuilder {
     /// line saying why; the others go on. Default: [`DEFAULT_MEMORY_BUDGET`](Self::DEFAULT_MEMORY_BUDGET)
     /// (1 GiB). Per connection, [`limits`](Self::limits) and
     /// [`max_buffered_bytes`](Self::max_buffered_bytes) still apply.
-    pub fn memory_budget(mut self, bytes: usize) -> Self {
-        self.config.memory_budget = bytes;
-        self
+    pub fn memory_budget(self, bytes: usize) -> Self {
+        self.set(|c| c.memory_budget = bytes)
     }
 
     /// Most connections served at once (skynet's `cluster.open` has `maxclient`); one more
     /// is closed as soon as it is accepted, and logged. Default: 1024.
-    pub fn max_connections(mut self, n: usize) -> Self {
-        self.config.max_connections = n.max(1);
-        self
+    pub fn max_connections(self, n: usize) -> Self {
+        self.set(|c| c.max_connections = n.max(1))
     }
 
     /// Accept connections only from peers in `net` (call again for more networks; with
@@ -213,25 +200,22 @@ impl NodeBuilder {
     ///     .build();
     /// # let _ = node;
     /// ```
-    pub fn allow(mut self, net: ipnet::IpNet) -> Self {
-        self.config.allow.push(net);
-        self
+    pub fn allow(self, net: ipnet::IpNet) -> Self {
+        self.set(|c| c.allow.push(net))
     }
 
     /// How long a served connection holding unfinished multi-part requests may go without
     /// completing any message; then it is closed (a peer that opens messages and trickles
     /// parts, or none, cannot pin memory for ever). Default: 60 s.
-    pub fn multi_part_timeout(mut self, after: Duration) -> Self {
-        self.config.multi_part_timeout = after;
-        self
+    pub fn multi_part_timeout(self, after: Duration) -> Self {
+        self.set(|c| c.multi_part_timeout = after)
     }
 
     /// Close a served connection that has sent nothing for this long while nothing it asked
     /// for is still running. Default: none (skynet keeps idle connections, and so do its
     /// senders: a node that closes them makes its peers reconnect).
-    pub fn idle_timeout(mut self, after: Duration) -> Self {
-        self.config.idle_timeout = Some(after);
-        self
+    pub fn idle_timeout(self, after: Duration) -> Self {
+        self.set(|c| c.idle_timeout = Some(after))
     }
 
     /// After a failed attempt to connect to a node, calls to it fail at once with
@@ -239,8 +223,13 @@ impl NodeBuilder {
     /// further failure up to `max` (less a random part of up to a quarter), until an
     /// attempt succeeds: a dead node is not hammered (skynet users see reconnect storms),
     /// and no call waits for it beyond its own deadline. Moving the node resets it.
-    pub fn reconnect_backoff(mut self, first: Duration, max: Duration) -> Self {
-        self.config.reconnect_backoff = (first, max.max(first));
+    pub fn reconnect_backoff(self, first: Duration, max: Duration) -> Self {
+        self.set(|c| c.reconnect_backoff = (first, max.max(first)))
+    }
+
+    /// This builder with `change` made to its settings.
+    fn set(mut self, change: impl FnOnce(&mut Config)) -> Self {
+        change(&mut self.config);
         self
     }
 

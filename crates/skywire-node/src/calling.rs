@@ -23,6 +23,7 @@ use tokio::net::TcpStream;
 use tokio::sync::{oneshot, Semaphore};
 use tokio_util::sync::CancellationToken;
 
+use crate::builder::Config;
 use crate::error::CallError;
 use crate::outbox::{wire_estimate, Charge, Frames, Outbox};
 use crate::read_loop::{self, End, Reading, Stopped};
@@ -132,17 +133,6 @@ fn confirms_name(target: &Target, payload: &Bytes) -> Option<Bytes> {
     Some(Bytes::copy_from_slice(name))
 }
 
-/// Settings a connection needs.
-#[derive(Clone, Debug)]
-pub(crate) struct CallingSettings {
-    pub(crate) limits: Limits,
-    pub(crate) max_in_flight_calls: usize,
-    pub(crate) max_buffered_bytes: usize,
-    pub(crate) drain_timeout: Duration,
-    pub(crate) trace: Option<TraceHook>,
-    pub(crate) busy_poll: Duration,
-}
-
 /// One connection to a remote node.
 pub(crate) struct CallingConn {
     node: String,
@@ -166,7 +156,7 @@ impl CallingConn {
     pub(crate) fn start(
         stream: TcpStream,
         node: &str,
-        settings: &CallingSettings,
+        settings: &Config,
         first_session: Session,
     ) -> Arc<CallingConn> {
         let peer = stream

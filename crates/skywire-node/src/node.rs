@@ -11,7 +11,6 @@ use tokio_util::sync::CancellationToken;
 use crate::admission::Admission;
 use crate::budget::MemoryBudget;
 use crate::builder::{Config, NodeBuilder};
-use crate::calling::CallingSettings;
 use crate::cluster_config::{ClusterConfig, ClusterFileError, NodeAddress};
 use crate::error::{CallError, RegisterError};
 use crate::listener::Listener;
@@ -86,20 +85,8 @@ impl Node {
         let shutdown = CancellationToken::new();
         let down = Arc::new(AtomicBool::new(false));
         let remote = RemoteSettings {
-            conn: CallingSettings {
-                limits: config.limits,
-                max_in_flight_calls: config.max_in_flight_calls,
-                max_buffered_bytes: config.max_buffered_bytes,
-                drain_timeout: config.drain_timeout,
-                trace: config.trace.clone(),
-                busy_poll: config.busy_poll,
-            },
-            call_timeout: config.call_timeout,
-            connect_timeout: config.connect_timeout,
-            first_session: config.first_session,
+            config: config.clone(),
             shutdown: down.clone(),
-            backoff: config.reconnect_backoff,
-            wait_for_nodes: config.wait_for_nodes,
             nowaiting: Arc::new(AtomicBool::new(false)),
         };
         let table = NodeTable::new(remote);

@@ -105,7 +105,7 @@ impl NodeTable {
             }
         }
         let waits =
-            self.settings.wait_for_nodes && !self.settings.nowaiting.load(Ordering::Relaxed);
+            self.settings.config.wait_for_nodes && !self.settings.nowaiting.load(Ordering::Relaxed);
         if !waits {
             return Err(CallError::UnknownNode { node: name.into() });
         }

@@ -12,8 +12,9 @@ use skywire_codec::{Response, Session, Target};
 use skywire_seri::Value;
 use tokio::net::TcpStream;
 
+use crate::builder::Config;
 use crate::call_options::{CallOptions, IntoTarget};
-use crate::calling::{CallingConn, CallingSettings};
+use crate::calling::CallingConn;
 use crate::error::CallError;
 
 /// Where a remote node is, as far as the node table says.
@@ -44,12 +45,8 @@ struct State {
 
 pub(crate) struct RemoteInner {
     name: String,
-    settings: CallingSettings,
-    call_timeout: Option<Duration>,
-    connect_timeout: Duration,
-    backoff: (Duration, Duration),
+    config: Config,
     shutdown: Arc<AtomicBool>,
-    wait_for_nodes: bool,
     nowaiting: Arc<AtomicBool>,
     /// Notified when the place changes (or waiting may have been turned off).
     placed: tokio::sync::Notify,
@@ -64,7 +61,7 @@ impl Drop for RemoteInner {
             close_confirmed(
                 c,
                 &self.name,
-                self.settings.drain_timeout,
+                self.config.drain_timeout,
                 "the node handle was dropped",
             );
         }
@@ -115,17 +112,10 @@ fn close_confirmed(conn: Arc<CallingConn>, node: &str, drain: Duration, reason: 
 
 /// Everything a [`Remote`] is made from.
 pub(crate) struct RemoteSettings {
-    pub(crate) conn: CallingSettings,
-    pub(crate) call_timeout: Option<Duration>,
-    pub(crate) connect_timeout: Duration,
-    pub(crate) first_session: Session,
+    /// The node's settings.
+    pub(crate) config: Config,
     /// Set when the node shuts down.
     pub(crate) shutdown: Arc<AtomicBool>,
-    /// Reconnect backoff: the wait after the first failed attempt, and the longest.
-    pub(crate) backoff: (Duration, Duration),
-    /// Whether a call to a node not in the table waits for it to be added
-    /// ([`NodeBuilder::wait_for_unknown_nodes`](crate::NodeBuilder::wait_for_unknown_nodes)).
-    pub(crate) wait_for_nodes: bool,
     /// The table's `__nowaiting` (turns waiting off).
     pub(crate) nowaiting: Arc<AtomicBool>,
 }
@@ -154,18 +144,14 @@ impl Remote {
         Remote {
             inner: Arc::new(RemoteInner {
                 name,
-                settings: s.conn.clone(),
-                call_timeout: s.call_timeout,
-                connect_timeout: s.connect_timeout,
-                backoff: s.backoff,
+                config: s.config.clone(),
                 shutdown: s.shutdown.clone(),
-                wait_for_nodes: s.wait_for_nodes,
                 nowaiting: s.nowaiting.clone(),
                 placed: tokio::sync::Notify::new(),
                 state: Mutex::new(State {
                     place,
                     conn: None,
-                    next_session: s.first_session,
+                    next_session: s.config.first_session,
                     generation: 0,
                     last_failure: None,
                     failures: 0,
@@ -312,15 +298,7 @@ impl Remote {
     /// it, once the peer confirmed them (in the background, within the drain timeout; a
     /// failure is logged). [`close`](Self::close) reports that failure instead.
     pub fn disconnect(&self) {
-        let conn = self.inner.lock().conn.take();
-        if let Some(c) = conn {
-            close_confirmed(
-                c,
-                &self.inner.name,
-                self.inner.settings.drain_timeout,
-                "disconnected by the caller",
-            );
-        }
+        self.close_current("disconnected by the caller");
     }
 
     /// Waits until the peer's node has taken every push sent so far on the current
@@ -343,7 +321,7 @@ impl Remote {
         &self,
         fut: impl Future<Output = Result<(), CallError>>,
     ) -> Result<(), CallError> {
-        let after = self.inner.settings.drain_timeout;
+        let after = self.inner.config.drain_timeout;
         tokio::time::timeout(after, fut).await.unwrap_or_else(|_| {
             Err(CallError::Unconfirmed {
                 node: self.inner.name.clone(),
@@ -385,7 +363,7 @@ impl Remote {
         opts: &CallOptions,
         fut: impl Future<Output = Result<T, CallError>>,
     ) -> Result<T, CallError> {
-        match opts.effective_timeout(self.inner.call_timeout) {
+        match opts.effective_timeout(self.inner.config.call_timeout) {
             None => fut.await,
             Some(after) => match tokio::time::timeout(after, fut).await {
                 Ok(r) => r,
@@ -452,19 +430,20 @@ impl Remote {
 
     /// Whether calls wait for the node while it is not in the table.
     pub(crate) fn waits(&self) -> bool {
-        self.inner.wait_for_nodes && !self.inner.nowaiting.load(Ordering::Relaxed)
+        self.inner.config.wait_for_nodes && !self.inner.nowaiting.load(Ordering::Relaxed)
     }
 
     /// Closes the connection for good (node shutdown), once its pushes are confirmed.
     pub(crate) fn shut(&self) {
+        self.close_current("the node is shutting down");
+    }
+
+    /// Takes the current connection, if any, and closes it once its pushes are confirmed
+    /// (see [`close_confirmed`]).
+    fn close_current(&self, reason: &'static str) {
         let conn = self.inner.lock().conn.take();
         if let Some(c) = conn {
-            close_confirmed(
-                c,
-                &self.inner.name,
-                self.inner.settings.drain_timeout,
-                "the node is shutting down",
-            );
+            close_confirmed(c, &self.inner.name, self.inner.config.drain_timeout, reason);
         }
     }
 
@@ -512,27 +491,24 @@ impl Remote {
                 continue;
             };
             let connect = TcpStream::connect(addr.as_str());
-            let stream = match tokio::time::timeout(self.inner.connect_timeout, connect).await {
-                Ok(Ok(s)) => s,
-                Ok(Err(e)) => return Err(self.connect_failed(generation, &addr, e)),
-                Err(_) => {
-                    let after = self.inner.connect_timeout;
-                    let e = std::io::Error::new(
-                        std::io::ErrorKind::TimedOut,
-                        format!("timed out after {after:?}"),
-                    );
-                    return Err(self.connect_failed(generation, &addr, e));
-                }
-            };
+            let stream =
+                match tokio::time::timeout(self.inner.config.connect_timeout, connect).await {
+                    Ok(Ok(s)) => s,
+                    Ok(Err(e)) => return Err(self.connect_failed(generation, &addr, e)),
+                    Err(_) => {
+                        let after = self.inner.config.connect_timeout;
+                        let e = std::io::Error::new(
+                            std::io::ErrorKind::TimedOut,
+                            format!("timed out after {after:?}"),
+                        );
+                        return Err(self.connect_failed(generation, &addr, e));
+                    }
+                };
             if let Err(e) = stream.set_nodelay(true) {
                 tracing::debug!(node = %self.inner.name, "set_nodelay: {e}");
             }
-            let conn = CallingConn::start(
-                stream,
-                &self.inner.name,
-                &self.inner.settings,
-                first_session,
-            );
+            let conn =
+                CallingConn::start(stream, &self.inner.name, &self.inner.config, first_session);
             let mut st = self.inner.lock();
             if st.generation != generation || self.inner.shutdown.load(Ordering::Acquire) {
                 drop(st);
@@ -558,7 +534,7 @@ impl Remote {
         st.last_failure = Some((Instant::now(), generation, e.clone()));
         if st.generation == generation {
             st.failures = st.failures.saturating_add(1);
-            let wait = backoff(self.inner.backoff, st.failures);
+            let wait = backoff(self.inner.config.reconnect_backoff, st.failures);
             st.retry_at = Some(Instant::now() + wait);
             tracing::debug!(node = %self.inner.name, failures = st.failures, "{e}; next attempt in {wait:?}");
         }

@@ -13,10 +13,13 @@ use std::path::PathBuf;
 
 use bytes::BytesMut;
 use serde_json::Value as Json;
-use skywire_codec::{Limits, Request, RequestDecoder, Response, ResponseDecoder, Target};
-use skywire_node::{CallError, CallOptions, Node, NodeAddress};
+use skywire_codec::{
+    Assemble, Limits, Request, RequestAssembler, RequestDecoder, Response, ResponseAssembler,
+    StreamDecoder, Target,
+};
+use skywire_node::{CallError, CallOptions};
 use skywire_seri::{values_content_eq, values_from_json};
-use support::guard;
+use support::{client_for, guard, to_db};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
@@ -26,26 +29,27 @@ fn basic_capture() -> PathBuf {
     dir
 }
 
-fn decode_requests(bytes: &[u8]) -> Vec<Request> {
-    let mut dec = RequestDecoder::new(Limits::DEFAULT);
+/// Every message of a whole stream of one direction, which must end cleanly.
+fn decode_all<A: Assemble>(bytes: &[u8]) -> Vec<A::Message> {
+    let mut dec = StreamDecoder::<A>::new(Limits::DEFAULT);
     dec.feed(bytes);
     let mut out = Vec::new();
-    while let Some(r) = dec.next_message().unwrap() {
-        out.push(r);
+    while let Some(m) = dec.next_message().unwrap() {
+        out.push(m);
     }
     dec.finish().unwrap();
     out
 }
 
+fn decode_requests(bytes: &[u8]) -> Vec<Request> {
+    decode_all::<RequestAssembler>(bytes)
+}
+
 fn decode_responses(bytes: &[u8]) -> HashMap<u32, Response> {
-    let mut dec = ResponseDecoder::new(Limits::DEFAULT);
-    dec.feed(bytes);
-    let mut out = HashMap::new();
-    while let Some(r) = dec.next_message().unwrap() {
-        out.insert(r.session.get(), r);
-    }
-    dec.finish().unwrap();
-    out
+    decode_all::<ResponseAssembler>(bytes)
+        .into_iter()
+        .map(|r| (r.session.get(), r))
+        .collect()
 }
 
 /// Accepts one connection, answers each call with the captured response of its session,
@@ -104,9 +108,8 @@ async fn a_rust_node_sends_exactly_what_skynet_sent() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let db = tokio::spawn(captured_db(listener, responses));
-    let node = Node::new();
-    node.set_node("db", NodeAddress::At(addr.to_string()));
-    let remote = node.remote("db").unwrap();
+    let node = client_for(addr);
+    let remote = to_db(&node);
 
     for (i, (op, req)) in ops.iter().zip(&requests).enumerate() {
         // The trace tag is whatever skynet's client generated; it travels as data.

@@ -5,7 +5,7 @@ mod support;
 
 use std::sync::{Arc, Mutex};
 
-use skywire_codec::MULTI_PART;
+use skywire_codec::{Target, MULTI_PART};
 use skywire_node::{typed, CallError, CallOptions, Node, ServiceError, TracedMessage};
 use skywire_seri::{values_content_eq, Value};
 use support::*;
@@ -33,25 +33,19 @@ async fn calls_by_cluster_name_local_name_number_and_hex_handle() {
         ".echo".to_string(),
         format!(":{echo:08x}"),
     ] {
-        let ret = guard(
-            "call",
-            client.remote("db").unwrap().call(target.as_str(), &args),
-        )
-        .await;
+        let ret = guard("call", to_db(&client).call(target.as_str(), &args)).await;
         let ret = ret.unwrap_or_else(|e| panic!("{target}: {e}"));
         assert!(values_content_eq(&ret, &args), "{target}: {ret:?}");
     }
-    let ret = guard("call", client.remote("db").unwrap().call(echo, &args))
+    let ret = guard("call", to_db(&client).call(echo, &args))
         .await
         .unwrap();
     assert!(values_content_eq(&ret, &args));
     // No arguments in, none out.
-    assert!(
-        guard("call", client.remote("db").unwrap().call("@echo", &[]))
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(guard("call", to_db(&client).call("@echo", &[]))
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -66,18 +60,8 @@ async fn addresses_are_assigned_from_one_and_can_be_fixed() {
     assert_eq!((a, b), (1, 10));
     let (server, listener) = (node.clone(), node.listen("127.0.0.1:0").await.unwrap());
     let client = client_for(listener.local_addr());
-    assert_eq!(
-        guard("query", client.remote("db").unwrap().query("a"))
-            .await
-            .unwrap(),
-        1
-    );
-    assert_eq!(
-        guard("query", client.remote("db").unwrap().query("b"))
-            .await
-            .unwrap(),
-        10
-    );
+    assert_eq!(guard("query", to_db(&client).query("a")).await.unwrap(), 1);
+    assert_eq!(guard("query", to_db(&client).query("b")).await.unwrap(), 10);
     drop(server);
 }
 
@@ -87,10 +71,10 @@ async fn pushes_arrive_and_get_no_response() {
     let client = client_for(listener.local_addr());
     let small = vec![Value::from("small"), 1.into()];
     let large = vec![Value::from("large"), value_packing_to(MULTI_PART + 10)];
-    guard("send", client.remote("db").unwrap().send("@record", &small))
+    guard("send", to_db(&client).send("@record", &small))
         .await
         .unwrap();
-    guard("send", client.remote("db").unwrap().send(".record", &large))
+    guard("send", to_db(&client).send(".record", &large))
         .await
         .unwrap();
     let got = s.recorder.wait_for(2).await;
@@ -106,21 +90,15 @@ async fn pushes_arrive_and_get_no_response() {
     assert_ne!(got[1].session.get(), 0, "a multi-part push uses a session");
     // A push to a failing service or an unknown name is dropped quietly: the next call's
     // answer is the first thing back.
-    guard(
-        "send",
-        client.remote("db").unwrap().send("@fail", &["x".into()]),
-    )
-    .await
-    .unwrap();
-    guard("send", client.remote("db").unwrap().send("@nobody", &[]))
+    guard("send", to_db(&client).send("@fail", &["x".into()]))
         .await
         .unwrap();
-    let ret = guard(
-        "call",
-        client.remote("db").unwrap().call("@echo", &[5.into()]),
-    )
-    .await
-    .unwrap();
+    guard("send", to_db(&client).send("@nobody", &[]))
+        .await
+        .unwrap();
+    let ret = guard("call", to_db(&client).call("@echo", &[5.into()]))
+        .await
+        .unwrap();
     assert!(values_content_eq(&ret, &[5.into()]));
 }
 
@@ -129,12 +107,12 @@ async fn queries_hit_and_miss() {
     let (server, listener, _s) = serving_node().await;
     let client = client_for(listener.local_addr());
     for info in server.services() {
-        let got = guard("query", client.remote("db").unwrap().query(&info.name))
+        let got = guard("query", to_db(&client).query(&info.name))
             .await
             .unwrap();
         assert_eq!(got, info.address, "{}", info.name);
     }
-    let e = guard("query", client.remote("db").unwrap().query("nobody"))
+    let e = guard("query", to_db(&client).query("nobody"))
         .await
         .unwrap_err();
     assert_eq!(remote_text(&e), "name not found");
@@ -144,33 +122,21 @@ async fn queries_hit_and_miss() {
 async fn unknown_targets_get_skynets_error_texts() {
     let (_server, listener, _s) = serving_node().await;
     let client = client_for(listener.local_addr());
-    let e = guard("call", client.remote("db").unwrap().call("@nobody", &[]))
-        .await
-        .unwrap_err();
-    assert_eq!(remote_text(&e), "Invalid name");
-    let e = guard("call", client.remote("db").unwrap().call(".nobody", &[]))
-        .await
-        .unwrap_err();
-    assert_eq!(remote_text(&e), "call to invalid address");
-    let e = guard("call", client.remote("db").unwrap().call(0x7777u32, &[]))
-        .await
-        .unwrap_err();
-    assert_eq!(remote_text(&e), "call to invalid address");
-    let e = guard("call", client.remote("db").unwrap().call("nobody", &[]))
-        .await
-        .unwrap_err();
-    assert_eq!(remote_text(&e), "call to invalid address");
+    for (target, text) in [
+        (Target::name("@nobody").unwrap(), "Invalid name"),
+        (Target::name(".nobody").unwrap(), "call to invalid address"),
+        (Target::Address(0x7777), "call to invalid address"),
+        (Target::name("nobody").unwrap(), "call to invalid address"),
+    ] {
+        let e = guard("call", to_db(&client).call(&target, &[]))
+            .await
+            .unwrap_err();
+        assert_eq!(remote_text(&e), text, "{target:?}");
+    }
     // Targets that cannot be sent at all.
-    let e = client
-        .remote("db")
-        .unwrap()
-        .call("", &[])
-        .await
-        .unwrap_err();
+    let e = to_db(&client).call("", &[]).await.unwrap_err();
     assert!(matches!(e, CallError::Packet(_)), "{e:?}");
-    let e = client
-        .remote("db")
-        .unwrap()
+    let e = to_db(&client)
         .call("@".repeat(256).as_str(), &[])
         .await
         .unwrap_err();
@@ -181,35 +147,22 @@ async fn unknown_targets_get_skynets_error_texts() {
 async fn a_failing_service_sends_its_text_cut_to_32_kib() {
     let (_server, listener, _s) = serving_node().await;
     let client = client_for(listener.local_addr());
-    let e = guard(
-        "call",
-        client
-            .remote("db")
-            .unwrap()
-            .call("@fail", &["boom: 42".into()]),
-    )
-    .await
-    .unwrap_err();
+    let e = guard("call", to_db(&client).call("@fail", &["boom: 42".into()]))
+        .await
+        .unwrap_err();
     assert_eq!(remote_text(&e), "boom: 42");
     let long: Vec<u8> = (0..MULTI_PART + 5000)
         .map(|i| b'a' + (i % 26) as u8)
         .collect();
     let e = guard(
         "call",
-        client
-            .remote("db")
-            .unwrap()
-            .call("@fail", &[Value::string(long.clone())]),
+        to_db(&client).call("@fail", &[Value::string(long.clone())]),
     )
     .await
     .unwrap_err();
     assert_eq!(e.remote_text().unwrap().as_ref(), &long[..0x8000]);
     // The connection is still good.
-    assert!(
-        guard("call", client.remote("db").unwrap().call("@echo", &[]))
-            .await
-            .is_ok()
-    );
+    assert_db_answers(&client).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -218,7 +171,7 @@ async fn payloads_across_every_fragmentation_boundary_both_ways() {
     let seen: Arc<Mutex<Vec<(bool, usize)>>> = Arc::default();
     let log = seen.clone();
     let (_server, listener, _s) = serving_node().await;
-    let client = Node::builder()
+    let traced = Node::builder()
         .trace(move |ev| {
             let item = match ev.message {
                 TracedMessage::Request(r) => (true, r.payload.len()),
@@ -227,10 +180,7 @@ async fn payloads_across_every_fragmentation_boundary_both_ways() {
             log.lock().unwrap().push(item);
         })
         .build();
-    client.set_node(
-        "db",
-        skywire_node::NodeAddress::At(listener.local_addr().to_string()),
-    );
+    let client = client_with(traced, listener.local_addr());
     let sizes = [
         MULTI_PART - 2,
         MULTI_PART - 1,
@@ -248,10 +198,7 @@ async fn payloads_across_every_fragmentation_boundary_both_ways() {
         // Small request, response of exactly n bytes.
         let ret = guard(
             "big",
-            client
-                .remote("db")
-                .unwrap()
-                .call("@big", &[Value::Integer(n as i64)]),
+            to_db(&client).call("@big", &[Value::Integer(n as i64)]),
         )
         .await
         .unwrap();
@@ -275,7 +222,7 @@ async fn payloads_across_every_fragmentation_boundary_both_ways() {
 async fn a_thousand_calls_in_flight_with_random_sizes() {
     let (_server, listener, s) = serving_node().await;
     let client = client_for(listener.local_addr());
-    let remote = client.remote("db").unwrap();
+    let remote = to_db(&client);
     // Half of them wait at the gate until all 1000 are sent, so they really are in flight
     // together.
     let mut tasks = tokio::task::JoinSet::new();
@@ -312,12 +259,9 @@ async fn trace_tags_reach_the_service() {
     let (_server, listener, _s) = serving_node().await;
     let client = client_for(listener.local_addr());
     let opts = CallOptions::new().trace("(client-db-1)tag");
-    let ret = guard(
-        "call",
-        client.remote("db").unwrap().call_with("@trace", &[], &opts),
-    )
-    .await
-    .unwrap();
+    let ret = guard("call", to_db(&client).call_with("@trace", &[], &opts))
+        .await
+        .unwrap();
     assert!(values_content_eq(
         &ret,
         &[Value::string("(client-db-1)tag")]
@@ -325,11 +269,7 @@ async fn trace_tags_reach_the_service() {
     // With a multi-part request too.
     let ret = guard(
         "call",
-        client.remote("db").unwrap().call_with(
-            "@trace",
-            &[value_packing_to(MULTI_PART * 2)],
-            &opts,
-        ),
+        to_db(&client).call_with("@trace", &[value_packing_to(MULTI_PART * 2)], &opts),
     )
     .await
     .unwrap();
@@ -338,7 +278,7 @@ async fn trace_tags_reach_the_service() {
         &[Value::string("(client-db-1)tag")]
     ));
     // And none without.
-    let ret = guard("call", client.remote("db").unwrap().call("@trace", &[]))
+    let ret = guard("call", to_db(&client).call("@trace", &[]))
         .await
         .unwrap();
     assert!(values_content_eq(&ret, &[Value::Nil]));
@@ -365,19 +305,13 @@ async fn proxies_and_typed_services() {
         .is_empty());
     assert!(client.proxy("nonsense").is_err());
 
-    let sum: i64 = guard(
-        "typed",
-        client.remote("db").unwrap().call_typed("@add", &(2, 40)),
-    )
-    .await
-    .unwrap();
+    let sum: i64 = guard("typed", to_db(&client).call_typed("@add", &(2, 40)))
+        .await
+        .unwrap();
     assert_eq!(sum, 42);
     let e = guard(
         "typed",
-        client
-            .remote("db")
-            .unwrap()
-            .call_typed::<_, i64>("@add", &("x", 1)),
+        to_db(&client).call_typed::<_, i64>("@add", &("x", 1)),
     )
     .await
     .unwrap_err();
@@ -386,7 +320,7 @@ async fn proxies_and_typed_services() {
     // A typed service reads the payload itself, and one that does not unpack gets the
     // same answer as from an untyped service (a string header announcing 5 bytes, with 1).
     let bad = bytes::Bytes::from_static(b"\x2c\x61");
-    let db = client.remote("db").unwrap();
+    let db = to_db(&client);
     let opts = CallOptions::new();
     let typed_err = guard("typed", db.call_raw("@add", bad.clone(), &opts))
         .await
@@ -420,14 +354,14 @@ async fn the_server_trace_hook_sees_every_message() {
         .build();
     let (_server, listener, _s) = serving_node_with(server).await;
     let client = client_for(listener.local_addr());
-    guard("call", client.remote("db").unwrap().call("@echo", &[]))
+    guard("call", to_db(&client).call("@echo", &[]))
         .await
         .unwrap();
-    guard("send", client.remote("db").unwrap().send("@record", &[]))
+    guard("send", to_db(&client).send("@record", &[]))
         .await
         .unwrap();
-    let _ = guard("query", client.remote("db").unwrap().query("nobody")).await;
-    guard("call", client.remote("db").unwrap().call("@echo", &[]))
+    let _ = guard("query", to_db(&client).query("nobody")).await;
+    guard("call", to_db(&client).call("@echo", &[]))
         .await
         .unwrap();
     let seen = seen.lock().unwrap().clone();
@@ -452,41 +386,26 @@ async fn the_server_trace_hook_sees_every_message() {
 async fn busy_polling_nodes_on_one_thread_answer_calls_pushes_and_large_messages() {
     let spin = HANG_GUARD * 2;
     let (_server, listener, s) = serving_node_with(Node::builder().busy_poll(spin).build()).await;
-    let client = Node::builder().busy_poll(spin).build();
-    client.set_node(
-        "db",
-        skywire_node::NodeAddress::At(listener.local_addr().to_string()),
+    let client = client_with(
+        Node::builder().busy_poll(spin).build(),
+        listener.local_addr(),
     );
     for n in [100, MULTI_PART - 1, MULTI_PART, MULTI_PART + 1, 200_000] {
         assert_echoes(&client, n).await;
     }
-    guard(
-        "send",
-        client
-            .remote("db")
-            .unwrap()
-            .send("@record", &["pushed".into()]),
-    )
-    .await
-    .unwrap();
+    guard("send", to_db(&client).send("@record", &["pushed".into()]))
+        .await
+        .unwrap();
     let got = guard("push", s.recorder.wait_for(1)).await;
     assert!(got[0].push && values_content_eq(&got[0].args, &["pushed".into()]));
     // The address a query gives reaches the service.
-    let echo = guard("query", client.remote("db").unwrap().query("echo"))
+    let echo = guard("query", to_db(&client).query("echo")).await.unwrap();
+    let ret = guard("call", to_db(&client).call(echo, &["by number".into()]))
         .await
         .unwrap();
-    let ret = guard(
-        "call",
-        client
-            .remote("db")
-            .unwrap()
-            .call(echo, &["by number".into()]),
-    )
-    .await
-    .unwrap();
     assert!(values_content_eq(&ret, &["by number".into()]));
     // Many calls at once over the one connection.
-    let remote = client.remote("db").unwrap();
+    let remote = to_db(&client);
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..200i64 {
         let r = remote.clone();
@@ -506,10 +425,7 @@ async fn assert_echoes(client: &Node, n: usize) {
     let arg = value_packing_to(n);
     let ret = guard(
         "echo",
-        client
-            .remote("db")
-            .unwrap()
-            .call("@echo", std::slice::from_ref(&arg)),
+        to_db(client).call("@echo", std::slice::from_ref(&arg)),
     )
     .await
     .unwrap();

@@ -42,43 +42,24 @@ async fn a_node_marked_down_fails_at_once_and_its_pending_calls_fail() {
     let client = client_for(listener.local_addr());
     let pending = tokio::spawn({
         let c = client.clone();
-        async move { c.remote("db").unwrap().call("@never", &[]).await }
+        async move { to_db(&c).call("@never", &[]).await }
     });
     s.never.wait_for(1).await;
     client.set_node("db", NodeAddress::Down);
     let r = guard("pending call", pending).await.unwrap();
     assert!(is_lost(&r), "{r:?}");
-    let e = client
-        .remote("db")
-        .unwrap()
-        .call("@echo", &[])
-        .await
-        .unwrap_err();
+    let e = to_db(&client).call("@echo", &[]).await.unwrap_err();
     assert!(
         matches!(e, CallError::NodeDown { ref node } if node == "db"),
         "{e:?}"
     );
-    let e = client
-        .remote("db")
-        .unwrap()
-        .send("@echo", &[])
-        .await
-        .unwrap_err();
+    let e = to_db(&client).send("@echo", &[]).await.unwrap_err();
     assert!(matches!(e, CallError::NodeDown { .. }), "{e:?}");
-    let e = client
-        .remote("db")
-        .unwrap()
-        .query("echo")
-        .await
-        .unwrap_err();
+    let e = to_db(&client).query("echo").await.unwrap_err();
     assert!(matches!(e, CallError::NodeDown { .. }), "{e:?}");
     // And back up.
     client.set_node("db", at(listener.local_addr()));
-    assert!(
-        guard("call", client.remote("db").unwrap().call("@echo", &[]))
-            .await
-            .is_ok()
-    );
+    assert_db_answers(&client).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -94,7 +75,7 @@ async fn a_reload_moves_a_node_to_a_new_port() {
     );
     let who = |c: &Node| {
         let c = c.clone();
-        async move { c.remote("db").unwrap().call("@who", &[]).await.unwrap() }
+        async move { to_db(&c).call("@who", &[]).await.unwrap() }
     };
     assert!(values_content_eq(
         &guard("call", who(&client)).await,
@@ -145,7 +126,7 @@ async fn a_pending_call_fails_when_its_node_moves() {
     let client = client_for(la.local_addr());
     let pending = tokio::spawn({
         let c = client.clone();
-        async move { c.remote("db").unwrap().call("@never", &[]).await }
+        async move { to_db(&c).call("@never", &[]).await }
     });
     s.never.wait_for(1).await;
     client.set_node("db", at(lb.local_addr()));
@@ -161,7 +142,7 @@ async fn a_server_killed_mid_call_fails_the_call_and_the_next_call_reconnects() 
     let pending: Vec<_> = (0..3)
         .map(|_| {
             let c = client.clone();
-            tokio::spawn(async move { c.remote("db").unwrap().call("@never", &[]).await })
+            tokio::spawn(async move { to_db(&c).call("@never", &[]).await })
         })
         .collect();
     s.never.wait_for(3).await;
@@ -175,12 +156,9 @@ async fn a_server_killed_mid_call_fails_the_call_and_the_next_call_reconnects() 
     // Nobody listens: connecting fails (at once, not a hang), for every caller; after a
     // failed attempt the node backs off, and calls meanwhile fail at once with NodeDown
     // instead of trying again.
-    let e = guard(
-        "call to a dead node",
-        client.remote("db").unwrap().call("@echo", &[]),
-    )
-    .await
-    .unwrap_err();
+    let e = guard("call to a dead node", to_db(&client).call("@echo", &[]))
+        .await
+        .unwrap_err();
     assert!(matches!(e, CallError::Connect { .. }), "{e:?}");
     // What the operating system said is kept as the error's source.
     let source = std::error::Error::source(&e).expect("a source");
@@ -192,7 +170,7 @@ async fn a_server_killed_mid_call_fails_the_call_and_the_next_call_reconnects() 
     let mut many = tokio::task::JoinSet::new();
     for _ in 0..20 {
         let c = client.clone();
-        many.spawn(async move { c.remote("db").unwrap().call("@echo", &[]).await });
+        many.spawn(async move { to_db(&c).call("@echo", &[]).await });
     }
     while let Some(r) = guard("calls to a dead node", many.join_next()).await {
         let e = r.unwrap().unwrap_err();
@@ -201,12 +179,7 @@ async fn a_server_killed_mid_call_fails_the_call_and_the_next_call_reconnects() 
             "{e:?}"
         );
     }
-    let e = client
-        .remote("db")
-        .unwrap()
-        .call("@echo", &[])
-        .await
-        .unwrap_err();
+    let e = to_db(&client).call("@echo", &[]).await.unwrap_err();
     assert!(
         matches!(e, CallError::NodeDown { .. }),
         "backing off: {e:?}"
@@ -215,12 +188,7 @@ async fn a_server_killed_mid_call_fails_the_call_and_the_next_call_reconnects() 
     let listener = server.listen(addr).await.unwrap();
     let ret = guard("call after restart", async {
         loop {
-            match client
-                .remote("db")
-                .unwrap()
-                .call("@echo", &[1.into()])
-                .await
-            {
+            match to_db(&client).call("@echo", &[1.into()]).await {
                 Err(CallError::NodeDown { .. }) => {
                     tokio::time::sleep(std::time::Duration::from_millis(50)).await
                 }
@@ -238,7 +206,7 @@ async fn a_server_killed_mid_call_fails_the_call_and_the_next_call_reconnects() 
 async fn node_shutdown_fails_pending_and_later_calls() {
     let (_server, listener, s) = serving_node().await;
     let client = client_for(listener.local_addr());
-    let remote = client.remote("db").unwrap();
+    let remote = to_db(&client);
     let pending = tokio::spawn({
         let r = remote.clone();
         async move { r.call("@never", &[]).await }
@@ -259,28 +227,23 @@ async fn deadlines_per_call_and_per_node() {
     let (_server, listener, _s) = serving_node().await;
     let client = client_for(listener.local_addr());
     let opts = CallOptions::new().timeout(Duration::from_millis(50));
-    let e = guard(
-        "call",
-        client.remote("db").unwrap().call_with("@never", &[], &opts),
-    )
-    .await
-    .unwrap_err();
+    let e = guard("call", to_db(&client).call_with("@never", &[], &opts))
+        .await
+        .unwrap_err();
     assert!(
         matches!(e, CallError::Timeout { after, .. } if after == Duration::from_millis(50)),
         "{e:?}"
     );
     // The connection is still good after a timeout.
-    assert!(
-        guard("call", client.remote("db").unwrap().call("@echo", &[]))
-            .await
-            .is_ok()
-    );
+    assert_db_answers(&client).await;
 
-    let strict = Node::builder()
-        .call_timeout(Duration::from_millis(50))
-        .build();
-    strict.set_node("db", at(listener.local_addr()));
-    let e = guard("call", strict.remote("db").unwrap().call("@never", &[]))
+    let strict = client_with(
+        Node::builder()
+            .call_timeout(Duration::from_millis(50))
+            .build(),
+        listener.local_addr(),
+    );
+    let e = guard("call", to_db(&strict).call("@never", &[]))
         .await
         .unwrap_err();
     assert!(matches!(e, CallError::Timeout { .. }), "{e:?}");
@@ -288,10 +251,7 @@ async fn deadlines_per_call_and_per_node() {
     let opts = CallOptions::new().no_timeout();
     let ret = guard(
         "call",
-        strict
-            .remote("db")
-            .unwrap()
-            .call_with("@echo", &[2.into()], &opts),
+        to_db(&strict).call_with("@echo", &[2.into()], &opts),
     )
     .await
     .unwrap();
@@ -324,16 +284,13 @@ async fn unknown_nodes_fail_at_once_or_are_waited_for() {
 
     let waiting = Node::builder().wait_for_unknown_nodes(true).build();
     let opts = CallOptions::new().timeout(Duration::from_millis(30));
-    let e = guard(
-        "call",
-        waiting.remote("db").unwrap().call_with("@echo", &[], &opts),
-    )
-    .await
-    .unwrap_err();
+    let e = guard("call", to_db(&waiting).call_with("@echo", &[], &opts))
+        .await
+        .unwrap_err();
     assert!(matches!(e, CallError::Timeout { .. }), "{e:?}");
     let call = tokio::spawn({
         let w = waiting.clone();
-        async move { w.remote("db").unwrap().call("@echo", &[3.into()]).await }
+        async move { to_db(&w).call("@echo", &[3.into()]).await }
     });
     tokio::task::yield_now().await;
     waiting.set_node("db", at(listener.local_addr()));
@@ -347,7 +304,7 @@ async fn unknown_nodes_fail_at_once_or_are_waited_for() {
     let e = waiting.remote("other").unwrap_err();
     assert!(matches!(e, CallError::UnknownNode { .. }), "{e:?}");
     // Removing a node: handles taken before fail, and no new one is given.
-    let db = waiting.remote("db").unwrap();
+    let db = to_db(&waiting);
     assert!(waiting.remove_node("db"));
     assert!(matches!(
         db.call("@echo", &[]).await,
@@ -364,7 +321,7 @@ fn spawn_gated_calls(
     client: &Node,
     n: i64,
 ) -> tokio::task::JoinSet<(i64, Result<Vec<Value>, CallError>)> {
-    let db = client.remote("db").unwrap();
+    let db = to_db(client);
     let mut calls = tokio::task::JoinSet::new();
     for i in 0..n {
         let db = db.clone();
@@ -394,7 +351,7 @@ async fn in_flight_requests_are_bounded_by_backpressure() {
     // answers at once is not reached either (its request is behind in the socket).
     let echo = tokio::spawn({
         let c = client.clone();
-        async move { c.remote("db").unwrap().call("@echo", &[]).await }
+        async move { to_db(&c).call("@echo", &[]).await }
     });
     tokio::task::yield_now().await;
     assert_eq!(s.gate.max_running(), 4);
@@ -411,8 +368,10 @@ async fn in_flight_requests_are_bounded_by_backpressure() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_flight_calls_are_bounded_callers_wait() {
     let (_server, listener, s) = serving_node().await;
-    let client = Node::builder().max_in_flight_calls(3).build();
-    client.set_node("db", at(listener.local_addr()));
+    let client = client_with(
+        Node::builder().max_in_flight_calls(3).build(),
+        listener.local_addr(),
+    );
     let calls = spawn_gated_calls(&client, 30);
     s.gate.wait_running(3).await;
     s.gate.open_all();
@@ -455,38 +414,27 @@ async fn raw_echo_peer() -> (std::net::SocketAddr, Arc<Mutex<Vec<u32>>>) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sessions_wrap_from_i32_max_to_one() {
     let (addr, sessions) = raw_echo_peer().await;
-    let client = Node::builder()
-        .first_session(Session::new(i32::MAX as u32 - 1))
-        .build();
-    client.set_node("db", at(addr));
+    let client = client_with(
+        Node::builder()
+            .first_session(Session::new(i32::MAX as u32 - 1))
+            .build(),
+        addr,
+    );
     for i in 0..4 {
-        let ret = guard(
-            "call",
-            client
-                .remote("db")
-                .unwrap()
-                .call("@x", &[Value::Integer(i)]),
-        )
-        .await
-        .unwrap();
+        let ret = guard("call", to_db(&client).call("@x", &[Value::Integer(i)]))
+            .await
+            .unwrap();
         assert!(values_content_eq(&ret, &[Value::Integer(i)]));
     }
     // A small push takes no session; a multi-part one takes the next.
-    guard("send", client.remote("db").unwrap().send("@x", &[]))
-        .await
-        .unwrap();
+    guard("send", to_db(&client).send("@x", &[])).await.unwrap();
     guard(
         "send",
-        client
-            .remote("db")
-            .unwrap()
-            .send("@x", &[value_packing_to(MULTI_PART)]),
+        to_db(&client).send("@x", &[value_packing_to(MULTI_PART)]),
     )
     .await
     .unwrap();
-    guard("call", client.remote("db").unwrap().call("@x", &[]))
-        .await
-        .unwrap();
+    guard("call", to_db(&client).call("@x", &[])).await.unwrap();
     // (The peer lists messages as they complete: the parts of the multi-part push (3) may
     // finish after the call (4) that followed it.)
     let mut seen = guard("the peer sees all 7", async {
@@ -622,11 +570,7 @@ async fn a_garbage_stream_closes_the_connection_and_others_go_on() {
     assert!(rest.is_empty());
     // The first node still serves.
     let client = client_for(addr);
-    assert!(
-        guard("call", client.remote("db").unwrap().call("@echo", &[]))
-            .await
-            .is_ok()
-    );
+    assert_db_answers(&client).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -710,22 +654,14 @@ async fn a_response_cut_off_mid_multi_part_fails_the_call_and_the_next_gets_its_
             }
         }
     });
-    let client = Node::new();
-    client.set_node("db", at(addr));
+    let client = client_for(addr);
     let first = value_packing_to(MULTI_PART * 2 + 10);
-    let r = guard(
-        "cut-off call",
-        client.remote("db").unwrap().call("@x", &[first]),
-    )
-    .await;
+    let r = guard("cut-off call", to_db(&client).call("@x", &[first])).await;
     assert!(is_lost(&r), "{r:?}");
     let second = value_packing_to(MULTI_PART * 2 + 20);
     let ret = guard(
         "call on the new connection",
-        client
-            .remote("db")
-            .unwrap()
-            .call("@x", std::slice::from_ref(&second)),
+        to_db(&client).call("@x", std::slice::from_ref(&second)),
     )
     .await
     .unwrap();
@@ -743,11 +679,13 @@ async fn a_node_restarted_under_load_gives_errors_or_right_answers_never_a_hang(
         .unwrap();
     let listener = server.listen("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr();
-    let client = Node::builder()
-        .call_timeout(Duration::from_secs(5))
-        .reconnect_backoff(Duration::from_millis(20), Duration::from_millis(100))
-        .build();
-    client.set_node("db", NodeAddress::At(addr.to_string()));
+    let client = client_with(
+        Node::builder()
+            .call_timeout(Duration::from_secs(5))
+            .reconnect_backoff(Duration::from_millis(20), Duration::from_millis(100))
+            .build(),
+        addr,
+    );
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let mut callers = tokio::task::JoinSet::new();
     for c in 0..16i64 {
@@ -758,7 +696,7 @@ async fn a_node_restarted_under_load_gives_errors_or_right_answers_never_a_hang(
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                 i += 1;
                 let args = [Value::from(c), Value::from(i)];
-                match client.remote("db").unwrap().call("@echo", &args).await {
+                match to_db(&client).call("@echo", &args).await {
                     Ok(ret) => {
                         assert!(
                             values_content_eq(&ret, &args),
@@ -805,12 +743,7 @@ async fn a_node_restarted_under_load_gives_errors_or_right_answers_never_a_hang(
     // After the last restart, calls go through again.
     let ret = guard("call after the restarts", async {
         loop {
-            match client
-                .remote("db")
-                .unwrap()
-                .call("@echo", &[7.into()])
-                .await
-            {
+            match to_db(&client).call("@echo", &[7.into()]).await {
                 Ok(r) => return r,
                 Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
             }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use skywire_codec::{Limits, Request, RequestDecoder, Response};
-use skywire_node::{CallError, Node};
+use skywire_node::{CallError, Node, Remote};
 use skywire_seri::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -34,7 +34,7 @@ async fn agent(listener: TcpListener, taken: Arc<Mutex<Vec<Vec<Value>>>>, answer
             let worker = tokio::spawn(async move {
                 while let Some(req) = rx.recv().await {
                     tokio::time::sleep(HAND_OVER).await;
-                    if req.target.is_query() {
+                    let answer = if req.target.is_query() {
                         if !answer_queries {
                             return;
                         }
@@ -43,26 +43,20 @@ async fn agent(listener: TcpListener, taken: Arc<Mutex<Vec<Vec<Value>>>>, answer
                             .lock()
                             .unwrap()
                             .push(vec!["query".into(), name[0].clone()]);
-                        let mut out = Vec::new();
                         Response::error(req.session, "name not found")
-                            .write_frames(&mut out)
-                            .unwrap();
-                        if wr.write_all(&out).await.is_err() {
-                            return;
-                        }
                     } else if req.push {
                         taken
                             .lock()
                             .unwrap()
                             .push(skywire_seri::unpack(&req.payload).unwrap());
+                        continue;
                     } else {
-                        let mut out = Vec::new();
                         Response::ok(req.session, req.payload.clone())
-                            .write_frames(&mut out)
-                            .unwrap();
-                        if wr.write_all(&out).await.is_err() {
-                            return;
-                        }
+                    };
+                    let mut out = Vec::new();
+                    answer.write_frames(&mut out).unwrap();
+                    if wr.write_all(&out).await.is_err() {
+                        return;
                     }
                 }
             });
@@ -83,12 +77,23 @@ async fn agent(listener: TcpListener, taken: Arc<Mutex<Vec<Vec<Value>>>>, answer
     }
 }
 
-async fn start(answer_queries: bool) -> (String, Arc<Mutex<Vec<Vec<Value>>>>) {
+/// An agent (see [`agent`]) on a port of its own, and a node's handle to it: the node, the
+/// handle, and what the agent hands on.
+async fn start(answer_queries: bool) -> (Node, Remote, Arc<Mutex<Vec<Vec<Value>>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap().to_string();
     let taken = Arc::new(Mutex::new(Vec::new()));
     tokio::spawn(agent(listener, taken.clone(), answer_queries));
-    (addr, taken)
+    let node = Node::new();
+    let remote = node.remote_at(&addr);
+    (node, remote, taken)
+}
+
+/// `remote.close()`, failing the test if it hangs.
+async fn close(remote: &Remote) -> Result<(), CallError> {
+    tokio::time::timeout(Duration::from_secs(10), remote.close())
+        .await
+        .expect("close hung")
 }
 
 fn large(tag: &str) -> Vec<Value> {
@@ -112,16 +117,11 @@ fn tags(taken: &Mutex<Vec<Vec<Value>>>) -> Vec<String> {
 
 #[tokio::test]
 async fn close_confirms_the_pushes_before_closing() {
-    let (addr, taken) = start(true).await;
-    let node = Node::new();
-    let remote = node.remote_at(&addr);
+    let (_node, remote, taken) = start(true).await;
     remote.send("@echo", &large("first")).await.unwrap();
     remote.send(10, &["small".into()]).await.unwrap();
     remote.send("@other", &large("last")).await.unwrap();
-    tokio::time::timeout(Duration::from_secs(10), remote.close())
-        .await
-        .expect("close hung")
-        .unwrap();
+    close(&remote).await.unwrap();
     // (A small push may overtake the parts of a large one on the wire.) One query per
     // @name pushed to; the push to a number needs none of its own.
     let mut got = tags(&taken);
@@ -131,24 +131,20 @@ async fn close_confirms_the_pushes_before_closing() {
 
 #[tokio::test]
 async fn confirm_keeps_the_connection() {
-    let (addr, taken) = start(true).await;
-    let node = Node::new();
-    let remote = node.remote_at(&addr);
+    let (_node, remote, taken) = start(true).await;
     remote.send(".echo", &["one".into()]).await.unwrap();
     remote.confirm().await.unwrap();
     assert_eq!(tags(&taken), ["one", "query "]);
     // Nothing new to confirm: no round trip.
     remote.confirm().await.unwrap();
     remote.send("@echo", &["two".into()]).await.unwrap();
-    remote.close().await.unwrap();
+    close(&remote).await.unwrap();
     assert_eq!(tags(&taken), ["one", "query ", "two", "query echo"]);
 }
 
 #[tokio::test]
 async fn dropping_the_handle_confirms_in_the_background() {
-    let (addr, taken) = start(true).await;
-    let node = Node::new();
-    let remote = node.remote_at(&addr);
+    let (node, remote, taken) = start(true).await;
     remote.send("@echo", &large("dropped")).await.unwrap();
     drop(remote);
     drop(node);
@@ -162,28 +158,21 @@ async fn dropping_the_handle_confirms_in_the_background() {
 
 #[tokio::test]
 async fn a_push_that_cannot_be_confirmed_is_reported() {
-    let (addr, _) = start(false).await;
-    let node = Node::new();
-    let remote = node.remote_at(&addr);
+    let (_node, remote, _) = start(false).await;
     remote.send("@echo", &large("maybe lost")).await.unwrap();
-    let err = tokio::time::timeout(Duration::from_secs(10), remote.close())
-        .await
-        .expect("close hung")
-        .unwrap_err();
+    let err = close(&remote).await.unwrap_err();
     assert!(matches!(err, CallError::Unconfirmed { .. }), "{err:?}");
     assert!(err.to_string().contains("may be lost"), "{err}");
 }
 
 #[tokio::test]
 async fn an_answered_call_to_the_same_name_confirms_without_a_query() {
-    let (addr, taken) = start(true).await;
-    let node = Node::new();
-    let remote = node.remote_at(&addr);
+    let (_node, remote, taken) = start(true).await;
     remote.send("@echo", &["pushed".into()]).await.unwrap();
     remote.send(7, &["plain".into()]).await.unwrap();
     // A call to @echo, answered after both pushes (as skynet's agent answers it).
     remote.call("@echo", &["call".into()]).await.unwrap();
-    remote.close().await.unwrap();
+    close(&remote).await.unwrap();
     assert_eq!(tags(&taken), ["pushed", "plain"]);
 }
 
@@ -191,12 +180,10 @@ async fn an_answered_call_to_the_same_name_confirms_without_a_query() {
 async fn a_call_by_number_or_to_another_name_does_not_confirm_a_push_to_a_name() {
     // skynet's agent may answer a call by number before a push to a @name still being
     // resolved is handed on: only a request to the same name confirms that push.
-    let (addr, taken) = start(true).await;
-    let node = Node::new();
-    let remote = node.remote_at(&addr);
+    let (_node, remote, taken) = start(true).await;
     remote.send("@echo", &["pushed".into()]).await.unwrap();
     remote.call(10, &["call".into()]).await.unwrap();
     remote.call("@other", &["call".into()]).await.unwrap();
-    remote.close().await.unwrap();
+    close(&remote).await.unwrap();
     assert_eq!(tags(&taken), ["pushed", "query echo"]);
 }

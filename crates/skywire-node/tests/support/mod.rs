@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use skywire_node::{
-    service_fn, sync_service_fn, Listener, Node, NodeAddress, ServiceError, ServiceRequest,
+    service_fn, sync_service_fn, Listener, Node, NodeAddress, Remote, Service, ServiceError,
+    ServiceRequest,
 };
 use skywire_seri::Value;
 use tokio::sync::{Notify, Semaphore};
@@ -39,6 +40,26 @@ pub async fn guard<T>(what: &str, fut: impl Future<Output = T>) -> T {
     }
 }
 
+/// Waits until `ready` gives a value, looking again each time `changed` is notified (its
+/// waiters, after each change), bounded by [`HANG_GUARD`] (panicking with `what`).
+pub async fn wait_until<T>(
+    what: &str,
+    changed: &Notify,
+    mut ready: impl FnMut() -> Option<T>,
+) -> T {
+    guard(what, async {
+        loop {
+            // Taken before looking, so that a change after the look still wakes it.
+            let notified = changed.notified();
+            if let Some(v) = ready() {
+                return v;
+            }
+            notified.await;
+        }
+    })
+    .await
+}
+
 /// A string value whose `pack` is exactly `n` bytes (n >= 3): one long string, whose
 /// header is 3 bytes below 0x10000 string bytes and 5 bytes above (lua-seri's rules,
 /// checked against `packed_len`).
@@ -60,19 +81,17 @@ pub struct Recorder {
 }
 
 impl Recorder {
+    /// Records `r` and wakes the waiters.
+    pub fn record(&self, r: ServiceRequest) {
+        self.got.lock().unwrap().push(r);
+        self.notify.notify_waiters();
+    }
+
     /// Waits until `n` requests were recorded; returns them.
     pub async fn wait_for(&self, n: usize) -> Vec<ServiceRequest> {
-        guard("waiting for recorded requests", async {
-            loop {
-                let notified = self.notify.notified();
-                {
-                    let got = self.got.lock().unwrap();
-                    if got.len() >= n {
-                        return got.clone();
-                    }
-                }
-                notified.await;
-            }
+        wait_until("waiting for recorded requests", &self.notify, || {
+            let got = self.got.lock().unwrap();
+            (got.len() >= n).then(|| got.clone())
         })
         .await
     }
@@ -99,14 +118,8 @@ impl Default for Gate {
 impl Gate {
     /// Waits until `n` services are waiting at the gate at once.
     pub async fn wait_running(&self, n: usize) {
-        guard("waiting for services at the gate", async {
-            loop {
-                let notified = self.arrived.notified();
-                if self.running.lock().unwrap().0 >= n {
-                    return;
-                }
-                notified.await;
-            }
+        wait_until("waiting for services at the gate", &self.arrived, || {
+            (self.running.lock().unwrap().0 >= n).then_some(())
         })
         .await
     }
@@ -138,78 +151,73 @@ pub struct TestServices {
 }
 
 pub fn register_test_services(node: &Node) -> TestServices {
-    node.register("echo", sync_service_fn(|r| Ok(r.args)))
-        .unwrap();
-    node.register(
-        "fail",
-        sync_service_fn(|r| {
-            let text = r.args.first().and_then(Value::as_bytes_shared).cloned();
-            Err(ServiceError::new(
-                text.unwrap_or_else(|| Bytes::from_static(b"failed")),
-            ))
-        }),
-    )
-    .unwrap();
-    node.register(
-        "big",
-        sync_service_fn(|r| {
-            let n = r.args.first().and_then(Value::as_integer).unwrap_or(3) as usize;
-            Ok(vec![value_packing_to(n)])
-        }),
-    )
-    .unwrap();
-    node.register(
-        "trace",
-        sync_service_fn(|r| Ok(vec![r.trace.map(Value::String).unwrap_or(Value::Nil)])),
-    )
-    .unwrap();
-    let recorder = Recorder::default();
-    let rec = recorder.clone();
-    node.register(
-        "record",
-        sync_service_fn(move |r| {
-            rec.got.lock().unwrap().push(r);
-            rec.notify.notify_waiters();
-            Ok(vec![])
-        }),
-    )
-    .unwrap();
-    let never = Recorder::default();
-    let arrived = never.clone();
-    node.register(
-        "never",
-        service_fn(move |r| {
-            arrived.got.lock().unwrap().push(r);
-            arrived.notify.notify_waiters();
-            std::future::pending()
-        }),
-    )
-    .unwrap();
-    let gate = Gate::default();
-    let g = gate.clone();
-    node.register(
-        "gated",
-        service_fn(move |r| {
-            let g = g.clone();
-            async move {
-                {
-                    let mut running = g.running.lock().unwrap();
-                    running.0 += 1;
-                    running.1 = running.1.max(running.0);
+    let (recorder, never, gate) = (Recorder::default(), Recorder::default(), Gate::default());
+    let (rec, arrived, g) = (recorder.clone(), never.clone(), gate.clone());
+    // In this order: they get the addresses 1 to 7.
+    let services: [(&str, Arc<dyn Service>); 7] = [
+        ("echo", Arc::new(sync_service_fn(|r| Ok(r.args)))),
+        (
+            "fail",
+            Arc::new(sync_service_fn(|r| {
+                let text = r.args.first().and_then(Value::as_bytes_shared).cloned();
+                Err(ServiceError::new(
+                    text.unwrap_or_else(|| Bytes::from_static(b"failed")),
+                ))
+            })),
+        ),
+        (
+            "big",
+            Arc::new(sync_service_fn(|r| {
+                let n = r.args.first().and_then(Value::as_integer).unwrap_or(3) as usize;
+                Ok(vec![value_packing_to(n)])
+            })),
+        ),
+        (
+            "trace",
+            Arc::new(sync_service_fn(|r| {
+                Ok(vec![r.trace.map(Value::String).unwrap_or(Value::Nil)])
+            })),
+        ),
+        (
+            "record",
+            Arc::new(sync_service_fn(move |r| {
+                rec.record(r);
+                Ok(vec![])
+            })),
+        ),
+        (
+            "never",
+            Arc::new(service_fn(move |r| {
+                arrived.record(r);
+                std::future::pending()
+            })),
+        ),
+        (
+            "gated",
+            Arc::new(service_fn(move |r| {
+                let g = g.clone();
+                async move {
+                    {
+                        let mut running = g.running.lock().unwrap();
+                        running.0 += 1;
+                        running.1 = running.1.max(running.0);
+                    }
+                    g.arrived.notify_waiters();
+                    let permit = g
+                        .open
+                        .acquire()
+                        .await
+                        .map_err(|_| ServiceError::from("gate closed"))?;
+                    permit.forget();
+                    g.running.lock().unwrap().0 -= 1;
+                    Ok(r.args)
                 }
-                g.arrived.notify_waiters();
-                let permit = g
-                    .open
-                    .acquire()
-                    .await
-                    .map_err(|_| ServiceError::from("gate closed"))?;
-                permit.forget();
-                g.running.lock().unwrap().0 -= 1;
-                Ok(r.args)
-            }
-        }),
-    )
-    .unwrap();
+            })),
+        ),
+    ];
+    for (name, service) in services {
+        node.register(name, service).unwrap();
+    }
     TestServices {
         recorder,
         never,
@@ -231,9 +239,24 @@ pub async fn serving_node_with(node: Node) -> (Node, Listener, TestServices) {
 
 /// A calling node whose table has `db` at `addr`.
 pub fn client_for(addr: SocketAddr) -> Node {
-    let node = Node::new();
+    client_with(Node::new(), addr)
+}
+
+/// `node`, its table having `db` at `addr`.
+pub fn client_with(node: Node, addr: SocketAddr) -> Node {
     node.set_node("db", NodeAddress::At(addr.to_string()));
     node
+}
+
+/// `node`'s handle to `db`, the node these tests call.
+pub fn to_db(node: &Node) -> Remote {
+    node.remote("db").unwrap()
+}
+
+/// A call to `@echo` on `db` succeeds: the node still serves (or serves again).
+pub async fn assert_db_answers(client: &Node) {
+    let r = guard("call", to_db(client).call("@echo", &[])).await;
+    assert!(r.is_ok(), "`@echo` on db: {r:?}");
 }
 
 /// Values of every kind, for round trips.
