@@ -61,7 +61,7 @@ fn echo_services(c: &mut Criterion) {
         .enable_all()
         .build()
         .expect("a runtime");
-    let (server, remote) = rt.block_on(async {
+    let (server, listener, client, remote) = rt.block_on(async {
         let server = Node::new();
         server
             .register("echo", sync_service_fn(|req| Ok(req.args)))
@@ -80,7 +80,8 @@ fn echo_services(c: &mut Criterion) {
         let listener = server.listen("127.0.0.1:0").await.expect("listens");
         let client = Node::new();
         let remote = client.remote_at(&listener.local_addr().to_string());
-        (server, remote)
+        // The listener serves only while its handle lives.
+        (server, listener, client, remote)
     });
     let payload = skywire_seri::pack(&args()).expect("packs");
     let mut g = c.benchmark_group("echo_services");
@@ -91,7 +92,7 @@ fn echo_services(c: &mut Criterion) {
         });
     }
     g.finish();
-    drop(server);
+    drop((listener, server, client));
 }
 
 criterion_group!(benches, echo_services);
