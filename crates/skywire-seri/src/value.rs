@@ -150,38 +150,11 @@ impl Value {
         Value::Table(Table::from_array(items))
     }
 
-    /// `true` for `nil`.
-    pub fn is_nil(&self) -> bool {
-        matches!(self, Value::Nil)
-    }
+    scalar_accessors!();
 
     /// Lua truthiness: everything but `nil` and `false` is true.
     pub fn is_truthy(&self) -> bool {
         !matches!(self, Value::Nil | Value::Boolean(false))
-    }
-
-    /// The boolean, if this is a boolean.
-    pub fn as_bool(&self) -> Option<bool> {
-        match self {
-            Value::Boolean(b) => Some(*b),
-            _ => None,
-        }
-    }
-
-    /// The integer, if this is an integer (floats are not converted).
-    pub fn as_integer(&self) -> Option<i64> {
-        match self {
-            Value::Integer(i) => Some(*i),
-            _ => None,
-        }
-    }
-
-    /// The float, if this is a float (integers are not converted).
-    pub fn as_real(&self) -> Option<f64> {
-        match self {
-            Value::Real(f) => Some(*f),
-            _ => None,
-        }
     }
 
     /// Any number as `f64` (integers converted, possibly rounding).
@@ -236,20 +209,6 @@ impl Value {
             Value::Table(t) => Some(t),
             _ => None,
         }
-    }
-
-    /// The pointer value of a light userdata.
-    pub fn as_light_userdata(&self) -> Option<u64> {
-        match self {
-            Value::LightUserdata(p) => Some(*p),
-            _ => None,
-        }
-    }
-
-    /// Lua's `type()` name: `"nil"`, `"boolean"`, `"number"`, `"string"`,
-    /// `"table"` or `"userdata"`.
-    pub fn type_name(&self) -> &'static str {
-        view::type_name(self)
     }
 
     /// A deep copy whose strings share no memory with anything: a value decoded by
