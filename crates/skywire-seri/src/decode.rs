@@ -124,6 +124,29 @@ pub(crate) trait Decoded<'a>: Sized + Default {
     fn table(array: Vec<Self>, hash: Vec<(Self, Self)>) -> Self;
 }
 
+/// The [`Decoded`] constructors of a value type whose variants are named like
+/// [`Value`]'s, `$table` the type of its tables.
+macro_rules! variant_constructors {
+    ($value:ident, $table:ident) => {
+        variant_constructors!(@scalars $value:
+            boolean(bool) => Boolean,
+            integer(i64) => Integer,
+            real(f64) => Real,
+            light_userdata(u64) => LightUserdata
+        );
+        #[inline(always)]
+        fn table(array: Vec<Self>, hash: Vec<(Self, Self)>) -> Self {
+            $value::Table($table { array, hash })
+        }
+    };
+    (@scalars $value:ident: $($method:ident($ty:ty) => $variant:ident),*) => {$(
+        #[inline(always)]
+        fn $method(v: $ty) -> Self {
+            $value::$variant(v)
+        }
+    )*};
+}
+
 impl<'a> Decoded<'a> for Value {
     const NIL: Self = Value::Nil;
     type Source = &'a Bytes;
@@ -144,26 +167,7 @@ impl<'a> Decoded<'a> for Value {
             core::mem::forget(core::mem::replace(empty, s));
         }
     }
-    #[inline(always)]
-    fn boolean(b: bool) -> Self {
-        Value::Boolean(b)
-    }
-    #[inline(always)]
-    fn integer(i: i64) -> Self {
-        Value::Integer(i)
-    }
-    #[inline(always)]
-    fn real(x: f64) -> Self {
-        Value::Real(x)
-    }
-    #[inline(always)]
-    fn light_userdata(p: u64) -> Self {
-        Value::LightUserdata(p)
-    }
-    #[inline(always)]
-    fn table(array: Vec<Self>, hash: Vec<(Self, Self)>) -> Self {
-        Value::Table(Table { array, hash })
-    }
+    variant_constructors!(Value, Table);
 }
 
 impl<'a> Decoded<'a> for ValueRef<'a> {
@@ -179,26 +183,7 @@ impl<'a> Decoded<'a> for ValueRef<'a> {
             fill(slot, ValueRef::String(s));
         }
     }
-    #[inline(always)]
-    fn boolean(b: bool) -> Self {
-        ValueRef::Boolean(b)
-    }
-    #[inline(always)]
-    fn integer(i: i64) -> Self {
-        ValueRef::Integer(i)
-    }
-    #[inline(always)]
-    fn real(x: f64) -> Self {
-        ValueRef::Real(x)
-    }
-    #[inline(always)]
-    fn light_userdata(p: u64) -> Self {
-        ValueRef::LightUserdata(p)
-    }
-    #[inline(always)]
-    fn table(array: Vec<Self>, hash: Vec<(Self, Self)>) -> Self {
-        ValueRef::Table(TableRef { array, hash })
-    }
+    variant_constructors!(ValueRef, TableRef);
 }
 
 /// The form that builds nothing: decoding into it only validates. Zero-sized, so its

@@ -91,6 +91,8 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+#[macro_use]
+mod accessors;
 mod compare;
 mod decode;
 mod encode;

@@ -150,38 +150,11 @@ impl Value {
         Value::Table(Table::from_array(items))
     }
 
-    /// `true` for `nil`.
-    pub fn is_nil(&self) -> bool {
-        matches!(self, Value::Nil)
-    }
+    scalar_accessors!();
 
     /// Lua truthiness: everything but `nil` and `false` is true.
     pub fn is_truthy(&self) -> bool {
         !matches!(self, Value::Nil | Value::Boolean(false))
-    }
-
-    /// The boolean, if this is a boolean.
-    pub fn as_bool(&self) -> Option<bool> {
-        match self {
-            Value::Boolean(b) => Some(*b),
-            _ => None,
-        }
-    }
-
-    /// The integer, if this is an integer (floats are not converted).
-    pub fn as_integer(&self) -> Option<i64> {
-        match self {
-            Value::Integer(i) => Some(*i),
-            _ => None,
-        }
-    }
-
-    /// The float, if this is a float (integers are not converted).
-    pub fn as_real(&self) -> Option<f64> {
-        match self {
-            Value::Real(f) => Some(*f),
-            _ => None,
-        }
     }
 
     /// Any number as `f64` (integers converted, possibly rounding).
@@ -236,20 +209,6 @@ impl Value {
             Value::Table(t) => Some(t),
             _ => None,
         }
-    }
-
-    /// The pointer value of a light userdata.
-    pub fn as_light_userdata(&self) -> Option<u64> {
-        match self {
-            Value::LightUserdata(p) => Some(*p),
-            _ => None,
-        }
-    }
-
-    /// Lua's `type()` name: `"nil"`, `"boolean"`, `"number"`, `"string"`,
-    /// `"table"` or `"userdata"`.
-    pub fn type_name(&self) -> &'static str {
-        view::type_name(self)
     }
 
     /// A deep copy whose strings share no memory with anything: a value decoded by
@@ -312,76 +271,35 @@ impl TryFrom<usize> for Value {
     }
 }
 
-impl From<bool> for Value {
-    fn from(v: bool) -> Self {
-        Value::Boolean(v)
-    }
+/// `From<$t> for Value`, each by its expression of `v`.
+macro_rules! value_from {
+    ($($(#[$doc:meta])* $t:ty: |$v:ident| $e:expr;)*) => {$(
+        $(#[$doc])*
+        impl From<$t> for Value {
+            fn from($v: $t) -> Self {
+                $e
+            }
+        }
+    )*};
 }
-
-impl From<f64> for Value {
-    fn from(v: f64) -> Self {
-        Value::Real(v)
-    }
-}
-
-impl From<f32> for Value {
-    fn from(v: f32) -> Self {
-        Value::Real(f64::from(v))
-    }
-}
-
-impl From<&str> for Value {
-    fn from(v: &str) -> Self {
-        Value::String(Bytes::copy_from_slice(v.as_bytes()))
-    }
-}
-
-impl From<String> for Value {
-    fn from(v: String) -> Self {
-        Value::String(Bytes::from(v))
-    }
-}
-
-impl From<&String> for Value {
-    fn from(v: &String) -> Self {
-        Value::from(v.as_str())
-    }
-}
-
-impl From<&[u8]> for Value {
-    fn from(v: &[u8]) -> Self {
-        Value::String(Bytes::copy_from_slice(v))
-    }
+value_from! {
+    bool: |v| Value::Boolean(v);
+    f64: |v| Value::Real(v);
+    f32: |v| Value::Real(f64::from(v));
+    &str: |v| Value::String(Bytes::copy_from_slice(v.as_bytes()));
+    String: |v| Value::String(Bytes::from(v));
+    &String: |v| Value::from(v.as_str());
+    &[u8]: |v| Value::String(Bytes::copy_from_slice(v));
+    Vec<u8>: |v| Value::String(Bytes::from(v));
+    Bytes: |v| Value::String(v);
+    Table: |v| Value::Table(v);
+    /// A vector of values becomes a table with that array part.
+    Vec<Value>: |v| Value::Table(Table::from_array(v));
 }
 
 impl<const N: usize> From<&[u8; N]> for Value {
     fn from(v: &[u8; N]) -> Self {
         Value::String(Bytes::copy_from_slice(v))
-    }
-}
-
-impl From<Vec<u8>> for Value {
-    fn from(v: Vec<u8>) -> Self {
-        Value::String(Bytes::from(v))
-    }
-}
-
-impl From<Bytes> for Value {
-    fn from(v: Bytes) -> Self {
-        Value::String(v)
-    }
-}
-
-impl From<Table> for Value {
-    fn from(v: Table) -> Self {
-        Value::Table(v)
-    }
-}
-
-/// A vector of values becomes a table with that array part.
-impl From<Vec<Value>> for Value {
-    fn from(v: Vec<Value>) -> Self {
-        Value::Table(Table::from_array(v))
     }
 }
 

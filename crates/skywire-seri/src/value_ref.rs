@@ -143,34 +143,7 @@ impl<'a> ValueRef<'a> {
         }
     }
 
-    /// `true` for `nil`.
-    pub fn is_nil(&self) -> bool {
-        matches!(self, ValueRef::Nil)
-    }
-
-    /// The boolean, if this is a boolean.
-    pub fn as_bool(&self) -> Option<bool> {
-        match self {
-            ValueRef::Boolean(b) => Some(*b),
-            _ => None,
-        }
-    }
-
-    /// The integer, if this is an integer (floats are not converted).
-    pub fn as_integer(&self) -> Option<i64> {
-        match self {
-            ValueRef::Integer(i) => Some(*i),
-            _ => None,
-        }
-    }
-
-    /// The float, if this is a float (integers are not converted).
-    pub fn as_real(&self) -> Option<f64> {
-        match self {
-            ValueRef::Real(x) => Some(*x),
-            _ => None,
-        }
-    }
+    scalar_accessors!();
 
     /// The bytes of a string, borrowed from the payload.
     pub fn as_bytes(&self) -> Option<&'a [u8]> {
@@ -191,19 +164,6 @@ impl<'a> ValueRef<'a> {
             ValueRef::Table(t) => Some(t),
             _ => None,
         }
-    }
-
-    /// The pointer value of a light userdata.
-    pub fn as_light_userdata(&self) -> Option<u64> {
-        match self {
-            ValueRef::LightUserdata(p) => Some(*p),
-            _ => None,
-        }
-    }
-
-    /// Lua's `type()` name, as [`Value::type_name`].
-    pub fn type_name(&self) -> &'static str {
-        view::type_name(self)
     }
 }
 

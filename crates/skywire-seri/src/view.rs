@@ -46,41 +46,31 @@ pub trait LuaValue: Sealed {}
 impl LuaValue for Value {}
 impl LuaValue for ValueRef<'_> {}
 
-impl Sealed for Value {
-    #[inline]
-    fn view(&self) -> View<'_, Self> {
-        match self {
-            Value::Nil => View::Nil,
-            Value::Boolean(b) => View::Boolean(*b),
-            Value::Integer(i) => View::Integer(*i),
-            Value::Real(x) => View::Real(*x),
-            Value::String(s) => View::String(s),
-            Value::Table(t) => View::Table {
-                array: &t.array,
-                hash: &t.hash,
-            },
-            Value::LightUserdata(p) => View::LightUserdata(*p),
+/// [`Sealed::view`] for a value type whose variants are named like [`Value`]'s.
+macro_rules! impl_view {
+    ($value:ty) => {
+        impl Sealed for $value {
+            #[inline]
+            fn view(&self) -> View<'_, Self> {
+                match self {
+                    Self::Nil => View::Nil,
+                    Self::Boolean(b) => View::Boolean(*b),
+                    Self::Integer(i) => View::Integer(*i),
+                    Self::Real(x) => View::Real(*x),
+                    Self::String(s) => View::String(s),
+                    Self::Table(t) => View::Table {
+                        array: &t.array,
+                        hash: &t.hash,
+                    },
+                    Self::LightUserdata(p) => View::LightUserdata(*p),
+                }
+            }
         }
-    }
+    };
 }
 
-impl Sealed for ValueRef<'_> {
-    #[inline]
-    fn view(&self) -> View<'_, Self> {
-        match self {
-            ValueRef::Nil => View::Nil,
-            ValueRef::Boolean(b) => View::Boolean(*b),
-            ValueRef::Integer(i) => View::Integer(*i),
-            ValueRef::Real(x) => View::Real(*x),
-            ValueRef::String(s) => View::String(s),
-            ValueRef::Table(t) => View::Table {
-                array: &t.array,
-                hash: &t.hash,
-            },
-            ValueRef::LightUserdata(p) => View::LightUserdata(*p),
-        }
-    }
-}
+impl_view!(Value);
+impl_view!(ValueRef<'_>);
 
 /// Lua's `type()` name of a value.
 pub(crate) fn type_name<V: Sealed>(v: &V) -> &'static str {

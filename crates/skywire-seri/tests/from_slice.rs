@@ -14,19 +14,9 @@ use skywire_seri::{
     SerdeError, Table, Unpack, Value,
 };
 
-#[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
-struct Point {
-    x: i32,
-    y: i32,
-}
-
-#[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
-enum Shape {
-    Empty,
-    Circle(f64),
-    Segment(Point, Point),
-    Rect { w: u16, h: u16 },
-}
+#[path = "common/shapes.rs"]
+mod shapes;
+use shapes::{every_shape, Point, Shape};
 
 #[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
 struct Record {
@@ -53,12 +43,7 @@ fn record() -> Record {
         scores: [("x".to_string(), 1), ("y".to_string(), -2)]
             .into_iter()
             .collect(),
-        shapes: vec![
-            Shape::Empty,
-            Shape::Circle(1.5),
-            Shape::Segment(Point { x: 1, y: 2 }, Point { x: 3, y: 4 }),
-            Shape::Rect { w: 3, h: 4 },
-        ],
+        shapes: every_shape(1.5),
         nested: vec![vec![], vec![1, 2]],
         flag: true,
         ratio: 0.25,
@@ -208,13 +193,7 @@ fn maps_sequences_and_nils() {
 
 #[test]
 fn enums() {
-    let shapes = [
-        Shape::Empty,
-        Shape::Circle(2.0),
-        Shape::Segment(Point { x: 1, y: 2 }, Point { x: 3, y: 4 }),
-        Shape::Rect { w: 3, h: 4 },
-    ];
-    for s in shapes {
+    for s in every_shape(2.0) {
         assert_eq!(read::<Shape>(&packed(&[to_value(&s).unwrap()])).unwrap(), s);
     }
     // `{ Empty = anything }` reads as the unit variant, and what follows is still read.

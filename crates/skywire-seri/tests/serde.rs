@@ -9,19 +9,9 @@ use skywire_seri::{
     from_value, from_values, pack, to_value, to_values, unpack, SerdeError, Table, Value,
 };
 
-#[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
-struct Point {
-    x: i32,
-    y: i32,
-}
-
-#[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
-enum Shape {
-    Empty,
-    Circle(f64),
-    Segment(Point, Point),
-    Rect { w: u16, h: u16 },
-}
+#[path = "common/shapes.rs"]
+mod shapes;
+use shapes::{every_shape, Point, Shape};
 
 #[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
 struct Record {
@@ -71,12 +61,7 @@ fn record() -> Record {
         scores: [("x".to_string(), 1), ("y".to_string(), -2)]
             .into_iter()
             .collect(),
-        shapes: vec![
-            Shape::Empty,
-            Shape::Circle(1.5),
-            Shape::Segment(Point { x: 1, y: 2 }, Point { x: 3, y: 4 }),
-            Shape::Rect { w: 3, h: 4 },
-        ],
+        shapes: every_shape(1.5),
         nested: vec![vec![], vec![1, 2]],
         blob: vec![0, 255, 7],
         flag: true,

@@ -47,10 +47,16 @@ impl<'de, R: Read<'de>> ArgsDeserializer<R> {
     }
 }
 
+/// `Deserializer` methods by which an argument list reads as its one argument (the others
+/// are tuples, sequences and nils).
 macro_rules! forward_single {
-    ($($method:ident),*) => {$(
-        fn $method<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value, SerdeError> {
-            self.single()?.$method(visitor)
+    ($($method:ident($($arg:ident: $ty:ty),*)),* $(,)?) => {$(
+        fn $method<V: Visitor<'de>>(
+            mut self,
+            $($arg: $ty,)*
+            visitor: V,
+        ) -> Result<V::Value, SerdeError> {
+            self.single()?.$method($($arg,)* visitor)
         }
     )*};
 }
@@ -62,7 +68,33 @@ impl<'de, R: Read<'de>> Deserializer<'de> for ArgsDeserializer<R> {
         false
     }
 
-    args_read_one!(forward_single);
+    forward_single!(
+        deserialize_any(),
+        deserialize_bool(),
+        deserialize_i8(),
+        deserialize_i16(),
+        deserialize_i32(),
+        deserialize_i64(),
+        deserialize_i128(),
+        deserialize_u8(),
+        deserialize_u16(),
+        deserialize_u32(),
+        deserialize_u64(),
+        deserialize_u128(),
+        deserialize_f32(),
+        deserialize_f64(),
+        deserialize_char(),
+        deserialize_str(),
+        deserialize_string(),
+        deserialize_bytes(),
+        deserialize_byte_buf(),
+        deserialize_option(),
+        deserialize_map(),
+        deserialize_identifier(),
+        deserialize_ignored_any(),
+        deserialize_struct(name: &'static str, fields: &'static [&'static str]),
+        deserialize_enum(name: &'static str, variants: &'static [&'static str]),
+    );
 
     fn deserialize_unit<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value, SerdeError> {
         for _ in 0..self.args {
@@ -76,13 +108,7 @@ impl<'de, R: Read<'de>> Deserializer<'de> for ArgsDeserializer<R> {
         visitor.visit_unit()
     }
 
-    fn deserialize_unit_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, SerdeError> {
-        self.deserialize_unit(visitor)
-    }
+    forward_named_to_unnamed!();
 
     fn deserialize_newtype_struct<V: Visitor<'de>>(
         mut self,
@@ -106,32 +132,5 @@ impl<'de, R: Read<'de>> Deserializer<'de> for ArgsDeserializer<R> {
         visitor: V,
     ) -> Result<V::Value, SerdeError> {
         self.tuple(len, visitor)
-    }
-
-    fn deserialize_tuple_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        len: usize,
-        visitor: V,
-    ) -> Result<V::Value, SerdeError> {
-        self.tuple(len, visitor)
-    }
-
-    fn deserialize_struct<V: Visitor<'de>>(
-        mut self,
-        name: &'static str,
-        fields: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, SerdeError> {
-        self.single()?.deserialize_struct(name, fields, visitor)
-    }
-
-    fn deserialize_enum<V: Visitor<'de>>(
-        mut self,
-        name: &'static str,
-        variants: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, SerdeError> {
-        self.single()?.deserialize_enum(name, variants, visitor)
     }
 }

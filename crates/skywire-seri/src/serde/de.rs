@@ -244,13 +244,7 @@ impl<'de, R: Read<'de>> Deserializer<'de> for ValueDeserializer<'_, R> {
         }
     }
 
-    fn deserialize_unit_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, SerdeError> {
-        self.deserialize_unit(visitor)
-    }
+    forward_named_to_unnamed!();
 
     fn deserialize_newtype_struct<V: Visitor<'de>>(
         self,
@@ -284,15 +278,6 @@ impl<'de, R: Read<'de>> Deserializer<'de> for ValueDeserializer<'_, R> {
 
     fn deserialize_tuple<V: Visitor<'de>>(
         self,
-        _len: usize,
-        visitor: V,
-    ) -> Result<V::Value, SerdeError> {
-        self.deserialize_seq(visitor)
-    }
-
-    fn deserialize_tuple_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
         _len: usize,
         visitor: V,
     ) -> Result<V::Value, SerdeError> {
@@ -409,6 +394,15 @@ struct TableMap<'a, R> {
 }
 
 impl<'de, R: Read<'de>> TableMap<'_, R> {
+    /// Skips the value of the last key read, if the visitor did not ask for it.
+    fn skip_pending(&mut self) -> Result<(), SerdeError> {
+        if self.pending {
+            self.pending = false;
+            self.read.skip()?;
+        }
+        Ok(())
+    }
+
     fn skip_array(&mut self) -> Result<(), SerdeError> {
         while self.array_left > 0 {
             self.read.skip()?;
@@ -419,10 +413,7 @@ impl<'de, R: Read<'de>> TableMap<'_, R> {
 
     /// Skips whatever the visitor did not read, to the end of the table.
     fn finish(&mut self) -> Result<(), SerdeError> {
-        if self.pending {
-            self.pending = false;
-            self.read.skip()?;
-        }
+        self.skip_pending()?;
         self.skip_array()?;
         if !self.done {
             self.done = true;
@@ -438,11 +429,7 @@ impl<'de, R: Read<'de>> MapAccess<'de> for TableMap<'_, R> {
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, SerdeError> {
-        if self.pending {
-            // The value of the previous key was not asked for.
-            self.pending = false;
-            self.read.skip()?;
-        }
+        self.skip_pending()?;
         if self.array_left > 0 {
             self.array_left -= 1;
             self.index += 1;

@@ -36,35 +36,26 @@ macro_rules! deserialize_integers {
     };
 }
 
-/// Calls `$forward!(..)` with the methods by which an argument list reads as its one
-/// argument (the others are tuples, sequences and nils).
-macro_rules! args_read_one {
-    ($forward:ident) => {
-        $forward!(
-            deserialize_any,
-            deserialize_bool,
-            deserialize_i8,
-            deserialize_i16,
-            deserialize_i32,
-            deserialize_i64,
-            deserialize_i128,
-            deserialize_u8,
-            deserialize_u16,
-            deserialize_u32,
-            deserialize_u64,
-            deserialize_u128,
-            deserialize_f32,
-            deserialize_f64,
-            deserialize_char,
-            deserialize_str,
-            deserialize_string,
-            deserialize_bytes,
-            deserialize_byte_buf,
-            deserialize_option,
-            deserialize_map,
-            deserialize_identifier,
-            deserialize_ignored_any
-        );
+/// `deserialize_unit_struct` and `deserialize_tuple_struct`, read as `deserialize_unit`
+/// and `deserialize_tuple`: the name is not on the wire.
+macro_rules! forward_named_to_unnamed {
+    () => {
+        fn deserialize_unit_struct<V: Visitor<'de>>(
+            self,
+            _name: &'static str,
+            visitor: V,
+        ) -> Result<V::Value, SerdeError> {
+            self.deserialize_unit(visitor)
+        }
+
+        fn deserialize_tuple_struct<V: Visitor<'de>>(
+            self,
+            _name: &'static str,
+            len: usize,
+            visitor: V,
+        ) -> Result<V::Value, SerdeError> {
+            self.deserialize_tuple(len, visitor)
+        }
     };
 }
 

@@ -46,6 +46,41 @@ fn one_pair(key: &'static str, value: Value) -> Value {
     Value::Table(Table::from_pairs(vec![(Value::from(key), value)]))
 }
 
+/// `Serializer` methods that convert their argument with `Value::from`.
+macro_rules! via_from {
+    ($($method:ident($ty:ty)),*) => {$(
+        fn $method(self, v: $ty) -> Result<Value, SerdeError> {
+            Ok(Value::from(v))
+        }
+    )*};
+}
+
+/// `$trait` for a builder whose `push` takes what `$method` is given and whose `finish`
+/// gives the result.
+macro_rules! impl_builder {
+    ($trait:ident: $method:ident($($arg:ident: $ty:ty),*) for $builder:ty => $ok:ty) => {
+        impl ser::$trait for $builder {
+            type Ok = $ok;
+            type Error = SerdeError;
+            fn $method<T: Serialize + ?Sized>(&mut self, $($arg: $ty),*) -> Result<(), SerdeError> {
+                self.push($($arg),*)
+            }
+            fn end(self) -> Result<$ok, SerdeError> {
+                Ok(self.finish())
+            }
+        }
+    };
+}
+
+/// `SerializeSeq`, `SerializeTuple` and `SerializeTupleStruct` for a builder of elements.
+macro_rules! impl_seq {
+    ($builder:ty => $ok:ty) => {
+        impl_builder!(SerializeSeq: serialize_element(value: &T) for $builder => $ok);
+        impl_builder!(SerializeTuple: serialize_element(value: &T) for $builder => $ok);
+        impl_builder!(SerializeTupleStruct: serialize_field(value: &T) for $builder => $ok);
+    };
+}
+
 impl ser::Serializer for ValueSerializer {
     type Ok = Value;
     type Error = SerdeError;
@@ -64,29 +99,20 @@ impl ser::Serializer for ValueSerializer {
     fn serialize_bool(self, v: bool) -> Result<Value, SerdeError> {
         Ok(Value::Boolean(v))
     }
-    fn serialize_i8(self, v: i8) -> Result<Value, SerdeError> {
-        Ok(Value::from(v))
-    }
-    fn serialize_i16(self, v: i16) -> Result<Value, SerdeError> {
-        Ok(Value::from(v))
-    }
-    fn serialize_i32(self, v: i32) -> Result<Value, SerdeError> {
-        Ok(Value::from(v))
-    }
+    via_from!(
+        serialize_i8(i8),
+        serialize_i16(i16),
+        serialize_i32(i32),
+        serialize_u8(u8),
+        serialize_u16(u16),
+        serialize_u32(u32),
+        serialize_str(&str)
+    );
     fn serialize_i64(self, v: i64) -> Result<Value, SerdeError> {
         Ok(Value::Integer(v))
     }
     fn serialize_i128(self, v: i128) -> Result<Value, SerdeError> {
         int_from(v, "a Lua integer (i64)")
-    }
-    fn serialize_u8(self, v: u8) -> Result<Value, SerdeError> {
-        Ok(Value::from(v))
-    }
-    fn serialize_u16(self, v: u16) -> Result<Value, SerdeError> {
-        Ok(Value::from(v))
-    }
-    fn serialize_u32(self, v: u32) -> Result<Value, SerdeError> {
-        Ok(Value::from(v))
     }
     fn serialize_u64(self, v: u64) -> Result<Value, SerdeError> {
         int_from(v, "a Lua integer (i64)")
@@ -109,9 +135,6 @@ impl ser::Serializer for ValueSerializer {
     fn serialize_char(self, v: char) -> Result<Value, SerdeError> {
         let mut buf = [0u8; 4];
         Ok(Value::from(v.encode_utf8(&mut buf).as_bytes()))
-    }
-    fn serialize_str(self, v: &str) -> Result<Value, SerdeError> {
-        Ok(Value::from(v))
     }
     fn serialize_bytes(self, v: &[u8]) -> Result<Value, SerdeError> {
         Ok(Value::String(Bytes::copy_from_slice(v)))
@@ -227,38 +250,7 @@ impl SeqSer {
     }
 }
 
-impl ser::SerializeSeq for SeqSer {
-    type Ok = Value;
-    type Error = SerdeError;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerdeError> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Value, SerdeError> {
-        Ok(self.finish())
-    }
-}
-
-impl ser::SerializeTuple for SeqSer {
-    type Ok = Value;
-    type Error = SerdeError;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerdeError> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Value, SerdeError> {
-        Ok(self.finish())
-    }
-}
-
-impl ser::SerializeTupleStruct for SeqSer {
-    type Ok = Value;
-    type Error = SerdeError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerdeError> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Value, SerdeError> {
-        Ok(self.finish())
-    }
-}
+impl_seq!(SeqSer => Value);
 
 /// Builds a hash part from map entries (nil values left out).
 pub(crate) struct MapSer {
@@ -301,7 +293,7 @@ pub(crate) struct StructSer {
 }
 
 impl StructSer {
-    fn field<T: Serialize + ?Sized>(
+    fn push<T: Serialize + ?Sized>(
         &mut self,
         key: &'static str,
         value: &T,
@@ -312,22 +304,12 @@ impl StructSer {
         }
         Ok(())
     }
+    fn finish(self) -> Value {
+        Value::Table(Table::from_pairs(self.hash))
+    }
 }
 
-impl ser::SerializeStruct for StructSer {
-    type Ok = Value;
-    type Error = SerdeError;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), SerdeError> {
-        self.field(key, value)
-    }
-    fn end(self) -> Result<Value, SerdeError> {
-        Ok(Value::Table(Table::from_pairs(self.hash)))
-    }
-}
+impl_builder!(SerializeStruct: serialize_field(key: &'static str, value: &T) for StructSer => Value);
 
 /// Wraps the contents of a tuple or struct variant as `{ Variant = inner }`.
 pub(crate) struct VariantSer<S> {
@@ -335,32 +317,34 @@ pub(crate) struct VariantSer<S> {
     inner: S,
 }
 
-impl ser::SerializeTupleVariant for VariantSer<SeqSer> {
-    type Ok = Value;
-    type Error = SerdeError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerdeError> {
+impl VariantSer<SeqSer> {
+    fn push<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerdeError> {
         self.inner.push(value)
     }
-    fn end(self) -> Result<Value, SerdeError> {
-        Ok(one_pair(self.variant, self.inner.finish()))
+    fn finish(self) -> Value {
+        one_pair(self.variant, self.inner.finish())
     }
 }
 
-impl ser::SerializeStructVariant for VariantSer<StructSer> {
-    type Ok = Value;
-    type Error = SerdeError;
-    fn serialize_field<T: Serialize + ?Sized>(
+impl_builder!(SerializeTupleVariant: serialize_field(value: &T) for VariantSer<SeqSer> => Value);
+
+impl VariantSer<StructSer> {
+    fn push<T: Serialize + ?Sized>(
         &mut self,
         key: &'static str,
         value: &T,
     ) -> Result<(), SerdeError> {
-        self.inner.field(key, value)
+        self.inner.push(key, value)
     }
-    fn end(self) -> Result<Value, SerdeError> {
-        let inner = ser::SerializeStruct::end(self.inner)?;
-        Ok(one_pair(self.variant, inner))
+    fn finish(self) -> Value {
+        one_pair(self.variant, self.inner.finish())
     }
 }
+
+impl_builder!(
+    SerializeStructVariant: serialize_field(key: &'static str, value: &T)
+        for VariantSer<StructSer> => Value
+);
 
 /// Serializes a top-level argument list.
 pub(crate) struct ArgsSerializer;
@@ -371,6 +355,21 @@ fn top() -> ValueSerializer {
 
 fn one(v: Result<Value, SerdeError>) -> Result<Vec<Value>, SerdeError> {
     v.map(|v| vec![v])
+}
+
+/// `Serializer` methods of [`ArgsSerializer`] that give the one argument [`top`] makes of
+/// the value (`one:`), or start the one compound argument (`compound:`).
+macro_rules! args_one {
+    (one: $($method:ident($($arg:ident: $ty:ty),*)),*) => {$(
+        fn $method(self, $($arg: $ty),*) -> Result<Vec<Value>, SerdeError> {
+            one(top().$method($($arg),*))
+        }
+    )*};
+    (compound: $($method:ident($($arg:ident: $ty:ty),*) -> $ret:ty),*) => {$(
+        fn $method(self, $($arg: $ty),*) -> Result<One<$ret>, SerdeError> {
+            top().$method($($arg),*).map(One)
+        }
+    )*};
 }
 
 impl ser::Serializer for ArgsSerializer {
@@ -388,54 +387,25 @@ impl ser::Serializer for ArgsSerializer {
         false
     }
 
-    fn serialize_bool(self, v: bool) -> Result<Vec<Value>, SerdeError> {
-        one(top().serialize_bool(v))
-    }
-    fn serialize_i8(self, v: i8) -> Result<Vec<Value>, SerdeError> {
-        one(top().serialize_i8(v))
-    }
-    fn serialize_i16(self, v: i16) -> Result<Vec<Value>, SerdeError> {
-        one(top().serialize_i16(v))
-    }
-    fn serialize_i32(self, v: i32) -> Result<Vec<Value>, SerdeError> {
-        one(top().serialize_i32(v))
-    }
-    fn serialize_i64(self, v: i64) -> Result<Vec<Value>, SerdeError> {
-        one(top().serialize_i64(v))
-    }
-    fn serialize_i128(self, v: i128) -> Result<Vec<Value>, SerdeError> {
-        one(top().serialize_i128(v))
-    }
-    fn serialize_u8(self, v: u8) -> Result<Vec<Value>, SerdeError> {
-        one(top().serialize_u8(v))
-    }
-    fn serialize_u16(self, v: u16) -> Result<Vec<Value>, SerdeError> {
-        one(top().serialize_u16(v))
-    }
-    fn serialize_u32(self, v: u32) -> Result<Vec<Value>, SerdeError> {
-        one(top().serialize_u32(v))
-    }
-    fn serialize_u64(self, v: u64) -> Result<Vec<Value>, SerdeError> {
-        one(top().serialize_u64(v))
-    }
-    fn serialize_u128(self, v: u128) -> Result<Vec<Value>, SerdeError> {
-        one(top().serialize_u128(v))
-    }
-    fn serialize_f32(self, v: f32) -> Result<Vec<Value>, SerdeError> {
-        one(top().serialize_f32(v))
-    }
-    fn serialize_f64(self, v: f64) -> Result<Vec<Value>, SerdeError> {
-        one(top().serialize_f64(v))
-    }
-    fn serialize_char(self, v: char) -> Result<Vec<Value>, SerdeError> {
-        one(top().serialize_char(v))
-    }
-    fn serialize_str(self, v: &str) -> Result<Vec<Value>, SerdeError> {
-        one(top().serialize_str(v))
-    }
-    fn serialize_bytes(self, v: &[u8]) -> Result<Vec<Value>, SerdeError> {
-        one(top().serialize_bytes(v))
-    }
+    args_one!(
+        one: serialize_bool(v: bool),
+        serialize_i8(v: i8),
+        serialize_i16(v: i16),
+        serialize_i32(v: i32),
+        serialize_i64(v: i64),
+        serialize_i128(v: i128),
+        serialize_u8(v: u8),
+        serialize_u16(v: u16),
+        serialize_u32(v: u32),
+        serialize_u64(v: u64),
+        serialize_u128(v: u128),
+        serialize_f32(v: f32),
+        serialize_f64(v: f64),
+        serialize_char(v: char),
+        serialize_str(v: &str),
+        serialize_bytes(v: &[u8]),
+        serialize_unit_variant(name: &'static str, index: u32, variant: &'static str)
+    );
     fn serialize_none(self) -> Result<Vec<Value>, SerdeError> {
         Ok(vec![Value::Nil])
     }
@@ -447,14 +417,6 @@ impl ser::Serializer for ArgsSerializer {
     }
     fn serialize_unit_struct(self, _name: &'static str) -> Result<Vec<Value>, SerdeError> {
         Ok(Vec::new())
-    }
-    fn serialize_unit_variant(
-        self,
-        name: &'static str,
-        index: u32,
-        variant: &'static str,
-    ) -> Result<Vec<Value>, SerdeError> {
-        one(top().serialize_unit_variant(name, index, variant))
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
@@ -490,38 +452,22 @@ impl ser::Serializer for ArgsSerializer {
     ) -> Result<ArgsSeq, SerdeError> {
         self.serialize_seq(Some(len))
     }
-    fn serialize_tuple_variant(
-        self,
-        name: &'static str,
-        index: u32,
-        variant: &'static str,
-        len: usize,
-    ) -> Result<Self::SerializeTupleVariant, SerdeError> {
-        Ok(One(
-            top().serialize_tuple_variant(name, index, variant, len)?
-        ))
-    }
-    fn serialize_map(self, len: Option<usize>) -> Result<One<MapSer>, SerdeError> {
-        Ok(One(top().serialize_map(len)?))
-    }
-    fn serialize_struct(
-        self,
-        name: &'static str,
-        len: usize,
-    ) -> Result<One<StructSer>, SerdeError> {
-        Ok(One(top().serialize_struct(name, len)?))
-    }
-    fn serialize_struct_variant(
-        self,
-        name: &'static str,
-        index: u32,
-        variant: &'static str,
-        len: usize,
-    ) -> Result<Self::SerializeStructVariant, SerdeError> {
-        Ok(One(
-            top().serialize_struct_variant(name, index, variant, len)?
-        ))
-    }
+    args_one!(
+        compound: serialize_tuple_variant(
+            name: &'static str,
+            index: u32,
+            variant: &'static str,
+            len: usize
+        ) -> VariantSer<SeqSer>,
+        serialize_map(len: Option<usize>) -> MapSer,
+        serialize_struct(name: &'static str, len: usize) -> StructSer,
+        serialize_struct_variant(
+            name: &'static str,
+            index: u32,
+            variant: &'static str,
+            len: usize
+        ) -> VariantSer<StructSer>
+    );
     fn collect_str<T: core::fmt::Display + ?Sized>(
         self,
         value: &T,
@@ -540,99 +486,34 @@ impl ArgsSeq {
         self.items.push(value.serialize(top())?);
         Ok(())
     }
-}
-
-impl ser::SerializeSeq for ArgsSeq {
-    type Ok = Vec<Value>;
-    type Error = SerdeError;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerdeError> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Vec<Value>, SerdeError> {
-        Ok(self.items)
+    fn finish(self) -> Vec<Value> {
+        self.items
     }
 }
 
-impl ser::SerializeTuple for ArgsSeq {
-    type Ok = Vec<Value>;
-    type Error = SerdeError;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerdeError> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Vec<Value>, SerdeError> {
-        Ok(self.items)
-    }
-}
-
-impl ser::SerializeTupleStruct for ArgsSeq {
-    type Ok = Vec<Value>;
-    type Error = SerdeError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerdeError> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Vec<Value>, SerdeError> {
-        Ok(self.items)
-    }
-}
+impl_seq!(ArgsSeq => Vec<Value>);
 
 /// A compound value at the top level of an argument list: one argument.
 pub(crate) struct One<S>(S);
 
-impl<S: ser::SerializeMap<Ok = Value, Error = SerdeError>> ser::SerializeMap for One<S> {
-    type Ok = Vec<Value>;
-    type Error = SerdeError;
-    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), SerdeError> {
-        self.0.serialize_key(key)
-    }
-    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerdeError> {
-        self.0.serialize_value(value)
-    }
-    fn end(self) -> Result<Vec<Value>, SerdeError> {
-        one(self.0.end())
-    }
+/// `$trait` for [`One`]: each method passed to the inner serializer, its value made the
+/// one argument at the end.
+macro_rules! impl_one {
+    ($trait:ident: $($method:ident($($arg:ident: $ty:ty),*)),*) => {
+        impl<S: ser::$trait<Ok = Value, Error = SerdeError>> ser::$trait for One<S> {
+            type Ok = Vec<Value>;
+            type Error = SerdeError;
+            $(fn $method<T: Serialize + ?Sized>(&mut self, $($arg: $ty),*) -> Result<(), SerdeError> {
+                self.0.$method($($arg),*)
+            })*
+            fn end(self) -> Result<Vec<Value>, SerdeError> {
+                one(self.0.end())
+            }
+        }
+    };
 }
 
-impl<S: ser::SerializeStruct<Ok = Value, Error = SerdeError>> ser::SerializeStruct for One<S> {
-    type Ok = Vec<Value>;
-    type Error = SerdeError;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), SerdeError> {
-        self.0.serialize_field(key, value)
-    }
-    fn end(self) -> Result<Vec<Value>, SerdeError> {
-        one(self.0.end())
-    }
-}
-
-impl<S: ser::SerializeTupleVariant<Ok = Value, Error = SerdeError>> ser::SerializeTupleVariant
-    for One<S>
-{
-    type Ok = Vec<Value>;
-    type Error = SerdeError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerdeError> {
-        self.0.serialize_field(value)
-    }
-    fn end(self) -> Result<Vec<Value>, SerdeError> {
-        one(self.0.end())
-    }
-}
-
-impl<S: ser::SerializeStructVariant<Ok = Value, Error = SerdeError>> ser::SerializeStructVariant
-    for One<S>
-{
-    type Ok = Vec<Value>;
-    type Error = SerdeError;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), SerdeError> {
-        self.0.serialize_field(key, value)
-    }
-    fn end(self) -> Result<Vec<Value>, SerdeError> {
-        one(self.0.end())
-    }
-}
+impl_one!(SerializeMap: serialize_key(key: &T), serialize_value(value: &T));
+impl_one!(SerializeStruct: serialize_field(key: &'static str, value: &T));
+impl_one!(SerializeTupleVariant: serialize_field(value: &T));
+impl_one!(SerializeStructVariant: serialize_field(key: &'static str, value: &T));
