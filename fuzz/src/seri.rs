@@ -73,24 +73,26 @@ pub fn spec_pack(values: &[Value]) -> Vec<u8> {
     out
 }
 
+/// A type byte and the little-endian field after it.
+fn field(out: &mut Vec<u8>, type_byte: u8, le_bytes: &[u8]) {
+    out.push(type_byte);
+    out.extend_from_slice(le_bytes);
+}
+
 fn spec_integer(i: i64, out: &mut Vec<u8>) {
     if i == 0 {
         out.push(0x02);
     } else if i < i64::from(i32::MIN) || i > i64::from(i32::MAX) {
-        out.push(0x32);
-        out.extend_from_slice(&i.to_le_bytes());
+        field(out, 0x32, &i.to_le_bytes());
     } else if i < 0 {
-        out.push(0x22);
-        out.extend_from_slice(&(i as i32).to_le_bytes());
+        field(out, 0x22, &(i as i32).to_le_bytes());
     } else if i < 0x100 {
         out.push(0x0a);
         out.push(i as u8);
     } else if i < 0x1_0000 {
-        out.push(0x12);
-        out.extend_from_slice(&(i as u16).to_le_bytes());
+        field(out, 0x12, &(i as u16).to_le_bytes());
     } else {
-        out.push(0x22);
-        out.extend_from_slice(&(i as i32).to_le_bytes());
+        field(out, 0x22, &(i as i32).to_le_bytes());
     }
 }
 
@@ -101,23 +103,19 @@ fn spec_value(v: &Value, out: &mut Vec<u8>) {
         Value::Boolean(true) => out.push(0x09),
         Value::Integer(i) => spec_integer(*i, out),
         Value::Real(f) => {
-            out.push(0x42);
-            out.extend_from_slice(&f.to_bits().to_le_bytes());
+            field(out, 0x42, &f.to_bits().to_le_bytes());
         }
         Value::LightUserdata(p) => {
-            out.push(0x03);
-            out.extend_from_slice(&p.to_le_bytes());
+            field(out, 0x03, &p.to_le_bytes());
         }
         Value::String(s) => {
             let n = s.len();
             if n < 32 {
                 out.push(0x04 | ((n as u8) << 3));
             } else if n < 0x1_0000 {
-                out.push(0x15);
-                out.extend_from_slice(&(n as u16).to_le_bytes());
+                field(out, 0x15, &(n as u16).to_le_bytes());
             } else {
-                out.push(0x25);
-                out.extend_from_slice(&(n as u32).to_le_bytes());
+                field(out, 0x25, &(n as u32).to_le_bytes());
             }
             out.extend_from_slice(s);
         }

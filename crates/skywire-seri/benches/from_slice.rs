@@ -99,29 +99,41 @@ fn benches(c: &mut Criterion) {
     assert_eq!(from_slice_msg(&cmd_msg), ("cmd", msg()));
     assert!(via_values_msg(&cmd_msg));
 
-    let mut g = c.benchmark_group("seri/from_slice");
-    g.throughput(Throughput::Bytes(200));
-    g.bench_function("cmd_msg", |b| {
-        b.iter(|| from_slice_msg(black_box(&cmd_msg)))
-    });
-    g.throughput(Throughput::Bytes(7));
-    g.bench_function("ping_1", |b| {
-        b.iter(|| from_slice::<(&str, i64)>(black_box(&ping)).expect("reads"))
-    });
-    g.finish();
-
-    let mut g = c.benchmark_group("seri/from_values_of_unpack");
-    g.throughput(Throughput::Bytes(200));
-    g.bench_function("cmd_msg", |b| {
-        b.iter(|| via_values_msg(black_box(&cmd_msg)))
-    });
-    g.throughput(Throughput::Bytes(7));
-    g.bench_function("ping_1", |b| {
-        b.iter(|| {
-            let values = unpack(black_box(&ping)).expect("unpacks");
+    group(
+        c,
+        "from_slice",
+        &cmd_msg,
+        &ping,
+        |p| from_slice_msg(p),
+        |p| from_slice::<(&str, i64)>(p).expect("reads"),
+    );
+    group(
+        c,
+        "from_values_of_unpack",
+        &cmd_msg,
+        &ping,
+        via_values_msg,
+        |p| {
+            let values = unpack(p).expect("unpacks");
             from_values::<(&str, i64)>(&values).expect("reads").1
-        })
-    });
+        },
+    );
+}
+
+/// The group `seri/NAME`: `cmd_msg` read by `msg`, `ping_1` read by `ping`.
+fn group<'a, R1, R2>(
+    c: &mut Criterion,
+    name: &str,
+    cmd_msg: &'a Bytes,
+    ping: &'a Bytes,
+    msg: impl Fn(&'a Bytes) -> R1,
+    ping_read: impl Fn(&'a Bytes) -> R2,
+) {
+    let mut g = c.benchmark_group(format!("seri/{name}"));
+    g.throughput(Throughput::Bytes(200));
+    g.bench_function("cmd_msg", |b| b.iter(|| msg(black_box(cmd_msg))));
+    g.throughput(Throughput::Bytes(7));
+    g.bench_function("ping_1", |b| b.iter(|| ping_read(black_box(ping))));
     g.finish();
 }
 
