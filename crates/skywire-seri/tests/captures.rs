@@ -132,13 +132,19 @@ fn assert_round_trips(what: &str, payloads: &[Bytes]) {
     }
 }
 
+/// The request and response payloads of one capture scenario.
+fn scenario_payloads(dir: &Path, scenario: &str) -> (Vec<Bytes>, Vec<Bytes>) {
+    let d = dir.join(scenario);
+    let requests = request_payloads(&std::fs::read(d.join("requests.bin")).unwrap());
+    let responses = response_payloads(&std::fs::read(d.join("responses.bin")).unwrap());
+    (requests, responses)
+}
+
 #[test]
 fn every_captured_payload_round_trips_byte_exactly() {
     let Some(dir) = captures_dir() else { return };
     for scenario in SCENARIOS {
-        let d = dir.join(scenario);
-        let requests = request_payloads(&std::fs::read(d.join("requests.bin")).unwrap());
-        let responses = response_payloads(&std::fs::read(d.join("responses.bin")).unwrap());
+        let (requests, responses) = scenario_payloads(&dir, scenario);
         assert!(!requests.is_empty() && !responses.is_empty());
         assert_round_trips(&format!("{scenario} request"), &requests);
         assert_round_trips(&format!("{scenario} response"), &responses);
@@ -170,8 +176,7 @@ fn payloads_match_the_call_log() {
     let Some(dir) = captures_dir() else { return };
     for scenario in SCENARIOS {
         let d = dir.join(scenario);
-        let requests = request_payloads(&std::fs::read(d.join("requests.bin")).unwrap());
-        let responses = response_payloads(&std::fs::read(d.join("responses.bin")).unwrap());
+        let (requests, responses) = scenario_payloads(&dir, scenario);
         let on_wire: HashSet<&Bytes> = requests.iter().collect();
         let response_values: Vec<Vec<Value>> =
             responses.iter().map(|p| unpack(p).unwrap()).collect();
