@@ -185,16 +185,26 @@ fn nested<T>(
     r
 }
 
-fn read_array(j: &Json, path: &mut String) -> Result<Vec<Value>, JsonError> {
-    let Json::Array(items) = j else {
-        return fail(
+/// The items of `j`, which must be a JSON array (`expected` says of what, for the error).
+fn as_array<'j>(
+    j: &'j Json,
+    path: &str,
+    expected: &'static str,
+) -> Result<&'j Vec<Json>, JsonError> {
+    match j {
+        Json::Array(items) => Ok(items),
+        _ => fail(
             path,
             JsonErrorKind::UnexpectedType {
-                expected: "an array of values",
+                expected,
                 found: json_type(j),
             },
-        );
-    };
+        ),
+    }
+}
+
+fn read_array(j: &Json, path: &mut String) -> Result<Vec<Value>, JsonError> {
+    let items = as_array(j, path, "an array of values")?;
     items
         .iter()
         .enumerate()
@@ -281,15 +291,7 @@ fn read_scalar(key: &str, inner: &Json, path: &str) -> Result<Value, JsonError> 
 }
 
 fn read_hash(j: &Json, path: &mut String) -> Result<Vec<(Value, Value)>, JsonError> {
-    let Json::Array(items) = j else {
-        return fail(
-            path,
-            JsonErrorKind::UnexpectedType {
-                expected: "an array of [key, value] pairs",
-                found: json_type(j),
-            },
-        );
-    };
+    let items = as_array(j, path, "an array of [key, value] pairs")?;
     items
         .iter()
         .enumerate()
