@@ -116,13 +116,8 @@ impl From<CallError> for ServiceError {
 }
 
 impl From<skywire_seri::SerdeError> for ServiceError {
-    /// A conversion that failed: its description; a payload that does not unpack has the
-    /// text the node answers untyped services with (`undecodable arguments: ...`).
     fn from(e: skywire_seri::SerdeError) -> Self {
-        match e {
-            skywire_seri::SerdeError::Decode(d) => ServiceError::new(undecodable_arguments(&d)),
-            other => ServiceError::from_error(&other),
-        }
+        ServiceError::from_error(&e)
     }
 }
 
@@ -338,7 +333,12 @@ where
     fn call(&self, req: ServiceRequest) -> ServiceFuture {
         let args: A = match skywire_seri::from_slice(&req.payload) {
             Ok(a) => a,
-            Err(e) => return ServiceFuture::ready(Err(e.into())),
+            // Arguments that do not unpack get the text untyped services get from the node.
+            Err(skywire_seri::SerdeError::Decode(d)) => {
+                let text = undecodable_arguments(&d);
+                return ServiceFuture::ready(Err(ServiceError::new(text)));
+            }
+            Err(e) => return ServiceFuture::ready(Err(ServiceError::from_error(&e))),
         };
         let fut = (self.f)(args);
         ServiceFuture::new(async move {
