@@ -113,6 +113,10 @@ fn structs_read_any_key_order_and_the_array_form() {
     let mut t = Table::new();
     t.push_pair("y", 2);
     t.push_pair(5, "ignored non-string key");
+    // A table key, array and hash parts both, is passed over whole.
+    let mut key = Table::from_array(vec![7.into(), "x".into()]);
+    key.push_pair("x", 8);
+    t.push_pair(Value::Table(key), "ignored table key");
     t.push_pair("x", 1.0);
     t.push_pair(
         "extra",

@@ -9,33 +9,33 @@ use super::read::{Head, Read};
 use super::{SerdeError, VALUE_MARKER};
 
 /// Deserializes from an argument list: the `args` values of a source.
-pub(super) struct ArgsDeserializer<R> {
-    read: R,
+pub(super) struct ArgsDeserializer<'a, R> {
+    read: &'a mut R,
     args: usize,
-    /// Reads as the nil of a missing argument.
-    nil: R,
+    /// Reads as the nil of a missing argument (made when one is read).
+    nil: Option<R>,
 }
 
-impl<'de, R: Read<'de>> ArgsDeserializer<R> {
+impl<'a, 'de, R: Read<'de>> ArgsDeserializer<'a, R> {
     /// The list of the `args` values of `read`.
-    pub(super) fn new(read: R, args: usize) -> Self {
+    pub(super) fn new(read: &'a mut R, args: usize) -> Self {
         ArgsDeserializer {
             read,
             args,
-            nil: R::nil(),
+            nil: None,
         }
     }
 
     /// The single argument (nil if none); more than one is an error.
     fn single(&mut self) -> Result<ValueDeserializer<'_, R>, SerdeError> {
         match self.args {
-            0 => Ok(ValueDeserializer::new(&mut self.nil)),
-            1 => Ok(ValueDeserializer::new(&mut self.read)),
+            0 => Ok(ValueDeserializer::new(self.nil.insert(R::nil()))),
+            1 => Ok(ValueDeserializer::new(self.read)),
             found => Err(SerdeError::TrailingValues { expected: 1, found }),
         }
     }
 
-    fn tuple<V: Visitor<'de>>(mut self, len: usize, visitor: V) -> Result<V::Value, SerdeError> {
+    fn tuple<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, SerdeError> {
         if self.args > len {
             return Err(SerdeError::TrailingValues {
                 expected: len,
@@ -43,7 +43,7 @@ impl<'de, R: Read<'de>> ArgsDeserializer<R> {
             });
         }
         // Arguments `0..len`, nil past the end of the list.
-        visitor.visit_seq(ArraySeq::new(&mut self.read, self.args, len - self.args))
+        visitor.visit_seq(ArraySeq::new(self.read, self.args, len - self.args))
     }
 }
 
@@ -61,7 +61,7 @@ macro_rules! forward_single {
     )*};
 }
 
-impl<'de, R: Read<'de>> Deserializer<'de> for ArgsDeserializer<R> {
+impl<'de, R: Read<'de>> Deserializer<'de> for ArgsDeserializer<'_, R> {
     type Error = SerdeError;
 
     fn is_human_readable(&self) -> bool {
@@ -96,7 +96,7 @@ impl<'de, R: Read<'de>> Deserializer<'de> for ArgsDeserializer<R> {
         deserialize_enum(name: &'static str, variants: &'static [&'static str]),
     );
 
-    fn deserialize_unit<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value, SerdeError> {
+    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
         for _ in 0..self.args {
             if !matches!(self.read.head()?, Head::Nil) {
                 return Err(SerdeError::TrailingValues {

@@ -11,7 +11,7 @@
 
 use alloc::string::String;
 
-use ::serde::de::value::BorrowedStrDeserializer;
+use ::serde::de::value::{BorrowedBytesDeserializer, BorrowedStrDeserializer};
 use ::serde::de::value::I64Deserializer;
 use ::serde::de::{
     self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor,
@@ -78,6 +78,7 @@ impl<'a, 'de, R: Read<'de>> ValueDeserializer<'a, R> {
     }
 
     /// The value as an `i64`: integers, and floats with an exact integral value.
+    #[inline]
     fn integer(mut self, target: &'static str) -> Result<i64, SerdeError> {
         match self.head()? {
             Head::Integer(i) => Ok(i),
@@ -86,6 +87,7 @@ impl<'a, 'de, R: Read<'de>> ValueDeserializer<'a, R> {
         }
     }
 
+    #[inline]
     fn utf8(mut self, expected: &str) -> Result<&'de str, SerdeError> {
         match self.head()? {
             Head::String(s) => core::str::from_utf8(s).map_err(|_| SerdeError::InvalidUtf8),
@@ -94,6 +96,7 @@ impl<'a, 'de, R: Read<'de>> ValueDeserializer<'a, R> {
     }
 
     /// Reads a table's head: the array length and the source at its first item.
+    #[inline]
     fn table(mut self, expected: &str) -> Result<(usize, &'a mut R), SerdeError> {
         match self.head()? {
             Head::Table { array_len } => Ok((array_len, self.read)),
@@ -356,6 +359,7 @@ impl<'a, R> ArraySeq<'a, R> {
 
 impl<'de, R: Read<'de>> SeqAccess<'de> for ArraySeq<'_, R> {
     type Error = SerdeError;
+    #[inline]
     fn next_element_seed<T: DeserializeSeed<'de>>(
         &mut self,
         seed: T,
@@ -425,6 +429,7 @@ impl<'de, R: Read<'de>> TableMap<'_, R> {
 
 impl<'de, R: Read<'de>> MapAccess<'de> for TableMap<'_, R> {
     type Error = SerdeError;
+    #[inline]
     fn next_key_seed<K: DeserializeSeed<'de>>(
         &mut self,
         seed: K,
@@ -442,8 +447,25 @@ impl<'de, R: Read<'de>> MapAccess<'de> for TableMap<'_, R> {
                 self.done = true;
                 break;
             }
-            if self.strings_only && !matches!(self.read.peek_head()?, Head::String(_)) {
-                self.read.skip()?;
+            if self.strings_only {
+                // A struct's field name, read from its head; other keys are passed over.
+                match self.read.head()? {
+                    Head::String(name) => {
+                        self.pending = true;
+                        return match core::str::from_utf8(name) {
+                            Ok(text) => seed.deserialize(BorrowedStrDeserializer::new(text)),
+                            Err(_) => seed.deserialize(BorrowedBytesDeserializer::new(name)),
+                        }
+                        .map(Some);
+                    }
+                    Head::Table { array_len } => {
+                        for _ in 0..array_len {
+                            self.read.skip()?;
+                        }
+                        skip_hash(self.read)?;
+                    }
+                    _ => {}
+                }
                 self.read.skip()?;
                 continue;
             }
@@ -454,6 +476,7 @@ impl<'de, R: Read<'de>> MapAccess<'de> for TableMap<'_, R> {
         }
         Ok(None)
     }
+    #[inline]
     fn next_value_seed<T: DeserializeSeed<'de>>(
         &mut self,
         seed: T,

@@ -282,10 +282,8 @@ pub fn from_value<'de, T: Deserialize<'de>>(value: &'de Value) -> Result<T, Serd
 /// assert_eq!((cmd.as_str(), n, opt), ("get", 42, None));
 /// ```
 pub fn from_values<'de, T: Deserialize<'de>>(values: &'de [Value]) -> Result<T, SerdeError> {
-    T::deserialize(args::ArgsDeserializer::new(
-        read::TreeRead::new(values),
-        values.len(),
-    ))
+    let mut read = read::TreeRead::new(values);
+    T::deserialize(args::ArgsDeserializer::new(&mut read, values.len()))
 }
 
 /// Reads a Rust value straight from a payload's bytes (a Lua argument list, what
@@ -322,8 +320,6 @@ pub(crate) fn deserialize_slice<'de, T: Deserialize<'de>>(
     limits: &DecodeLimits,
 ) -> Result<T, SerdeError> {
     let args = validate(payload, limits)?;
-    T::deserialize(args::ArgsDeserializer::new(
-        read::SliceRead::new(payload),
-        args,
-    ))
+    let mut read = read::SliceRead::new(payload);
+    T::deserialize(args::ArgsDeserializer::new(&mut read, args))
 }

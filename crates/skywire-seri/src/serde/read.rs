@@ -6,7 +6,9 @@
 //! types is written once, in [`de`](super::de), over this trait.
 
 use alloc::string::String;
-use alloc::vec::Vec;
+use core::slice;
+
+use smallvec::SmallVec;
 
 use super::SerdeError;
 use crate::decode::{skip_value, Cursor, Item};
@@ -54,7 +56,7 @@ impl Head<'_> {
 /// as its head, then its array items, then its hash pairs until [`Read::hash_end`].
 pub(super) trait Read<'de> {
     /// A position to come back to.
-    type Mark: Copy;
+    type Mark;
 
     /// A source holding one nil: what a missing value reads as.
     fn nil() -> Self;
@@ -185,47 +187,53 @@ impl<'de> Read<'de> for SliceRead<'de> {
 
 /// The values of one table (or of the argument list) being walked: its array items, then
 /// its hash keys and values alternately.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub(super) struct Frame<'de> {
-    array: &'de [Value],
-    hash: &'de [(Value, Value)],
-    /// Values given so far.
-    at: usize,
+    array: slice::Iter<'de, Value>,
+    hash: slice::Iter<'de, (Value, Value)>,
+    /// The value of the hash key given last, not given yet.
+    value: Option<&'de Value>,
 }
 
 impl<'de> Frame<'de> {
-    const fn new(array: &'de [Value], hash: &'de [(Value, Value)]) -> Self {
-        Frame { array, hash, at: 0 }
+    fn new(array: &'de [Value], hash: &'de [(Value, Value)]) -> Self {
+        Frame {
+            array: array.iter(),
+            hash: hash.iter(),
+            value: None,
+        }
     }
 
     /// The next value, if any is left.
-    #[inline]
+    #[inline(always)]
     fn next(&mut self) -> Option<&'de Value> {
-        let v = match self.array.get(self.at) {
-            Some(v) => Some(v),
-            None => {
-                let h = self.at - self.array.len();
-                self.hash
-                    .get(h / 2)
-                    .map(|(k, v)| if h % 2 == 0 { k } else { v })
-            }
-        };
-        self.at += usize::from(v.is_some());
-        v
+        if let Some(v) = self.array.next() {
+            return Some(v);
+        }
+        if let Some(v) = self.value.take() {
+            return Some(v);
+        }
+        let (k, v) = self.hash.next()?;
+        self.value = Some(v);
+        Some(k)
     }
 
     /// `true` when every value has been given.
+    #[inline]
     fn done(&self) -> bool {
-        self.at >= self.array.len() + 2 * self.hash.len()
+        self.array.len() == 0 && self.value.is_none() && self.hash.len() == 0
     }
 }
+
+/// How many enclosing tables [`TreeRead`] keeps without allocating: deeper trees are rare.
+const INLINE_DEPTH: usize = 8;
 
 /// A list of [`Value`]s walked in wire order. The tables entered are kept on a stack (the
 /// innermost is `top`), so the source answers look-ahead questions by looking.
 pub(super) struct TreeRead<'de> {
     top: Frame<'de>,
     /// The frames of the tables (and the list) around `top`, outermost first.
-    outer: Vec<Frame<'de>>,
+    outer: SmallVec<[Frame<'de>; INLINE_DEPTH]>,
 }
 
 /// The nil that [`TreeRead::nil`] reads.
@@ -233,13 +241,14 @@ static NIL: [Value; 1] = [Value::Nil];
 
 impl<'de> TreeRead<'de> {
     /// Walks `values` from the first.
-    pub(super) const fn new(values: &'de [Value]) -> Self {
+    pub(super) fn new(values: &'de [Value]) -> Self {
         TreeRead {
             top: Frame::new(values, &[]),
-            outer: Vec::new(),
+            outer: SmallVec::new(),
         }
     }
 
+    #[inline]
     fn enter(&mut self, t: &'de Table) -> Head<'de> {
         let inner = Frame::new(&t.array, &t.hash);
         self.outer.push(core::mem::replace(&mut self.top, inner));
@@ -258,7 +267,7 @@ impl<'de> Read<'de> for TreeRead<'de> {
         TreeRead::new(&NIL)
     }
 
-    #[inline]
+    #[inline(always)]
     fn head(&mut self) -> Result<Head<'de>, DecodeError> {
         // Never past the end: the deserializer reads only what the wire form would hold.
         Ok(match self.top.next().unwrap_or(&NIL[0]) {
@@ -291,7 +300,7 @@ impl<'de> Read<'de> for TreeRead<'de> {
 
     #[inline]
     fn mark(&self) -> Self::Mark {
-        (self.outer.len(), self.top)
+        (self.outer.len(), self.top.clone())
     }
 
     #[inline]
@@ -311,6 +320,6 @@ impl<'de> Read<'de> for TreeRead<'de> {
             return Ok(None);
         }
         let depth = self.outer.len().saturating_sub(1);
-        Ok(self.outer.last().map(|&around| (depth, around)))
+        Ok(self.outer.last().map(|around| (depth, around.clone())))
     }
 }
