@@ -11,14 +11,20 @@
 //! between rows is the service path.
 //!
 //! `cargo bench -p skywire-node --bench echo_services`; the typed row should be within 10%
-//! of the untyped rows (BENCHMARKS.md).
+//! of the untyped rows (BENCHMARKS.md). Wall time on two cores shared by client and server
+//! moves by ±20% from run to run; with `SERI_REPEAT=echo_services/ROW:N` the binary makes
+//! `N` calls to one row and exits, so `bench/instructions.sh` gives the instructions per
+//! call (client and server together), which repeat.
 
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{Criterion, Throughput};
 use skywire_node::{service_fn, sync_service_fn, typed, CallOptions, Node, Remote, ServiceError};
 use skywire_seri::Value;
+
+#[path = "../../skywire-seri/benches/support/repeat.rs"]
+mod repeat;
 
 /// Calls in flight at once.
 const CONCURRENCY: u64 = 32;
@@ -55,7 +61,20 @@ async fn run(remote: &Remote, target: &'static str, payload: &Bytes, iters: u64)
     start.elapsed()
 }
 
-fn echo_services(c: &mut Criterion) {
+/// The echo rows: the service each serves.
+const ROWS: [&str; 3] = ["@echo", "@echo_async", "@echo_typed"];
+
+/// A server node with the three echo services, a client connected to it, and the runtime
+/// both run on. The listener serves only while its handle lives.
+/// (Fields drop in order: the nodes before their runtime.)
+struct Setup {
+    _nodes: (Node, skywire_node::Listener, Node),
+    remote: Remote,
+    payload: Bytes,
+    rt: tokio::runtime::Runtime,
+}
+
+fn setup() -> Setup {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -80,20 +99,41 @@ fn echo_services(c: &mut Criterion) {
         let listener = server.listen("127.0.0.1:0").await.expect("listens");
         let client = Node::new();
         let remote = client.remote_at(&listener.local_addr().to_string());
-        // The listener serves only while its handle lives.
         (server, listener, client, remote)
     });
     let payload = skywire_seri::pack(&args()).expect("packs");
+    Setup {
+        _nodes: (server, listener, client),
+        remote,
+        payload,
+        rt,
+    }
+}
+
+fn echo_services(c: &mut Criterion) {
+    let s = setup();
     let mut g = c.benchmark_group("echo_services");
     g.throughput(Throughput::Elements(1));
-    for target in ["@echo", "@echo_async", "@echo_typed"] {
+    for target in ROWS {
         g.bench_function(target.trim_start_matches('@'), |b| {
-            b.iter_custom(|iters| rt.block_on(run(&remote, target, &payload, iters)))
+            b.iter_custom(|iters| s.rt.block_on(run(&s.remote, target, &s.payload, iters)))
         });
     }
     g.finish();
-    drop((listener, server, client));
 }
 
-criterion_group!(benches, echo_services);
-criterion_main!(benches);
+/// `SERI_REPEAT=echo_services/ROW:N`: `N` calls to the row's service, for callgrind.
+fn repeat(name: &str, n: u64) {
+    let s = setup();
+    let target = ROWS
+        .into_iter()
+        .find(|t| name == format!("echo_services/{}", t.trim_start_matches('@')))
+        .unwrap_or_else(|| panic!("no bench {name}"));
+    // One call first, so that N = 0 pays for the connection too.
+    s.rt.block_on(run(&s.remote, target, &s.payload, 1));
+    s.rt.block_on(run(&s.remote, target, &s.payload, n));
+}
+
+fn main() {
+    repeat::main(echo_services, repeat);
+}

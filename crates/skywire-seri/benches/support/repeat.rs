@@ -1,4 +1,5 @@
-//! The `main` of the lua-seri benches (`benches/seri.rs` at the root, `from_slice` here):
+//! The `main` of the lua-seri benches (`benches/seri.rs` at the root, `from_slice` here)
+//! and of the node's `echo_services`:
 //! measure with criterion, or, with `SERI_REPEAT=group/case:N` in the environment, run one
 //! bench's body `N` times and exit, so that under `valgrind --tool=callgrind` the
 //! difference between two counts (`N` and 0) divided by `N` is the instructions per call.
