@@ -135,13 +135,28 @@ pub(crate) fn undecodable_arguments(e: &skywire_seri::DecodeError) -> String {
 /// What a service returns: the result values, or an error text.
 pub type ServiceResult = Result<Vec<Value>, ServiceError>;
 
-/// The future a [`Service`] returns: either already resolved (no allocation) or a boxed
-/// future.
+/// A service's answer as the node sends it: values to pack, or a payload packed already.
+pub(crate) enum Answer {
+    /// Result values, packed by the node.
+    Values(Vec<Value>),
+    /// A lua-seri payload, sent as it is.
+    Packed(Bytes),
+}
+
+/// What a service answers with: values, or an error text.
+type AnswerResult = Result<Answer, ServiceError>;
+
+/// A boxed future of `T`.
+type BoxFuture<T> = Pin<Box<dyn Future<Output = Result<T, ServiceError>> + Send + 'static>>;
+
+/// The future a [`Service`] returns: already resolved (no allocation), or a boxed future of
+/// values or of a packed payload.
 pub struct ServiceFuture(FutureInner);
 
 enum FutureInner {
     Ready(Option<ServiceResult>),
-    Boxed(Pin<Box<dyn Future<Output = ServiceResult> + Send + 'static>>),
+    Boxed(BoxFuture<Vec<Value>>),
+    Packed(BoxFuture<Bytes>),
 }
 
 impl ServiceFuture {
@@ -155,11 +170,26 @@ impl ServiceFuture {
         ServiceFuture(FutureInner::Boxed(Box::pin(fut)))
     }
 
+    /// Wraps (boxes) a future of an answer already packed: a lua-seri payload (what
+    /// `skywire_seri::pack` gives), which the node sends as it is, unchecked. Awaited as a
+    /// [`Future`] (not by the node), the payload is unpacked into values.
+    pub fn packed(fut: impl Future<Output = Result<Bytes, ServiceError>> + Send + 'static) -> Self {
+        ServiceFuture(FutureInner::Packed(Box::pin(fut)))
+    }
+
     /// Takes the result out without polling if the future was created resolved.
-    pub(crate) fn take_ready(&mut self) -> Option<ServiceResult> {
+    pub(crate) fn take_ready(&mut self) -> Option<AnswerResult> {
         match &mut self.0 {
-            FutureInner::Ready(r) => r.take(),
-            FutureInner::Boxed(_) => None,
+            FutureInner::Ready(r) => r.take().map(|r| r.map(Answer::Values)),
+            FutureInner::Boxed(_) | FutureInner::Packed(_) => None,
+        }
+    }
+
+    /// Polls for the answer as the node sends it.
+    pub(crate) fn poll_answer(&mut self, cx: &mut Context<'_>) -> Poll<AnswerResult> {
+        match &mut self.0 {
+            FutureInner::Packed(f) => f.as_mut().poll(cx).map(|r| r.map(Answer::Packed)),
+            _ => Pin::new(self).poll(cx).map(|r| r.map(Answer::Values)),
         }
     }
 }
@@ -168,7 +198,9 @@ impl fmt::Debug for ServiceFuture {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.0 {
             FutureInner::Ready(_) => f.write_str("ServiceFuture(ready)"),
-            FutureInner::Boxed(_) => f.write_str("ServiceFuture(pending)"),
+            FutureInner::Boxed(_) | FutureInner::Packed(_) => {
+                f.write_str("ServiceFuture(pending)")
+            }
         }
     }
 }
@@ -183,6 +215,9 @@ impl Future for ServiceFuture {
                 None => Poll::Ready(Err(ServiceError::new("service future polled twice"))),
             },
             FutureInner::Boxed(f) => f.as_mut().poll(cx),
+            FutureInner::Packed(f) => f.as_mut().poll(cx).map(|r| {
+                skywire_seri::unpack(&r?).map_err(|e| ServiceError::from_error(&e))
+            }),
         }
     }
 }
@@ -341,9 +376,9 @@ where
             Err(e) => return ServiceFuture::ready(Err(ServiceError::from_error(&e))),
         };
         let fut = (self.f)(args);
-        ServiceFuture::new(async move {
+        ServiceFuture::packed(async move {
             let out = fut.await?;
-            Ok(skywire_seri::to_values(&out)?)
+            Ok(crate::pack::pack(&skywire_seri::to_values(&out)?)?)
         })
     }
 
@@ -359,5 +394,29 @@ impl<S: Service + ?Sized> Service for std::sync::Arc<S> {
 
     fn reads_args(&self) -> bool {
         (**self).reads_args()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `("ping", 1)` as lua-seri writes it: a short string (type 4, length 4 in the high
+    /// bits: 0x24) and a one-byte integer (type 2, cookie 1: 0x0a).
+    const PING_1: &[u8] = b"\x24ping\x0a\x01";
+
+    #[tokio::test]
+    async fn a_packed_answer_awaited_as_a_future_is_unpacked() {
+        let fut = ServiceFuture::packed(async { Ok(Bytes::from_static(PING_1)) });
+        assert_eq!(fut.await, Ok(vec![Value::from("ping"), Value::from(1)]));
+        let bad = ServiceFuture::packed(async { Ok(Bytes::from_static(b"\x07")) });
+        assert!(bad.await.is_err(), "type 7 does not unpack");
+    }
+
+    #[tokio::test]
+    async fn the_node_takes_a_packed_answer_as_it_is() {
+        let mut fut = ServiceFuture::packed(async { Ok(Bytes::from_static(PING_1)) });
+        let answer = std::future::poll_fn(|cx| fut.poll_answer(cx)).await;
+        assert!(matches!(answer, Ok(Answer::Packed(p)) if p == PING_1));
     }
 }

@@ -11,7 +11,6 @@
 //! nothing after it can be trusted. When the peer closes its side, the node finishes the
 //! requests in flight, writes their responses, then closes.
 
-use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::{Arc, PoisonError};
 use std::task::{Context, Poll, Waker};
@@ -30,7 +29,7 @@ use crate::node::Shared;
 use crate::outbox::{wire_estimate, Charge, Closed, Frames, Outbox};
 use crate::read_loop::{self, End, Reading, Stopped};
 use crate::registry::Resolved;
-use crate::service::{undecodable_arguments, ServiceFuture, ServiceRequest, ServiceResult};
+use crate::service::{undecodable_arguments, Answer, ServiceError, ServiceFuture, ServiceRequest};
 use crate::trace::{Role, TraceHook, TracedMessage};
 
 /// skynet's answer to a query for a name nobody registered.
@@ -341,7 +340,7 @@ impl ServingConn {
     }
 
     /// Runs a service future that has to wait in its own task (its in-flight slot taken).
-    fn spawn(&mut self, fut: ServiceFuture, session: Session, push: bool, address: u32) {
+    fn spawn(&mut self, mut fut: ServiceFuture, session: Session, push: bool, address: u32) {
         let slot = Slot(self.in_flight.clone());
         let outbox = self.outbox.clone();
         let trace = self.trace.clone();
@@ -351,7 +350,7 @@ impl ServingConn {
             let result = tokio::select! {
                 biased;
                 _ = stop.cancelled() => return,
-                r = fut => r,
+                r = std::future::poll_fn(|cx| fut.poll_answer(cx)) => r,
             };
             if let Some(response) = response_for(session, push, address, peer, result) {
                 if let Some(hook) = &trace {
@@ -449,9 +448,9 @@ impl Drop for Slot {
 /// Polls a future once without a real waker: a future that is ready at once is answered
 /// without a task. A pending one is then moved into a task, whose first poll registers the
 /// real waker.
-fn poll_once(fut: &mut ServiceFuture) -> Poll<ServiceResult> {
+fn poll_once(fut: &mut ServiceFuture) -> Poll<Result<Answer, ServiceError>> {
     let mut cx = Context::from_waker(Waker::noop());
-    std::pin::Pin::new(fut).poll(&mut cx)
+    fut.poll_answer(&mut cx)
 }
 
 /// The response a service's result makes (none for a push: a failure is logged).
@@ -460,7 +459,7 @@ fn response_for(
     push: bool,
     address: u32,
     peer: SocketAddr,
-    result: ServiceResult,
+    result: Result<Answer, ServiceError>,
 ) -> Option<Response> {
     match (push, result) {
         (true, Ok(_)) => None,
@@ -468,7 +467,8 @@ fn response_for(
             tracing::warn!(%peer, service = address, "push failed: {e}");
             None
         }
-        (false, Ok(values)) => Some(match crate::pack::pack(&values) {
+        (false, Ok(Answer::Packed(payload))) => Some(Response::ok(session, payload)),
+        (false, Ok(Answer::Values(values))) => Some(match crate::pack::pack(&values) {
             Ok(packed) => Response::ok(session, packed),
             Err(e) => Response::error(session, format!("cannot pack the results: {e}")),
         }),
