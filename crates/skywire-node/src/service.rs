@@ -198,9 +198,7 @@ impl fmt::Debug for ServiceFuture {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.0 {
             FutureInner::Ready(_) => f.write_str("ServiceFuture(ready)"),
-            FutureInner::Boxed(_) | FutureInner::Packed(_) => {
-                f.write_str("ServiceFuture(pending)")
-            }
+            FutureInner::Boxed(_) | FutureInner::Packed(_) => f.write_str("ServiceFuture(pending)"),
         }
     }
 }
@@ -215,9 +213,10 @@ impl Future for ServiceFuture {
                 None => Poll::Ready(Err(ServiceError::new("service future polled twice"))),
             },
             FutureInner::Boxed(f) => f.as_mut().poll(cx),
-            FutureInner::Packed(f) => f.as_mut().poll(cx).map(|r| {
-                skywire_seri::unpack(&r?).map_err(|e| ServiceError::from_error(&e))
-            }),
+            FutureInner::Packed(f) => f
+                .as_mut()
+                .poll(cx)
+                .map(|r| skywire_seri::unpack(&r?).map_err(|e| ServiceError::from_error(&e))),
         }
     }
 }

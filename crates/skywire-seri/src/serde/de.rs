@@ -11,8 +11,8 @@
 
 use alloc::string::String;
 
-use ::serde::de::value::{BorrowedBytesDeserializer, BorrowedStrDeserializer};
 use ::serde::de::value::I64Deserializer;
+use ::serde::de::value::{BorrowedBytesDeserializer, BorrowedStrDeserializer};
 use ::serde::de::{
     self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor,
 };
