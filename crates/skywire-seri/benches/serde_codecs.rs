@@ -3,15 +3,17 @@
 //! game message `("cmd", msg)` of `support/game.rs`.
 //!
 //! Group `seri/vs_rmp`, one row per direction and codec:
-//! - `lua_seri_encode`: `pack(&to_values(&m))` (a `Value` tree, then its bytes), the
-//!   200 bytes `skynet.pack("cmd", msg)` gives;
+//! - `lua_seri_encode`: `to_payload(&m)`, straight to the 200 bytes
+//!   `skynet.pack("cmd", msg)` gives;
+//! - `lua_seri_encode_via_values`: `pack(&to_values(&m))`, the same bytes through a `Value`
+//!   tree (what `to_payload` replaces);
 //! - `lua_seri_decode`: `from_slice::<CmdMsg>` of those bytes held as a node holds a
 //!   received payload, strings borrowed;
 //! - `rmp_encode`: `rmp_serde::to_vec_named(&m)`: structs as maps keyed by field name, the
 //!   form that carries what lua-seri's string-keyed tables carry (`to_vec` writes structs
 //!   as arrays, without their names, which a Lua peer could not read as a table of fields);
 //! - `rmp_decode`: `rmp_serde::from_slice::<CmdMsg>` of those bytes, strings borrowed;
-//! - `to_values`: `to_values(&m)` alone, the tree `lua_seri_encode` packs.
+//! - `to_values`: `to_values(&m)` alone, the tree `lua_seri_encode_via_values` packs.
 //!
 //! Run: `cargo bench -p skywire-seri --bench serde_codecs`. Instruction counts:
 //! `bench/instructions.sh BINARY vs_rmp/lua_seri_encode ...` (`SERI_REPEAT`, see
@@ -27,9 +29,13 @@ use std::hint::black_box;
 use bytes::Bytes;
 use criterion::{Criterion, Throughput};
 use game::{as_received, cmd_msg, CmdMsg};
-use skywire_seri::{from_slice, pack, to_values};
+use skywire_seri::{from_slice, pack, to_payload, to_values};
 
 fn lua_seri_encode(m: &CmdMsg<'_>) -> Bytes {
+    to_payload(m).expect("serializes")
+}
+
+fn lua_seri_encode_via_values(m: &CmdMsg<'_>) -> Bytes {
     pack(&to_values(m).expect("serializes")).expect("packs")
 }
 
@@ -50,6 +56,7 @@ fn rmp_decode(p: &[u8]) -> CmdMsg<'_> {
 fn inputs() -> (CmdMsg<'static>, Bytes, Vec<u8>) {
     let m = cmd_msg();
     let seri = as_received(&lua_seri_encode(&m));
+    assert_eq!(seri, lua_seri_encode_via_values(&m));
     assert_eq!(seri.len(), 200, "the issue's size for skynet's bytes");
     assert_eq!(lua_seri_decode(&seri), m);
     let rmp = rmp_encode(&m);
@@ -63,6 +70,9 @@ fn benches(c: &mut Criterion) {
     g.throughput(Throughput::Elements(1));
     g.bench_function("lua_seri_encode", |b| {
         b.iter(|| lua_seri_encode(black_box(&m)))
+    });
+    g.bench_function("lua_seri_encode_via_values", |b| {
+        b.iter(|| lua_seri_encode_via_values(black_box(&m)))
     });
     g.bench_function("rmp_encode", |b| b.iter(|| rmp_encode(black_box(&m))));
     g.bench_function("lua_seri_decode", |b| {
@@ -79,6 +89,9 @@ fn repeat(name: &str, n: u64) {
     for _ in 0..n {
         match name {
             "vs_rmp/lua_seri_encode" => drop(black_box(lua_seri_encode(black_box(&m)))),
+            "vs_rmp/lua_seri_encode_via_values" => {
+                drop(black_box(lua_seri_encode_via_values(black_box(&m))))
+            }
             "vs_rmp/rmp_encode" => drop(black_box(rmp_encode(black_box(&m)))),
             "vs_rmp/lua_seri_decode" => drop(black_box(lua_seri_decode(black_box(&seri)))),
             "vs_rmp/rmp_decode" => drop(black_box(rmp_decode(black_box(&rmp)))),

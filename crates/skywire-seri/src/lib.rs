@@ -118,7 +118,8 @@ pub use self::json::{
 };
 #[cfg(feature = "serde")]
 pub use self::serde::{
-    from_slice, from_value, from_values, to_value, to_values, SerdeError, SERIALIZE_MAX_DEPTH,
+    from_slice, from_value, from_values, to_payload, to_payload_into, to_value, to_values,
+    SerdeError, SERIALIZE_MAX_DEPTH,
 };
 pub use compare::{values_content_eq, values_exact_eq};
 pub use encode::{pack, pack_into, packed_len, MAX_PACK_DEPTH};
