@@ -49,7 +49,7 @@ pub(crate) fn into_payload(mut out: Vec<u8>) -> Bytes {
 pub fn pack_into(values: &[Value], out: &mut BytesMut) -> Result<(), EncodeError> {
     let start = out.len();
     out.reserve(estimated_len(values));
-    write_values(values, out).inspect_err(|_| out.truncate(start))
+    write_values(values, out).inspect_err(|_| Buffer::truncate(out, start))
 }
 
 /// Unused capacity a packed buffer may keep rather than be trimmed (see [`pack`]).
@@ -282,7 +282,11 @@ pub(crate) fn write_integer<B: Buffer>(i: i64, out: &mut B) {
 
 /// Writes `v`, enclosed in `depth` tables.
 #[inline(always)]
-pub(crate) fn write_value<B: Buffer>(v: &Value, depth: usize, out: &mut B) -> Result<(), EncodeError> {
+pub(crate) fn write_value<B: Buffer>(
+    v: &Value,
+    depth: usize,
+    out: &mut B,
+) -> Result<(), EncodeError> {
     if depth > MAX_PACK_DEPTH {
         return Err(EncodeError::TooDeep { depth });
     }

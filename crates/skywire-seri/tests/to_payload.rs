@@ -137,7 +137,8 @@ fn leaf() -> impl Strategy<Value = Node> {
         any::<bool>().prop_map(Node::Bool),
         any::<i64>().prop_map(Node::Int),
         prop_oneof![0..=i64::MAX as u64, Just(u64::MAX)].prop_map(Node::Big),
-        prop_oneof![Just(i128::from(i64::MIN)), Just(i128::from(i64::MIN) - 1)].prop_map(Node::Wide),
+        prop_oneof![Just(i128::from(i64::MIN)), Just(i128::from(i64::MIN) - 1)]
+            .prop_map(Node::Wide),
         real().prop_map(Node::Real),
         text().prop_map(Node::Str),
         any::<char>().prop_map(Node::Char),
@@ -161,8 +162,7 @@ fn node() -> impl Strategy<Value = Node> {
             boxed.clone().prop_map(|n| Node::Tagged(Tagged::New(n))),
             (boxed.clone(), any::<Option<i8>>())
                 .prop_map(|(n, o)| Node::Tagged(Tagged::Tuple(n, o))),
-            (boxed, any::<Option<u8>>())
-                .prop_map(|(x, y)| Node::Tagged(Tagged::Named { x, y })),
+            (boxed, any::<Option<u8>>()).prop_map(|(x, y)| Node::Tagged(Tagged::Named { x, y })),
             (
                 prop_oneof![Just(None), (0usize..40).prop_map(Some)],
                 prop_oneof![
@@ -264,7 +264,11 @@ fn edges_against_the_reference_and_skynet() {
         c: i32,
     }
     // Nil fields left out: `{c = 5}` is table head, "c", 5, end.
-    let s = S { a: None, b: (), c: 5 };
+    let s = S {
+        a: None,
+        b: (),
+        c: 5,
+    };
     assert_eq!(
         to_payload(&s).unwrap()[..],
         [0x06, 0x0c, b'c', 0x0a, 0x05, 0x00]
@@ -302,7 +306,10 @@ fn edges_against_the_reference_and_skynet() {
 
     // Keys `pack` refuses, and the serializer's own errors.
     let nan = Pairs(vec![(Node::Real(f64::NAN), Node::Int(1))]);
-    assert_eq!(to_payload(&nan), Err(SerdeError::Encode(EncodeError::NanKey)));
+    assert_eq!(
+        to_payload(&nan),
+        Err(SerdeError::Encode(EncodeError::NanKey))
+    );
     let nil = Pairs(vec![(Node::Opt(None), Node::Int(1))]);
     assert_eq!(to_payload(&nil), Err(SerdeError::NilKey));
     assert!(matches!(

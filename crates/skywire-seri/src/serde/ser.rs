@@ -284,17 +284,17 @@ impl<'s, S: Sink> ser::Serializer for ValueSerializer<'s, S> {
             inner: ValueSerializer::new(self.sink, depth).serialize_struct(variant, len)?,
         })
     }
-    fn collect_str<T: core::fmt::Display + ?Sized>(
-        self,
-        value: &T,
-    ) -> Result<S::Out, SerdeError> {
+    fn collect_str<T: core::fmt::Display + ?Sized>(self, value: &T) -> Result<S::Out, SerdeError> {
         self.sink.string(value.to_string().as_bytes())
     }
 }
 
 impl<S: Sink> ValueSerializer<'_, S> {
     /// The start of `{ Variant = inner }`: the table and its key.
-    fn variant_head(&mut self, variant: &'static str) -> Result<(S::Hash, S::FieldKey), SerdeError> {
+    fn variant_head(
+        &mut self,
+        variant: &'static str,
+    ) -> Result<(S::Hash, S::FieldKey), SerdeError> {
         let hash = self.sink.hash(Some(1), self.depth)?;
         let key = self.sink.field_key(variant)?;
         Ok((hash, key))
@@ -564,10 +564,7 @@ impl<'s, S: Sink> ser::Serializer for ArgsSerializer<'s, S> {
             len: usize
         ) -> VariantSer<S, StructSer<'s, S>>
     );
-    fn collect_str<T: core::fmt::Display + ?Sized>(
-        self,
-        value: &T,
-    ) -> Result<S::Args, SerdeError> {
+    fn collect_str<T: core::fmt::Display + ?Sized>(self, value: &T) -> Result<S::Args, SerdeError> {
         self.top().collect_str(value).map(S::one)
     }
 }

@@ -239,7 +239,9 @@ impl<'b, B: Buffer> Wire<'b, B> {
     #[inline]
     fn check_depth(depth: usize) -> Result<(), SerdeError> {
         if depth >= wire::MAX_DEPTH {
-            return Err(SerdeError::Encode(EncodeError::TooDeep { depth: depth + 1 }));
+            return Err(SerdeError::Encode(EncodeError::TooDeep {
+                depth: depth + 1,
+            }));
         }
         Ok(())
     }
