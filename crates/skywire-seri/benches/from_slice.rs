@@ -2,76 +2,24 @@
 //! straight from the bytes (`from_slice`) and the way through the value tree
 //! (`from_values(&unpack(..))`, what a typed service did before `from_slice`).
 //!
-//! The bytes are those of `benches/seri.rs` (the root package's bench, which owns the
-//! issue's cases): `msg`'s fields in the same order, checked to pack to the issue's 200
-//! and 7 bytes. Strings are borrowed from the payload where the type allows.
+//! The types are `support/game.rs`'s (the bytes of `benches/seri.rs`, checked to pack to the
+//! issue's 200 and 7 bytes). Strings are borrowed from the payload where the type allows.
 //!
 //! Run: `cargo bench -p skywire-seri --bench from_slice`. Instruction counts:
 //! `SERI_REPEAT=from_slice/cmd_msg:N` runs one bench's body `N` times and exits (see
 //! `benches/seri.rs`).
 
+#[path = "support/game.rs"]
+mod game;
 #[path = "support/repeat.rs"]
 mod repeat;
 
 use std::hint::black_box;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use criterion::{Criterion, Throughput};
-use serde::{Deserialize, Serialize};
+use game::{as_received, msg, CmdMsg};
 use skywire_seri::{from_slice, from_values, pack, to_values, unpack};
-
-#[derive(Serialize, Deserialize, Debug, PartialEq)]
-struct Pos {
-    x: f64,
-    y: f64,
-    z: f64,
-}
-
-#[derive(Serialize, Deserialize, Debug, PartialEq)]
-struct Buff {
-    id: i64,
-    t: i64,
-}
-
-/// Issue 5's `msg`, fields in the order `benches/common/mod.rs` packs them.
-#[derive(Serialize, Deserialize, Debug, PartialEq)]
-struct Msg<'a> {
-    id: i64,
-    name: &'a str,
-    pos: Pos,
-    items: Vec<i64>,
-    flags: bool,
-    guild: &'a str,
-    hp: i64,
-    mp: i64,
-    buffs: Vec<Buff>,
-}
-
-fn msg() -> Msg<'static> {
-    Msg {
-        id: 123_456,
-        name: "player_one",
-        pos: Pos {
-            x: 1.5,
-            y: -2.25,
-            z: 100.0,
-        },
-        items: (1..=20).map(|i| i * 1000 + 7).collect(),
-        flags: true,
-        guild: "dragons",
-        hp: 9876,
-        mp: 321,
-        buffs: vec![Buff { id: 1, t: 30 }, Buff { id: 2, t: 60 }],
-    }
-}
-
-/// `bytes` as a node holds a received payload: a slice of a larger shared buffer.
-fn as_received(bytes: &[u8]) -> Bytes {
-    let mut buf = BytesMut::with_capacity(bytes.len() + 64);
-    buf.extend_from_slice(bytes);
-    buf.extend_from_slice(&[0; 64]);
-    buf.split_to(bytes.len()).freeze()
-}
 
 fn payloads() -> (Bytes, Bytes) {
     let cmd_msg =
@@ -81,8 +29,6 @@ fn payloads() -> (Bytes, Bytes) {
     assert_eq!((cmd_msg.len(), ping.len()), (200, 7));
     (cmd_msg, ping)
 }
-
-type CmdMsg<'a> = (&'a str, Msg<'a>);
 
 fn from_slice_msg(p: &[u8]) -> CmdMsg<'_> {
     from_slice(p).expect("reads")

@@ -26,14 +26,20 @@ pub fn pack(values: &[Value]) -> Result<Bytes, EncodeError> {
     // cheap estimate (exact unless there are tables).
     let mut out = Vec::with_capacity(estimated_len(values));
     write_values(values, &mut out)?;
-    // A buffer of exactly the right size becomes the `Bytes` as is. A guess that was a
-    // little long is kept: trimming (a `realloc`) costs more than the few bytes, and the
-    // next buffer of the same guessed size is then a quick allocation. A guess that was far
-    // too long is trimmed, so that a payload never holds much more memory than it uses.
+    Ok(into_payload(out))
+}
+
+/// A packed buffer as a payload. A buffer of exactly the right size becomes the `Bytes` as
+/// is. A guess that was a little long is kept: trimming (a `realloc`) costs more than the
+/// few bytes, and the next buffer of the same guessed size is then a quick allocation. A
+/// guess that was far too long is trimmed, so that a payload never holds much more memory
+/// than it uses.
+#[inline]
+pub(crate) fn into_payload(mut out: Vec<u8>) -> Bytes {
     if out.capacity() - out.len() > KEEP_SLACK.max(out.len() / 4) {
         out.shrink_to_fit();
     }
-    Ok(Bytes::from(out))
+    Bytes::from(out)
 }
 
 /// Appends the packed argument list to `out`.
@@ -43,7 +49,7 @@ pub fn pack(values: &[Value]) -> Result<Bytes, EncodeError> {
 pub fn pack_into(values: &[Value], out: &mut BytesMut) -> Result<(), EncodeError> {
     let start = out.len();
     out.reserve(estimated_len(values));
-    write_values(values, out).inspect_err(|_| out.truncate(start))
+    write_values(values, out).inspect_err(|_| Buffer::truncate(out, start))
 }
 
 /// Unused capacity a packed buffer may keep rather than be trimmed (see [`pack`]).
@@ -150,26 +156,38 @@ fn table_len(t: &Table, depth: usize) -> Result<usize, EncodeError> {
 // (type byte and fixed-size data together): every append checks the capacity and updates
 // the length.
 
-/// Where packed bytes are appended.
-trait Sink {
+/// Where packed bytes are appended (a `Vec<u8>` or a `BytesMut`); the bytes written so far
+/// are the slice it derefs to.
+pub(crate) trait Buffer: core::ops::DerefMut<Target = [u8]> {
+    /// Appends `bytes`.
     fn put(&mut self, bytes: &[u8]);
+    /// Keeps the first `len` bytes.
+    fn truncate(&mut self, len: usize);
 }
 
-impl Sink for Vec<u8> {
+impl Buffer for Vec<u8> {
     #[inline(always)]
     fn put(&mut self, bytes: &[u8]) {
         self.extend_from_slice(bytes);
     }
+    #[inline(always)]
+    fn truncate(&mut self, len: usize) {
+        Vec::truncate(self, len);
+    }
 }
 
-impl Sink for BytesMut {
+impl Buffer for BytesMut {
     #[inline(always)]
     fn put(&mut self, bytes: &[u8]) {
         self.extend_from_slice(bytes);
     }
+    #[inline(always)]
+    fn truncate(&mut self, len: usize) {
+        BytesMut::truncate(self, len);
+    }
 }
 
-fn write_values<S: Sink>(values: &[Value], out: &mut S) -> Result<(), EncodeError> {
+fn write_values<B: Buffer>(values: &[Value], out: &mut B) -> Result<(), EncodeError> {
     for v in values {
         write_value(v, 0, out)?;
     }
@@ -185,8 +203,60 @@ fn with_type<const N: usize, const M: usize>(ty: u8, field: [u8; N]) -> [u8; M] 
     out
 }
 
+/// Writes nil (also the byte that ends a table's hash part).
 #[inline(always)]
-fn write_integer<S: Sink>(i: i64, out: &mut S) {
+pub(crate) fn write_nil<B: Buffer>(out: &mut B) {
+    out.put(&[type_byte(wire::TYPE_NIL, 0)]);
+}
+
+/// Writes a boolean.
+#[inline(always)]
+pub(crate) fn write_boolean<B: Buffer>(b: bool, out: &mut B) {
+    out.put(&[type_byte(wire::TYPE_BOOLEAN, u8::from(b))]);
+}
+
+/// Writes a float.
+#[inline(always)]
+pub(crate) fn write_real<B: Buffer>(f: f64, out: &mut B) {
+    let ty = type_byte(wire::TYPE_NUMBER, wire::NUMBER_REAL);
+    out.put(&with_type::<8, 9>(ty, f.to_bits().to_le_bytes()));
+}
+
+/// Writes a string, short or long by its length.
+#[inline(always)]
+pub(crate) fn write_string<B: Buffer>(s: &[u8], out: &mut B) -> Result<(), EncodeError> {
+    let len = s.len();
+    if len < wire::MAX_COOKIE {
+        out.put(&[type_byte(wire::TYPE_SHORT_STRING, len as u8)]);
+    } else if len < 0x1_0000 {
+        let ty = type_byte(wire::TYPE_LONG_STRING, wire::LONG_STRING_WORD);
+        out.put(&with_type::<2, 3>(ty, (len as u16).to_le_bytes()));
+    } else {
+        let Ok(len) = u32::try_from(len) else {
+            return Err(EncodeError::StringTooLong { len });
+        };
+        let ty = type_byte(wire::TYPE_LONG_STRING, wire::LONG_STRING_DWORD);
+        out.put(&with_type::<4, 5>(ty, len.to_le_bytes()));
+    }
+    out.put(s);
+    Ok(())
+}
+
+/// Writes the head of a table whose array part has `n` items (they follow, then the hash
+/// pairs, then [`write_nil`]).
+#[inline(always)]
+pub(crate) fn write_table_head<B: Buffer>(n: usize, out: &mut B) {
+    if n >= usize::from(wire::ARRAY_ESCAPE) {
+        out.put(&[type_byte(wire::TYPE_TABLE, wire::ARRAY_ESCAPE)]);
+        write_integer(n as i64, out);
+    } else {
+        out.put(&[type_byte(wire::TYPE_TABLE, n as u8)]);
+    }
+}
+
+/// Writes an integer in the narrowest form skynet uses for it.
+#[inline(always)]
+pub(crate) fn write_integer<B: Buffer>(i: i64, out: &mut B) {
     let number = |cookie| type_byte(wire::TYPE_NUMBER, cookie);
     // The same choices as `integer_form`, each arm writing its bytes at once.
     if i == 0 {
@@ -212,38 +282,24 @@ fn write_integer<S: Sink>(i: i64, out: &mut S) {
 
 /// Writes `v`, enclosed in `depth` tables.
 #[inline(always)]
-fn write_value<S: Sink>(v: &Value, depth: usize, out: &mut S) -> Result<(), EncodeError> {
+pub(crate) fn write_value<B: Buffer>(
+    v: &Value,
+    depth: usize,
+    out: &mut B,
+) -> Result<(), EncodeError> {
     if depth > MAX_PACK_DEPTH {
         return Err(EncodeError::TooDeep { depth });
     }
     match v {
-        Value::Nil => out.put(&[type_byte(wire::TYPE_NIL, 0)]),
-        Value::Boolean(b) => out.put(&[type_byte(wire::TYPE_BOOLEAN, u8::from(*b))]),
+        Value::Nil => write_nil(out),
+        Value::Boolean(b) => write_boolean(*b, out),
         Value::Integer(i) => write_integer(*i, out),
-        Value::Real(f) => {
-            let ty = type_byte(wire::TYPE_NUMBER, wire::NUMBER_REAL);
-            out.put(&with_type::<8, 9>(ty, f.to_bits().to_le_bytes()));
-        }
+        Value::Real(f) => write_real(*f, out),
         Value::LightUserdata(p) => {
             let ty = type_byte(wire::TYPE_USERDATA, 0);
             out.put(&with_type::<8, 9>(ty, p.to_le_bytes()));
         }
-        Value::String(s) => {
-            let len = s.len();
-            if len < wire::MAX_COOKIE {
-                out.put(&[type_byte(wire::TYPE_SHORT_STRING, len as u8)]);
-            } else if len < 0x1_0000 {
-                let ty = type_byte(wire::TYPE_LONG_STRING, wire::LONG_STRING_WORD);
-                out.put(&with_type::<2, 3>(ty, (len as u16).to_le_bytes()));
-            } else {
-                let Ok(len) = u32::try_from(len) else {
-                    return Err(EncodeError::StringTooLong { len });
-                };
-                let ty = type_byte(wire::TYPE_LONG_STRING, wire::LONG_STRING_DWORD);
-                out.put(&with_type::<4, 5>(ty, len.to_le_bytes()));
-            }
-            out.put(s);
-        }
+        Value::String(s) => write_string(s, out)?,
         Value::Table(t) => write_table(t, depth, out)?,
     }
     Ok(())
@@ -251,14 +307,8 @@ fn write_value<S: Sink>(v: &Value, depth: usize, out: &mut S) -> Result<(), Enco
 
 // Out of line: the only recursion, so `write_value` can be inlined.
 #[inline(never)]
-fn write_table<S: Sink>(t: &Table, depth: usize, out: &mut S) -> Result<(), EncodeError> {
-    let n = t.array.len();
-    if n >= usize::from(wire::ARRAY_ESCAPE) {
-        out.put(&[type_byte(wire::TYPE_TABLE, wire::ARRAY_ESCAPE)]);
-        write_integer(n as i64, out);
-    } else {
-        out.put(&[type_byte(wire::TYPE_TABLE, n as u8)]);
-    }
+fn write_table<B: Buffer>(t: &Table, depth: usize, out: &mut B) -> Result<(), EncodeError> {
+    write_table_head(t.array.len(), out);
     for item in &t.array {
         write_value(item, depth + 1, out)?;
     }
@@ -271,7 +321,7 @@ fn write_table<S: Sink>(t: &Table, depth: usize, out: &mut S) -> Result<(), Enco
         write_value(k, depth + 1, out)?;
         write_value(v, depth + 1, out)?;
     }
-    out.put(&[type_byte(wire::TYPE_NIL, 0)]);
+    write_nil(out);
     Ok(())
 }
 

@@ -17,10 +17,21 @@
 //!   one back (typed [`LiteralError`] with line and column).
 //! - With the `serde` feature, `to_value` / `from_value` and `to_values` /
 //!   `from_values` map Rust types to and from Lua values (see the docs of
-//!   `to_value` for the mapping), `from_slice` reads them straight from the bytes, and
-//!   `Value` implements `Serialize` / `Deserialize`.
+//!   `to_value` for the mapping), `to_payload` writes them straight to bytes and
+//!   `from_slice` reads them straight from the bytes, and `Value` implements
+//!   `Serialize` / `Deserialize`.
 //! - With the `json` feature, `to_json` / `from_json` give the JSON form
 //!   used in logs and by the CLI.
+//!
+//! # Which encoding entry point
+//!
+//! | You have / need | Use |
+//! |---|---|
+//! | values, to a payload | [`pack`] → [`Bytes`](bytes::Bytes), [`pack_into`] a `BytesMut` (one buffer for many payloads) |
+//! | a Rust type, to a payload (feature `serde`; builds no tree) | `to_payload` → `Bytes`, `to_payload_into` a `BytesMut` |
+//! | a Rust type, to values to keep or look at (feature `serde`) | `to_values` (an argument list), `to_value` (one value) |
+//!
+//! `to_payload` gives exactly what `pack(&to_values(x)?)` gives, bytes and errors.
 //!
 //! # Which decoding entry point
 //!
@@ -51,7 +62,7 @@
 //! | `view.rs` | [`LuaValue`]: one read-only view of both forms (comparisons, look-ups, `Display`) |
 //! | `compare.rs` | `content_eq` / `exact_eq` |
 //! | `lua_text/` | `write.rs` (`Display`), `read.rs` ([`lua_text::Parser`], [`parse_lua`]), `string.rs`, `numeral.rs`, `error.rs` |
-//! | `serde/` | `ser.rs` (to values), `de.rs` (the mapping to Rust types, once) over `read.rs` (a byte source and a tree source), `args.rs` (argument lists), `compact.rs` (`Value`'s compact form), `value_impl.rs` (`Value: Serialize + Deserialize`) |
+//! | `serde/` | `ser.rs` (the mapping from Rust types, once) over `sink.rs` (a tree sink and a byte sink), `payload.rs` (`to_payload`), `de.rs` (the mapping to Rust types, once) over `read.rs` (a byte source and a tree source), `args.rs` (argument lists), `compact.rs` (`Value`'s compact form), `value_impl.rs` (`Value: Serialize + Deserialize`) |
 //! | `json.rs`, `text.rs` | the JSON form (feature `json`) and the hex/text helpers it shares with serde |
 //!
 //! The crate is `no_std` (it needs `alloc`); the `std` feature only enables
@@ -118,7 +129,8 @@ pub use self::json::{
 };
 #[cfg(feature = "serde")]
 pub use self::serde::{
-    from_slice, from_value, from_values, to_value, to_values, SerdeError, SERIALIZE_MAX_DEPTH,
+    from_slice, from_value, from_values, to_payload, to_payload_into, to_value, to_values,
+    SerdeError, SERIALIZE_MAX_DEPTH,
 };
 pub use compare::{values_content_eq, values_exact_eq};
 pub use encode::{pack, pack_into, packed_len, MAX_PACK_DEPTH};

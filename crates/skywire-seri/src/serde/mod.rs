@@ -62,9 +62,13 @@ macro_rules! forward_named_to_unnamed {
 mod args;
 mod compact;
 mod de;
+mod payload;
 mod read;
 mod ser;
+mod sink;
 mod value_impl;
+
+pub use payload::{to_payload, to_payload_into};
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -72,7 +76,7 @@ use alloc::vec::Vec;
 use ::serde::{Deserialize, Serialize};
 
 use crate::decode::validate;
-use crate::error::DecodeError;
+use crate::error::{DecodeError, EncodeError};
 use crate::limits::DecodeLimits;
 use crate::value::Value;
 
@@ -153,6 +157,10 @@ pub enum SerdeError {
     /// [`unpack`](crate::unpack) gives for it.
     #[error("payload does not unpack: {0}")]
     Decode(#[from] DecodeError),
+    /// The values [`to_payload`] makes do not pack: the error [`pack`](crate::pack) gives
+    /// for them.
+    #[error("values do not pack: {0}")]
+    Encode(#[from] EncodeError),
 }
 
 impl ::serde::ser::Error for SerdeError {
@@ -242,7 +250,7 @@ impl ::serde::de::Error for SerdeError {
 /// assert_eq!(v.to_string(), "{x = 1, y = 2}");
 /// ```
 pub fn to_value<T: Serialize + ?Sized>(value: &T) -> Result<Value, SerdeError> {
-    value.serialize(ser::ValueSerializer::new(0))
+    ser::to_value(value)
 }
 
 /// Converts a Rust value to a Lua argument list: a top-level tuple, tuple
@@ -254,7 +262,7 @@ pub fn to_value<T: Serialize + ?Sized>(value: &T) -> Result<Value, SerdeError> {
 /// assert_eq!(args, vec![Value::from("get"), Value::from(42)]);
 /// ```
 pub fn to_values<T: Serialize + ?Sized>(value: &T) -> Result<Vec<Value>, SerdeError> {
-    value.serialize(ser::ArgsSerializer)
+    ser::to_values(value)
 }
 
 /// Reads a Rust value from one Lua value. Strings may be borrowed from `value`.
