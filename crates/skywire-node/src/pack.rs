@@ -12,7 +12,8 @@
 use std::cell::RefCell;
 
 use bytes::{Bytes, BytesMut};
-use skywire_seri::{EncodeError, Value};
+use serde::Serialize;
+use skywire_seri::{EncodeError, SerdeError, Value};
 
 /// Size of a block.
 const BLOCK: usize = 64 * 1024;
@@ -32,20 +33,35 @@ pub(crate) fn pack(values: &[Value]) -> Result<Bytes, EncodeError> {
     if strings >= OWN_ALLOCATION {
         return skywire_seri::pack(values);
     }
+    into_block(strings, |buf| skywire_seri::pack_into(values, buf))
+        .unwrap_or_else(|| skywire_seri::pack(values))
+}
+
+/// `skywire_seri::to_payload` (a Rust value packed without building `Value`s), into the
+/// current thread's block. Its size is not known before: a large one grows the block.
+pub(crate) fn to_payload<T: Serialize + ?Sized>(value: &T) -> Result<Bytes, SerdeError> {
+    into_block(0, |buf| skywire_seri::to_payload_into(value, buf))
+        .unwrap_or_else(|| skywire_seri::to_payload(value))
+}
+
+/// What `write` appends to the current thread's block (with at least `room` bytes more
+/// than [`MIN_ROOM`] free first), split off it; `None` if the block is in use.
+fn into_block<E>(
+    room: usize,
+    write: impl FnOnce(&mut BytesMut) -> Result<(), E>,
+) -> Option<Result<Bytes, E>> {
     BLOCK_BUF.with(|cell| {
-        let Ok(mut buf) = cell.try_borrow_mut() else {
-            return skywire_seri::pack(values);
-        };
-        if buf.capacity() - buf.len() < MIN_ROOM + strings {
+        let mut buf = cell.try_borrow_mut().ok()?;
+        if buf.capacity() - buf.len() < MIN_ROOM + room {
             *buf = BytesMut::with_capacity(BLOCK);
         }
-        match skywire_seri::pack_into(values, &mut buf) {
+        Some(match write(&mut buf) {
             Ok(()) => Ok(buf.split().freeze()),
             Err(e) => {
                 buf.clear();
                 Err(e)
             }
-        }
+        })
     })
 }
 
@@ -82,6 +98,22 @@ mod tests {
         }
         assert!(pack(&[deep]).is_err());
         assert_eq!(pack(&a).unwrap(), pa);
+    }
+
+    #[test]
+    fn serialized_payloads_share_the_block_and_match_seri() {
+        let first = to_payload(&("ping", 1)).unwrap();
+        let next = to_payload(&("ping", "pong", 2.5)).unwrap();
+        assert_eq!(
+            first,
+            skywire_seri::pack(&[Value::from("ping"), Value::from(1)]).unwrap()
+        );
+        assert_eq!(
+            next,
+            skywire_seri::pack(&[Value::from("ping"), Value::from("pong"), Value::from(2.5)])
+                .unwrap()
+        );
+        assert_eq!(next.as_ptr(), first.as_ptr().wrapping_add(first.len()));
     }
 
     #[test]

@@ -377,7 +377,7 @@ where
         let fut = (self.f)(args);
         ServiceFuture::packed(async move {
             let out = fut.await?;
-            Ok(crate::pack::pack(&skywire_seri::to_values(&out)?)?)
+            Ok(crate::pack::to_payload(&out)?)
         })
     }
 
