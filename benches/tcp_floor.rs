@@ -1,74 +1,296 @@
-//! The floor under the "8 callers, 100,000-byte argument echoed" row: the same bytes echoed
-//! over loopback TCP with no protocol at all (a thread reads 100,000-byte messages and
-//! writes each back; the client keeps 8 in flight). What the kernel's copies and TCP cost
-//! on this machine bounds any node's calls/s for that row.
+//! The floor under a node-to-node row: the same bytes on the wire, over one loopback TCP
+//! connection, with no protocol at all. What the kernel's copies, wake-ups and TCP cost on
+//! this machine bounds any node's calls/s for the row it stands under.
 //!
-//! Run: `cargo bench --bench tcp_floor` (prints one JSON line: messages per second).
+//! A row is given by its shape: each "call" sends a request of `--request` bytes and gets
+//! back a response of `--response` bytes (the bytes a call of the row puts on the wire in
+//! each direction, frame headers included), with `--in-flight` calls outstanding at any
+//! time, as `skywire bench --callers N` keeps them on its one connection.
+//!
+//! - The server (a thread with a plain blocking socket) reads whatever has arrived into a
+//!   buffer, counts the whole requests in it, and answers all of them in one write. It never
+//!   looks at the bytes: the floor pays no user-space copy beyond the kernel's.
+//! - The client (the main thread, one socket) starts with `--in-flight` requests in one
+//!   write, then reads in bulk and, for every whole response, sends one request, all of them
+//!   in one write. Its writes do not block (`MSG_DONTWAIT`): a write the kernel cannot take
+//!   whole is finished while reading, through `poll`, so that neither side can wait on the
+//!   other forever however large the messages. Its reads block, as the server's do.
+//! - `--busy-poll-us U`: both sides, after a read that finds nothing, try again without
+//!   sleeping for up to U µs before a blocking read, as `skywire node --busy-poll-us` and
+//!   `skywire bench --busy-poll-us` do.
+//!
+//! Replies counted are those that arrive after `--warmup` seconds; calls stop being made
+//! `--seconds` after that, and the ones outstanding are still waited for. `cpu_s` is the
+//! CPU time of the whole process (client and server threads), warm-up included.
+//!
+//! Run: `cargo bench --bench tcp_floor -- --row NAME --request BYTES --response BYTES
+//! --in-flight N --seconds S [--warmup S] [--busy-poll-us U]` (prints one JSON line).
+//! `bench/run.sh` runs one after each node row, with that row's bytes per call.
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::mpsc;
+use std::io::{self, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-const MSG: usize = 100_000;
-const IN_FLIGHT: usize = 8;
+use rustix::event::{poll, PollFd, PollFlags};
+use rustix::io::Errno;
+use rustix::net::{recv, send, RecvFlags, SendFlags};
+use rustix::time::{clock_gettime, ClockId};
 
-fn main() {
-    let seconds: f64 = std::env::var("TCP_FLOOR_SECONDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(5.0);
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let server = std::thread::spawn(move || {
-        let (mut s, _) = listener.accept().expect("accept");
-        s.set_nodelay(true).expect("nodelay");
-        let mut buf = vec![0u8; MSG];
-        while s.read_exact(&mut buf).is_ok() {
-            if s.write_all(&buf).is_err() {
+const USAGE: &str = "usage: tcp_floor --row NAME --request BYTES --response BYTES \
+--in-flight N --seconds S [--warmup S] [--busy-poll-us U]";
+
+/// Read buffer of both sides: as the `skywire bench` client's, room for many messages.
+const READ_BUFFER: usize = 256 * 1024;
+
+/// The shape of one row.
+#[derive(Debug)]
+struct Row {
+    name: String,
+    request: usize,
+    response: usize,
+    in_flight: usize,
+    seconds: f64,
+    warmup: f64,
+    busy_poll: Duration,
+}
+
+/// What one run measured.
+struct Measured {
+    /// Responses that arrived after the warm-up.
+    messages: u64,
+    /// From the end of the warm-up to the last response.
+    seconds: f64,
+    /// CPU seconds of the process, both threads, warm-up included.
+    cpu_s: f64,
+}
+
+fn main() -> ExitCode {
+    // `cargo bench` passes `--bench` to harness-less benches.
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    if args.is_empty() {
+        // Plain `cargo bench`: nothing to measure without a row.
+        eprintln!("tcp_floor: no row given (bench/run.sh gives one per node row)\n{USAGE}");
+        return ExitCode::SUCCESS;
+    }
+    let row = match parse(&args) {
+        Ok(row) => row,
+        Err(e) => {
+            eprintln!("tcp_floor: {e}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match measure(&row) {
+        Ok(m) => {
+            let line = serde_json::json!({
+                "floor_row": row.name,
+                "request_bytes": row.request,
+                "response_bytes": row.response,
+                "in_flight": row.in_flight,
+                "busy_poll_us": row.busy_poll.as_micros() as u64,
+                "messages": m.messages,
+                "seconds": (m.seconds * 1000.0).round() / 1000.0,
+                "msgs_per_s": (m.messages as f64 / m.seconds).round(),
+                "cpu_s": (m.cpu_s * 100.0).round() / 100.0,
+            });
+            println!("{line}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("tcp_floor {}: {e}", row.name);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn parse(args: &[String]) -> Result<Row, String> {
+    let mut row = Row {
+        name: String::new(),
+        request: 0,
+        response: 0,
+        in_flight: 0,
+        seconds: 0.0,
+        warmup: 0.0,
+        busy_poll: Duration::ZERO,
+    };
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        let value = it.next().ok_or_else(|| format!("{flag}: no value"))?;
+        match flag.as_str() {
+            "--row" => row.name = value.clone(),
+            "--request" => row.request = number(flag, value)?,
+            "--response" => row.response = number(flag, value)?,
+            "--in-flight" => row.in_flight = number(flag, value)?,
+            "--seconds" => row.seconds = number(flag, value)?,
+            "--warmup" => row.warmup = number(flag, value)?,
+            "--busy-poll-us" => row.busy_poll = Duration::from_micros(number(flag, value)?),
+            _ => return Err(format!("unknown flag {flag}")),
+        }
+    }
+    if row.name.is_empty() || row.request == 0 || row.response == 0 || row.in_flight == 0 {
+        return Err("--row, --request, --response and --in-flight are needed (sizes > 0)".into());
+    }
+    if !(row.seconds > 0.0 && row.warmup >= 0.0) {
+        return Err("--seconds must be > 0 and --warmup >= 0".into());
+    }
+    Ok(row)
+}
+
+fn number<T: std::str::FromStr>(flag: &str, value: &str) -> Result<T, String> {
+    value
+        .parse()
+        .map_err(|_| format!("{flag}: not a number: {value}"))
+}
+
+fn cpu_seconds() -> f64 {
+    let t = clock_gettime(ClockId::ProcessCPUTime);
+    t.tv_sec as f64 + t.tv_nsec as f64 / 1e9
+}
+
+fn measure(row: &Row) -> io::Result<Measured> {
+    let cpu_before = cpu_seconds();
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
+    let client = TcpStream::connect(addr)?;
+    client.set_nodelay(true)?;
+    let (server, _) = listener.accept()?;
+    server.set_nodelay(true)?;
+    let (request, response, in_flight, busy_poll) =
+        (row.request, row.response, row.in_flight, row.busy_poll);
+    let server = std::thread::spawn(move || serve(server, request, response, in_flight, busy_poll));
+    let driven = drive(&client, row);
+    // The server ends at the end of the stream (or at once if the client failed).
+    let _ = client.shutdown(Shutdown::Both);
+    let served = server
+        .join()
+        .map_err(|_| io::Error::other("server thread panicked"))?;
+    let (messages, seconds) = driven?;
+    served?;
+    if messages == 0 || seconds <= 0.0 {
+        return Err(io::Error::other("no response arrived after the warm-up"));
+    }
+    Ok(Measured {
+        messages,
+        seconds,
+        cpu_s: cpu_seconds() - cpu_before,
+    })
+}
+
+/// Reads what `s` has into `buf`, blocking; with `spin` > 0, first tries again without
+/// sleeping for up to that long while the socket is empty. 0: end of stream.
+fn read(s: &TcpStream, buf: &mut [u8], spin: Duration) -> io::Result<usize> {
+    if !spin.is_zero() {
+        let until = Instant::now() + spin;
+        loop {
+            match recv(s, &mut *buf, RecvFlags::DONTWAIT) {
+                Ok((n, _)) => return Ok(n),
+                Err(Errno::WOULDBLOCK) | Err(Errno::INTR) => {}
+                Err(e) => return Err(e.into()),
+            }
+            if Instant::now() >= until {
                 break;
             }
         }
-    });
-    let stream = TcpStream::connect(addr).expect("connect");
-    stream.set_nodelay(true).expect("nodelay");
-    let mut reader = stream.try_clone().expect("clone");
-    // One token per message the writer may send: the reader returns one per echo.
-    let (tokens, wait) = mpsc::channel::<bool>();
-    let mut writer = stream;
-    let sender = std::thread::spawn(move || {
-        let msg = vec![7u8; MSG];
-        while let Ok(true) = wait.recv() {
-            if writer.write_all(&msg).is_err() {
-                break;
+    }
+    loop {
+        match recv(s, &mut *buf, RecvFlags::empty()) {
+            Ok((n, _)) => return Ok(n),
+            Err(Errno::INTR) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// The server: answers every whole request read with a response, all those of one read in
+/// one write, until the client ends the stream.
+fn serve(
+    mut s: TcpStream,
+    request: usize,
+    response: usize,
+    in_flight: usize,
+    busy_poll: Duration,
+) -> io::Result<()> {
+    let mut buf = vec![0u8; READ_BUFFER];
+    // The client never has more than `in_flight` requests outstanding.
+    let answers = vec![0x5au8; in_flight * response];
+    let mut partial = 0; // bytes of the request not yet whole
+    loop {
+        let n = read(&s, &mut buf, busy_poll)?;
+        if n == 0 {
+            return Ok(());
+        }
+        let whole = (partial + n) / request;
+        partial = (partial + n) % request;
+        let mut owed = whole * response;
+        while owed > 0 {
+            let k = owed.min(answers.len());
+            s.write_all(&answers[..k])?;
+            owed -= k;
+        }
+    }
+}
+
+/// The client: keeps `in_flight` requests outstanding until the run is over, then waits
+/// for the outstanding ones. Returns the responses counted and the seconds they took.
+fn drive(s: &TcpStream, row: &Row) -> io::Result<(u64, f64)> {
+    let requests = vec![0xa5u8; row.in_flight * row.request];
+    let mut buf = vec![0u8; READ_BUFFER];
+    let measure_from = Instant::now() + Duration::from_secs_f64(row.warmup);
+    let end = measure_from + Duration::from_secs_f64(row.seconds);
+    // Request bytes still to send (whole requests, less what a short send took), and
+    // requests sent or to send without a whole response yet.
+    let mut owed = row.in_flight * row.request;
+    let mut outstanding = row.in_flight;
+    let mut partial = 0; // bytes of the response not yet whole
+    let (mut counted, mut last) = (0u64, measure_from);
+    loop {
+        while owed > 0 {
+            match send(s, &requests[..owed], SendFlags::DONTWAIT) {
+                Ok(n) => owed -= n,
+                Err(Errno::WOULDBLOCK) => break,
+                Err(Errno::INTR) => {}
+                Err(e) => return Err(e.into()),
             }
         }
-        let _ = writer.shutdown(std::net::Shutdown::Write);
-    });
-    for _ in 0..IN_FLIGHT {
-        tokens.send(true).expect("writer alive");
-    }
-    let mut buf = vec![0u8; MSG];
-    let start = Instant::now();
-    let end = start + Duration::from_secs_f64(seconds);
-    let mut n = 0u64;
-    while Instant::now() < end {
-        reader.read_exact(&mut buf).expect("echo");
-        n += 1;
-        tokens.send(true).expect("writer alive");
-    }
-    let rate = n as f64 / start.elapsed().as_secs_f64();
-    let _ = tokens.send(false);
-    // Drain what is still in flight so that both threads end.
-    for _ in 0..IN_FLIGHT {
-        if reader.read_exact(&mut buf).is_err() {
+        if outstanding == 0 {
             break;
         }
+        let n = if owed == 0 {
+            read(s, &mut buf, row.busy_poll)?
+        } else {
+            // The kernel took part of the write: wait until it takes more or a response
+            // comes, so that the server, which may be blocked writing, is read.
+            let mut fds = [PollFd::new(s, PollFlags::IN | PollFlags::OUT)];
+            match poll(&mut fds, None) {
+                Ok(_) | Err(Errno::INTR) => {}
+                Err(e) => return Err(e.into()),
+            }
+            if fds[0].revents().is_empty() || fds[0].revents() == PollFlags::OUT {
+                continue;
+            }
+            match recv(s, &mut buf[..], RecvFlags::DONTWAIT) {
+                Ok((n, _)) => n,
+                Err(Errno::WOULDBLOCK) | Err(Errno::INTR) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        };
+        if n == 0 {
+            return Err(io::Error::other(format!(
+                "server closed with {outstanding} requests outstanding"
+            )));
+        }
+        let now = Instant::now();
+        let whole = (partial + n) / row.response;
+        partial = (partial + n) % row.response;
+        outstanding -= whole;
+        if now >= measure_from {
+            counted += whole as u64;
+            last = now;
+        }
+        if now < end {
+            owed += whole * row.request;
+            outstanding += whole;
+        }
     }
-    drop(reader);
-    sender.join().expect("writer");
-    server.join().expect("server");
-    println!(
-        "{{\"bench\":\"tcp_floor_100000B_x8\",\"messages_per_s\":{rate:.0},\"seconds\":{seconds}}}"
-    );
+    Ok((counted, last.duration_since(measure_from).as_secs_f64()))
 }
