@@ -40,8 +40,10 @@ use rustix::time::{clock_gettime, ClockId};
 const USAGE: &str = "usage: tcp_floor --row NAME --request BYTES --response BYTES \
 --in-flight N --seconds S [--warmup S] [--busy-poll-us U]";
 
-/// Read buffer of both sides: as the `skywire bench` client's, room for many messages.
-const READ_BUFFER: usize = 256 * 1024;
+/// Read buffer of both sides. Measured on the 2-vCPU benchmark machine: 64 KiB (one
+/// loopback segment at most) did best on every row; 256 KiB cost twice the CPU per message
+/// on the 100,000-byte row and halved its rate, 16 KiB was slower on the 4 KiB row.
+const READ_BUFFER: usize = 64 * 1024;
 
 /// The shape of one row.
 #[derive(Debug)]
