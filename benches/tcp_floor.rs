@@ -16,8 +16,8 @@
 //!   whole is finished while reading, through `poll`, so that neither side can wait on the
 //!   other forever however large the messages. Its reads block, as the server's do.
 //! - `--busy-poll-us U`: both sides, after a read that finds nothing, try again without
-//!   sleeping for up to U µs before a blocking read, as `skywire node --busy-poll-us` and
-//!   `skywire bench --busy-poll-us` do.
+//!   sleeping (`MSG_DONTWAIT`, yielding the CPU between tries) for up to U µs before a
+//!   blocking read, as `skywire node --busy-poll-us` and `skywire bench --busy-poll-us` do.
 //!
 //! Replies counted are those that arrive after `--warmup` seconds; calls stop being made
 //! `--seconds` after that, and the ones outstanding are still waited for. `cpu_s` is the
@@ -69,7 +69,10 @@ struct Measured {
 
 fn main() -> ExitCode {
     // `cargo bench` passes `--bench` to harness-less benches.
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     if args.is_empty() {
         // Plain `cargo bench`: nothing to measure without a row.
         eprintln!("tcp_floor: no row given (bench/run.sh gives one per node row)\n{USAGE}");
@@ -192,6 +195,9 @@ fn read(s: &TcpStream, buf: &mut [u8], spin: Duration) -> io::Result<usize> {
             if Instant::now() >= until {
                 break;
             }
+            // Lets another thread that wants this CPU run (the other side, when a third
+            // process holds the other CPU), as skywire's busy polling yields to its runtime.
+            std::thread::yield_now();
         }
     }
     loop {
