@@ -40,6 +40,9 @@ use rustix::time::{clock_gettime, ClockId};
 const USAGE: &str = "usage: tcp_floor --row NAME --request BYTES --response BYTES \
 --in-flight N --seconds S [--warmup S] [--busy-poll-us U]";
 
+/// No response for this long while requests are outstanding: the run fails.
+const STALL: Duration = Duration::from_secs(10);
+
 /// Read buffer of both sides. Measured on the 2-vCPU benchmark machine: 64 KiB (one
 /// loopback segment at most) did best on every row; 256 KiB cost twice the CPU per message
 /// on the 100,000-byte row and halved its rate, 16 KiB was slower on the 4 KiB row.
@@ -158,6 +161,7 @@ fn measure(row: &Row) -> io::Result<Measured> {
     let addr = listener.local_addr()?;
     let client = TcpStream::connect(addr)?;
     client.set_nodelay(true)?;
+    client.set_read_timeout(Some(STALL))?;
     let (server, _) = listener.accept()?;
     server.set_nodelay(true)?;
     let (request, response, in_flight, busy_poll) =
@@ -169,8 +173,15 @@ fn measure(row: &Row) -> io::Result<Measured> {
     let served = server
         .join()
         .map_err(|_| io::Error::other("server thread panicked"))?;
-    let (messages, seconds) = driven?;
-    served?;
+    let (messages, seconds, received) = driven?;
+    let answered = served?;
+    // Every byte accounted for: as many whole responses came back as whole requests were
+    // answered, none of them cut.
+    if received != answered {
+        return Err(io::Error::other(format!(
+            "{answered} requests answered, {received} responses received"
+        )));
+    }
     if messages == 0 || seconds <= 0.0 {
         return Err(io::Error::other("no response arrived after the warm-up"));
     }
@@ -210,25 +221,30 @@ fn read(s: &TcpStream, buf: &mut [u8], spin: Duration) -> io::Result<usize> {
 }
 
 /// The server: answers every whole request read with a response, all those of one read in
-/// one write, until the client ends the stream.
+/// one write, until the client ends the stream. Returns the requests answered.
 fn serve(
     mut s: TcpStream,
     request: usize,
     response: usize,
     in_flight: usize,
     busy_poll: Duration,
-) -> io::Result<()> {
+) -> io::Result<u64> {
     let mut buf = vec![0u8; READ_BUFFER];
     // The client never has more than `in_flight` requests outstanding.
     let answers = vec![0x5au8; in_flight * response];
     let mut partial = 0; // bytes of the request not yet whole
+    let mut answered = 0u64;
     loop {
         let n = read(&s, &mut buf, busy_poll)?;
         if n == 0 {
-            return Ok(());
+            if partial != 0 {
+                return Err(io::Error::other("the stream ended inside a request"));
+            }
+            return Ok(answered);
         }
         let whole = (partial + n) / request;
         partial = (partial + n) % request;
+        answered += whole as u64;
         let mut owed = whole * response;
         while owed > 0 {
             let k = owed.min(answers.len());
@@ -239,8 +255,9 @@ fn serve(
 }
 
 /// The client: keeps `in_flight` requests outstanding until the run is over, then waits
-/// for the outstanding ones. Returns the responses counted and the seconds they took.
-fn drive(s: &TcpStream, row: &Row) -> io::Result<(u64, f64)> {
+/// for the outstanding ones. Returns the responses counted, the seconds they took, and all
+/// the responses received (warm-up included).
+fn drive(s: &TcpStream, row: &Row) -> io::Result<(u64, f64, u64)> {
     let requests = vec![0xa5u8; row.in_flight * row.request];
     let mut buf = vec![0u8; READ_BUFFER];
     let measure_from = Instant::now() + Duration::from_secs_f64(row.warmup);
@@ -250,7 +267,7 @@ fn drive(s: &TcpStream, row: &Row) -> io::Result<(u64, f64)> {
     let mut owed = row.in_flight * row.request;
     let mut outstanding = row.in_flight;
     let mut partial = 0; // bytes of the response not yet whole
-    let (mut counted, mut last) = (0u64, measure_from);
+    let (mut counted, mut last, mut received) = (0u64, measure_from, 0u64);
     loop {
         while owed > 0 {
             match send(s, &requests[..owed], SendFlags::DONTWAIT) {
@@ -263,13 +280,29 @@ fn drive(s: &TcpStream, row: &Row) -> io::Result<(u64, f64)> {
         if outstanding == 0 {
             break;
         }
+        let stalled = || {
+            io::Error::other(format!(
+                "no response for {} s with {outstanding} requests outstanding",
+                STALL.as_secs()
+            ))
+        };
         let n = if owed == 0 {
-            read(s, &mut buf, row.busy_poll)?
+            match read(s, &mut buf, row.busy_poll) {
+                Ok(n) => n,
+                // The socket's read timeout.
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Err(stalled()),
+                Err(e) => return Err(e),
+            }
         } else {
             // The kernel took part of the write: wait until it takes more or a response
             // comes, so that the server, which may be blocked writing, is read.
             let mut fds = [PollFd::new(s, PollFlags::IN | PollFlags::OUT)];
-            match poll(&mut fds, None) {
+            let timeout = rustix::time::Timespec {
+                tv_sec: STALL.as_secs() as _,
+                tv_nsec: 0,
+            };
+            match poll(&mut fds, Some(&timeout)) {
+                Ok(0) => return Err(stalled()),
                 Ok(_) | Err(Errno::INTR) => {}
                 Err(e) => return Err(e.into()),
             }
@@ -290,7 +323,10 @@ fn drive(s: &TcpStream, row: &Row) -> io::Result<(u64, f64)> {
         let now = Instant::now();
         let whole = (partial + n) / row.response;
         partial = (partial + n) % row.response;
-        outstanding -= whole;
+        outstanding = outstanding
+            .checked_sub(whole)
+            .ok_or_else(|| io::Error::other("more responses than requests"))?;
+        received += whole as u64;
         if now >= measure_from {
             counted += whole as u64;
             last = now;
@@ -300,5 +336,9 @@ fn drive(s: &TcpStream, row: &Row) -> io::Result<(u64, f64)> {
             outstanding += whole;
         }
     }
-    Ok((counted, last.duration_since(measure_from).as_secs_f64()))
+    Ok((
+        counted,
+        last.duration_since(measure_from).as_secs_f64(),
+        received,
+    ))
 }
