@@ -91,13 +91,19 @@ def main(path):
             cells.append(f"{1e6 * (r['node_cpu_s'] + client) / calls:.1f}" if client is not None else "")
             cells.append(f"{1e6 * f['cpu_s'] / max(f['messages'], 1):.1f}" if f and "cpu_s" in f else "")
             print("| " + " | ".join(cells) + " |")
-        if any("request_bytes" in f for f in floors.values()):
+        shaped = [(n, f) for n, f in floors.items() if "request_bytes" in f]
+        if shaped:
             print()
-            print("floor shapes (bytes per call on the wire, request/response, and in flight, "
-                  "as the row put them): " + ", ".join(
-                      f"{n} {f['request_bytes']}/{f['response_bytes']} x{f['in_flight']}"
-                      + (f" busy-poll {f['busy_poll_us']} us" if f.get("busy_poll_us") else "")
-                      for n, f in floors.items() if "request_bytes" in f))
+            print("floors (benches/tcp_floor.rs): bytes per call on the wire as the row put them, "
+                  "request/response; in flight; msgs/s with one thread per side and with two "
+                  "(a reader and a writer), the faster is the floor")
+            for n, f in shaped:
+                busy = f", busy-poll {f['busy_poll_us']} us" if f.get("busy_poll_us") else ""
+                both = (f"; one thread {f['one_thread_msgs_per_s']:,.0f}/s, "
+                        f"two threads {f['two_threads_msgs_per_s']:,.0f}/s"
+                        if "one_thread_msgs_per_s" in f else "")
+                print(f"- {n}: {f['request_bytes']}/{f['response_bytes']} B, "
+                      f"{f['in_flight']} in flight{busy}{both}")
     if rows:
         print()
         print("| row | calls | errors | p50 us | p99 us | max us | MB/s | node CPU s | client CPU s | node CPU us/call | load |")

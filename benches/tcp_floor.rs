@@ -7,21 +7,32 @@
 //! each direction, frame headers included), with `--in-flight` calls outstanding at any
 //! time, as `skywire bench --callers N` keeps them on its one connection.
 //!
-//! - The server (a thread with a plain blocking socket) reads whatever has arrived into a
-//!   buffer, counts the whole requests in it, and answers all of them in one write. It never
-//!   looks at the bytes: the floor pays no user-space copy beyond the kernel's.
-//! - The client (the main thread, one socket) starts with `--in-flight` requests in one
-//!   write, then reads in bulk and, for every whole response, sends one request, all of them
-//!   in one write. Its writes do not block (`MSG_DONTWAIT`): a write the kernel cannot take
-//!   whole is finished while reading, through `poll`, so that neither side can wait on the
-//!   other forever however large the messages. Its reads block, as the server's do.
-//! - `--busy-poll-us U`: both sides, after a read that finds nothing, try again without
-//!   sleeping (`MSG_DONTWAIT`, yielding the CPU between tries) for up to U µs before a
-//!   blocking read, as `skywire node --busy-poll-us` and `skywire bench --busy-poll-us` do.
+//! Both sides use plain blocking sockets and batch all they can: a read takes whatever has
+//! arrived (up to [`READ_BUFFER`]), and all the whole messages in it are answered in one
+//! write. Nobody looks at the bytes: the floor pays no user-space copy beyond the kernel's.
+//! - The server answers every whole request read with a response.
+//! - The client starts with `--in-flight` requests in one write, then sends one request per
+//!   whole response it reads.
 //!
-//! Replies counted are those that arrive after `--warmup` seconds; calls stop being made
-//! `--seconds` after that, and the ones outstanding are still waited for. `cpu_s` is the
-//! CPU time of the whole process (client and server threads), warm-up included.
+//! Which is faster depends on the row, so each row is measured both ways, one after the
+//! other, and the faster is the floor:
+//! - **one thread per side**, reading and writing in turn (fewest wake-ups: best when one
+//!   message is in flight). The client's writes do not block (`MSG_DONTWAIT`): a write the
+//!   kernel cannot take whole is finished while reading, through `poll`, so that neither
+//!   side can wait on the other forever however large the messages.
+//! - **two threads per side**, a reader and a writer (the reader hands the count of whole
+//!   messages to the writer): reads and writes overlap, as in a node whose connection has a
+//!   reader and a writer task on a multi-threaded runtime.
+//!
+//! `--busy-poll-us U`: every reader, after a read that finds nothing, tries again without
+//! sleeping (`MSG_DONTWAIT`, yielding the CPU between tries) for up to U µs before a
+//! blocking read, as `skywire node --busy-poll-us` and `skywire bench --busy-poll-us` do.
+//!
+//! Responses counted are those that arrive after `--warmup` seconds; requests stop being
+//! made `--seconds` after that, and the ones outstanding are still waited for. `cpu_s` is
+//! the CPU time of the whole process (client and server threads) over the faster run,
+//! warm-up included. Every byte is accounted for: the run fails unless as many whole
+//! responses came back as whole requests were answered.
 //!
 //! Run: `cargo bench --bench tcp_floor -- --row NAME --request BYTES --response BYTES
 //! --in-flight N --seconds S [--warmup S] [--busy-poll-us U]` (prints one JSON line).
@@ -30,12 +41,14 @@
 use std::io::{self, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::process::ExitCode;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use rustix::event::{poll, PollFd, PollFlags};
 use rustix::io::Errno;
 use rustix::net::{recv, send, RecvFlags, SendFlags};
-use rustix::time::{clock_gettime, ClockId};
+use rustix::time::{clock_gettime, ClockId, Timespec};
 
 const USAGE: &str = "usage: tcp_floor --row NAME --request BYTES --response BYTES \
 --in-flight N --seconds S [--warmup S] [--busy-poll-us U]";
@@ -43,8 +56,8 @@ const USAGE: &str = "usage: tcp_floor --row NAME --request BYTES --response BYTE
 /// No response for this long while requests are outstanding: the run fails.
 const STALL: Duration = Duration::from_secs(10);
 
-/// Read buffer of both sides. Measured on the 2-vCPU benchmark machine: 64 KiB (one
-/// loopback segment at most) did best on every row; 256 KiB cost twice the CPU per message
+/// Read buffer of every reader. Measured on the 2-vCPU benchmark machine: 64 KiB (one
+/// loopback segment at most) did well on every row; 256 KiB cost twice the CPU per message
 /// on the 100,000-byte row and halved its rate, 16 KiB was slower on the 4 KiB row.
 const READ_BUFFER: usize = 64 * 1024;
 
@@ -60,14 +73,29 @@ struct Row {
     busy_poll: Duration,
 }
 
+/// How each side reads and writes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Threads {
+    /// One thread per side, reading and writing in turn.
+    One,
+    /// A reader and a writer thread per side.
+    Two,
+}
+
 /// What one run measured.
 struct Measured {
     /// Responses that arrived after the warm-up.
     messages: u64,
     /// From the end of the warm-up to the last response.
     seconds: f64,
-    /// CPU seconds of the process, both threads, warm-up included.
+    /// CPU seconds of the process, all its threads, warm-up included.
     cpu_s: f64,
+}
+
+impl Measured {
+    fn rate(&self) -> f64 {
+        self.messages as f64 / self.seconds
+    }
 }
 
 fn main() -> ExitCode {
@@ -88,27 +116,35 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match measure(&row) {
-        Ok(m) => {
-            let line = serde_json::json!({
-                "floor_row": row.name,
-                "request_bytes": row.request,
-                "response_bytes": row.response,
-                "in_flight": row.in_flight,
-                "busy_poll_us": row.busy_poll.as_micros() as u64,
-                "messages": m.messages,
-                "seconds": (m.seconds * 1000.0).round() / 1000.0,
-                "msgs_per_s": (m.messages as f64 / m.seconds).round(),
-                "cpu_s": (m.cpu_s * 100.0).round() / 100.0,
-            });
-            println!("{line}");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
+    let runs = [Threads::One, Threads::Two].map(|t| measure(&row, t));
+    let [one, two] = match runs {
+        [Ok(one), Ok(two)] => [one, two],
+        [Err(e), _] | [_, Err(e)] => {
             eprintln!("tcp_floor {}: {e}", row.name);
-            ExitCode::FAILURE
+            return ExitCode::FAILURE;
         }
-    }
+    };
+    let (best, threads) = if one.rate() >= two.rate() {
+        (&one, 1)
+    } else {
+        (&two, 2)
+    };
+    let line = serde_json::json!({
+        "floor_row": row.name,
+        "request_bytes": row.request,
+        "response_bytes": row.response,
+        "in_flight": row.in_flight,
+        "busy_poll_us": row.busy_poll.as_micros() as u64,
+        "msgs_per_s": best.rate().round(),
+        "threads_per_side": threads,
+        "messages": best.messages,
+        "seconds": (best.seconds * 1000.0).round() / 1000.0,
+        "cpu_s": (best.cpu_s * 100.0).round() / 100.0,
+        "one_thread_msgs_per_s": one.rate().round(),
+        "two_threads_msgs_per_s": two.rate().round(),
+    });
+    println!("{line}");
+    ExitCode::SUCCESS
 }
 
 fn parse(args: &[String]) -> Result<Row, String> {
@@ -155,7 +191,7 @@ fn cpu_seconds() -> f64 {
     t.tv_sec as f64 + t.tv_nsec as f64 / 1e9
 }
 
-fn measure(row: &Row) -> io::Result<Measured> {
+fn measure(row: &Row, threads: Threads) -> io::Result<Measured> {
     let cpu_before = cpu_seconds();
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
@@ -164,19 +200,13 @@ fn measure(row: &Row) -> io::Result<Measured> {
     client.set_read_timeout(Some(STALL))?;
     let (server, _) = listener.accept()?;
     server.set_nodelay(true)?;
-    let (request, response, in_flight, busy_poll) =
-        (row.request, row.response, row.in_flight, row.busy_poll);
-    let server = std::thread::spawn(move || serve(server, request, response, in_flight, busy_poll));
-    let driven = drive(&client, row);
+    let shape = (row.request, row.response, row.in_flight, row.busy_poll);
+    let server = std::thread::spawn(move || serve(server, shape, threads));
+    let driven = drive(&client, row, threads);
     // The server ends at the end of the stream (or at once if the client failed).
     let _ = client.shutdown(Shutdown::Both);
-    let served = server
-        .join()
-        .map_err(|_| io::Error::other("server thread panicked"))?;
+    let answered = join(server)?;
     let (messages, seconds, received) = driven?;
-    let answered = served?;
-    // Every byte accounted for: as many whole responses came back as whole requests were
-    // answered, none of them cut.
     if received != answered {
         return Err(io::Error::other(format!(
             "{answered} requests answered, {received} responses received"
@@ -190,6 +220,11 @@ fn measure(row: &Row) -> io::Result<Measured> {
         seconds,
         cpu_s: cpu_seconds() - cpu_before,
     })
+}
+
+fn join<T>(t: JoinHandle<io::Result<T>>) -> io::Result<T> {
+    t.join()
+        .map_err(|_| io::Error::other("a thread panicked"))?
 }
 
 /// Reads what `s` has into `buf`, blocking; with `spin` > 0, first tries again without
@@ -220,62 +255,142 @@ fn read(s: &TcpStream, buf: &mut [u8], spin: Duration) -> io::Result<usize> {
     }
 }
 
+/// `count` messages of `buf.len() / max` bytes each, written from `buf` (which holds `max`
+/// of them) in as few writes as it takes.
+fn write_messages(s: &mut TcpStream, buf: &[u8], max: usize, count: usize) -> io::Result<()> {
+    let size = buf.len() / max;
+    let mut owed = count * size;
+    while owed > 0 {
+        let k = owed.min(buf.len());
+        s.write_all(&buf[..k])?;
+        owed -= k;
+    }
+    Ok(())
+}
+
+/// A writer thread: `first` messages at once, then as many as it is told, all that are
+/// waiting in one write, until the sender hangs up.
+fn writer(
+    mut s: TcpStream,
+    size: usize,
+    max: usize,
+    first: usize,
+    counts: mpsc::Receiver<usize>,
+) -> JoinHandle<io::Result<()>> {
+    std::thread::spawn(move || {
+        let buf = vec![0x33u8; max * size];
+        let mut count = first;
+        loop {
+            write_messages(&mut s, &buf, max, count)?;
+            count = match counts.recv() {
+                Ok(k) => k,
+                Err(_) => return Ok(()),
+            };
+            count += counts.try_iter().sum::<usize>();
+        }
+    })
+}
+
 /// The server: answers every whole request read with a response, all those of one read in
 /// one write, until the client ends the stream. Returns the requests answered.
 fn serve(
     mut s: TcpStream,
-    request: usize,
-    response: usize,
-    in_flight: usize,
-    busy_poll: Duration,
+    (request, response, in_flight, busy_poll): (usize, usize, usize, Duration),
+    threads: Threads,
 ) -> io::Result<u64> {
     let mut buf = vec![0u8; READ_BUFFER];
     // The client never has more than `in_flight` requests outstanding.
     let answers = vec![0x5au8; in_flight * response];
+    let mut to_writer = match threads {
+        Threads::One => None,
+        Threads::Two => {
+            let (tx, rx) = mpsc::channel();
+            Some((tx, writer(s.try_clone()?, response, in_flight, 0, rx)))
+        }
+    };
     let mut partial = 0; // bytes of the request not yet whole
     let mut answered = 0u64;
     loop {
         let n = read(&s, &mut buf, busy_poll)?;
         if n == 0 {
-            if partial != 0 {
-                return Err(io::Error::other("the stream ended inside a request"));
-            }
-            return Ok(answered);
+            break;
         }
         let whole = (partial + n) / request;
         partial = (partial + n) % request;
         answered += whole as u64;
-        let mut owed = whole * response;
-        while owed > 0 {
-            let k = owed.min(answers.len());
-            s.write_all(&answers[..k])?;
-            owed -= k;
+        match &to_writer {
+            _ if whole == 0 => {}
+            None => write_messages(&mut s, &answers, in_flight, whole)?,
+            // A writer that stopped has failed: its error comes with the join below.
+            Some((tx, _)) => {
+                if tx.send(whole).is_err() {
+                    break;
+                }
+            }
         }
     }
+    if let Some((tx, w)) = to_writer.take() {
+        drop(tx);
+        join(w)?;
+    }
+    if partial != 0 {
+        return Err(io::Error::other("the stream ended inside a request"));
+    }
+    Ok(answered)
+}
+
+/// Where the client's requests go.
+enum Requests {
+    /// Sent by the reading thread itself without blocking: the bytes still to send (whole
+    /// requests, less what a short send took) out of `buf`.
+    Inline { buf: Vec<u8>, owed: usize },
+    /// Counted out to a writer thread.
+    Thread {
+        tx: mpsc::Sender<usize>,
+        writer: JoinHandle<io::Result<()>>,
+    },
 }
 
 /// The client: keeps `in_flight` requests outstanding until the run is over, then waits
 /// for the outstanding ones. Returns the responses counted, the seconds they took, and all
 /// the responses received (warm-up included).
-fn drive(s: &TcpStream, row: &Row) -> io::Result<(u64, f64, u64)> {
-    let requests = vec![0xa5u8; row.in_flight * row.request];
+fn drive(s: &TcpStream, row: &Row, threads: Threads) -> io::Result<(u64, f64, u64)> {
+    let mut requests = match threads {
+        Threads::One => Requests::Inline {
+            buf: vec![0xa5u8; row.in_flight * row.request],
+            owed: row.in_flight * row.request,
+        },
+        Threads::Two => {
+            let (tx, rx) = mpsc::channel();
+            let writer = writer(
+                s.try_clone()?,
+                row.request,
+                row.in_flight,
+                row.in_flight,
+                rx,
+            );
+            Requests::Thread { tx, writer }
+        }
+    };
     let mut buf = vec![0u8; READ_BUFFER];
     let measure_from = Instant::now() + Duration::from_secs_f64(row.warmup);
     let end = measure_from + Duration::from_secs_f64(row.seconds);
-    // Request bytes still to send (whole requests, less what a short send took), and
-    // requests sent or to send without a whole response yet.
-    let mut owed = row.in_flight * row.request;
+    // Requests sent or to send without a whole response yet.
     let mut outstanding = row.in_flight;
     let mut partial = 0; // bytes of the response not yet whole
     let (mut counted, mut last, mut received) = (0u64, measure_from, 0u64);
     loop {
-        while owed > 0 {
-            match send(s, &requests[..owed], SendFlags::DONTWAIT) {
-                Ok(n) => owed -= n,
-                Err(Errno::WOULDBLOCK) => break,
-                Err(Errno::INTR) => {}
-                Err(e) => return Err(e.into()),
+        let mut blocked = false;
+        if let Requests::Inline { buf, owed } = &mut requests {
+            while *owed > 0 {
+                match send(s, &buf[..*owed], SendFlags::DONTWAIT) {
+                    Ok(n) => *owed -= n,
+                    Err(Errno::WOULDBLOCK) => break,
+                    Err(Errno::INTR) => {}
+                    Err(e) => return Err(e.into()),
+                }
             }
+            blocked = *owed > 0;
         }
         if outstanding == 0 {
             break;
@@ -286,7 +401,7 @@ fn drive(s: &TcpStream, row: &Row) -> io::Result<(u64, f64, u64)> {
                 STALL.as_secs()
             ))
         };
-        let n = if owed == 0 {
+        let n = if !blocked {
             match read(s, &mut buf, row.busy_poll) {
                 Ok(n) => n,
                 // The socket's read timeout.
@@ -297,7 +412,7 @@ fn drive(s: &TcpStream, row: &Row) -> io::Result<(u64, f64, u64)> {
             // The kernel took part of the write: wait until it takes more or a response
             // comes, so that the server, which may be blocked writing, is read.
             let mut fds = [PollFd::new(s, PollFlags::IN | PollFlags::OUT)];
-            let timeout = rustix::time::Timespec {
+            let timeout = Timespec {
                 tv_sec: STALL.as_secs() as _,
                 tv_nsec: 0,
             };
@@ -331,10 +446,24 @@ fn drive(s: &TcpStream, row: &Row) -> io::Result<(u64, f64, u64)> {
             counted += whole as u64;
             last = now;
         }
-        if now < end {
-            owed += whole * row.request;
+        if now < end && whole > 0 {
             outstanding += whole;
+            match &mut requests {
+                Requests::Inline { owed, .. } => *owed += whole * row.request,
+                Requests::Thread { tx, .. } => {
+                    if tx.send(whole).is_err() {
+                        break;
+                    }
+                }
+            }
         }
+    }
+    if let Requests::Thread { tx, writer } = requests {
+        drop(tx);
+        join(writer)?;
+    }
+    if outstanding != 0 {
+        return Err(io::Error::other("the writer stopped"));
     }
     Ok((
         counted,
