@@ -3,7 +3,7 @@
 # node-to-node rows (`skywire node` and `skywire bench`, two processes on loopback), then
 # a sustained run that watches the node's memory.
 #
-#   bench/run.sh            everything (about 8 minutes)
+#   bench/run.sh            everything (about 10 minutes)
 #   bench/run.sh --quick    shorter runs, for a look (about 2 minutes)
 #   bench/run.sh --node     only the node-to-node rows and the sustained run
 #   bench/run.sh --micro    only the criterion benches
