@@ -3,16 +3,19 @@
 # node-to-node rows (`skywire node` and `skywire bench`, two processes on loopback), then
 # a sustained run that watches the node's memory.
 #
-#   bench/run.sh            everything (about 8 minutes)
+#   bench/run.sh            everything (about 10 minutes)
 #   bench/run.sh --quick    shorter runs, for a look (about 2 minutes)
 #   bench/run.sh --node     only the node-to-node rows and the sustained run
 #   bench/run.sh --micro    only the criterion benches
 #
 # Results: a table on stdout, and every raw figure (JSON lines) in bench/results/.
 # Environment: CARGO_TARGET_DIR is honoured (default: target/ of the repository).
-# SKYNET_ECHO=HOST:PORT (and SKYNET_PID=pid, for its CPU time): the node-to-node rows are
-# also run against that node (a skynet node whose cluster serves "@echo"), with the same
-# client, for a same-machine comparison.
+# Every node-to-node row is followed by its protocol-free floor (benches/tcp_floor.rs: the
+# same bytes per call on the wire in each direction, as many in flight, over one loopback
+# connection with no protocol), so that skywire / floor is a ratio measured in one run.
+# SKYNET_ECHO=HOST:PORT (and SKYNET_PID=pid, for its CPU time): each node-to-node row is
+# then also run against that node (a skynet node whose cluster serves "@echo"), with the
+# same client, right after its floor, for a same-machine comparison.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -127,20 +130,75 @@ row() {
   log "$name: $line"
 }
 
+# The floor program, built once by build_floor.
+floor_bin=""
+build_floor() {
+  floor_bin="$(cargo bench --bench tcp_floor --no-run --message-format=json |
+    python3 -c '
+import json, sys
+for line in sys.stdin:
+    j = json.loads(line)
+    if j.get("reason") == "compiler-artifact" and j["target"]["name"] == "tcp_floor" and j.get("executable"):
+        print(j["executable"])
+')"
+  [ -n "$floor_bin" ] || { log "benches/tcp_floor.rs did not build"; exit 1; }
+}
+
+# floor NAME [FLOOR OPTIONS...]: the protocol-free floor of row NAME, which has just run:
+# requests and responses of the bytes per call that row put on the wire (frame headers
+# included, measured by skywire bench), its callers in flight on one connection.
+floor() {
+  local name="$1"; shift
+  local shape line
+  shape="$(python3 -c '
+import json, sys
+name, raw = sys.argv[1], sys.argv[2]
+r = [j for j in map(json.loads, open(raw)) if j.get("row") == name][-1]
+if r["connections"] != 1:
+    sys.exit("floor %s: the floor has one connection, the row %d" % (name, r["connections"]))
+print("--request %d --response %d --in-flight %d"
+      % (round(r["bytes_out"] / r["calls"]), round(r["bytes_in"] / r["calls"]), r["callers"]))
+' "$name" "$raw")"
+  # shellcheck disable=SC2086 # $shape is three flags and their numbers
+  line="$("$floor_bin" --row "$name" $shape --seconds "$secs" --warmup "$warm" "$@")"
+  line="${line%\}},\"load\":\"$(cut -d' ' -f1 /proc/loadavg)\"}"
+  echo "$line" >>"$raw"
+  log "floor $name: $line"
+}
+
+# skynet_row NAME ARGS...: row NAME against the skynet node of SKYNET_ECHO, if given.
+skynet_row() {
+  [ -n "${SKYNET_ECHO:-}" ] || return 0
+  local name="$1"; shift
+  local our_addr="$addr" our_cpu_pid="$cpu_pid"
+  addr="$SKYNET_ECHO"
+  cpu_pid="${SKYNET_PID:-}"
+  row "skynet_$name" "$@"
+  addr="$our_addr"
+  cpu_pid="$our_cpu_pid"
+}
+
+# measure NAME ARGS...: row NAME against the node, then its floor, then against skynet.
+measure() {
+  row "$@"
+  floor "$1"
+  skynet_row "$@"
+}
+
 node_rows() {
-  log "== loopback TCP floor: 8 x 100,000-byte messages echoed with no protocol"
-  TCP_FLOOR_SECONDS="$secs" cargo bench --bench tcp_floor 2>/dev/null | grep '^{' >>"$raw"
-  log "== node to node: skywire node + skywire bench on loopback"
+  build_floor
+  log "== node to node: skywire node + skywire bench on loopback, each row then its floor${SKYNET_ECHO:+ and skynet at $SKYNET_ECHO}"
   start_node
-  row one_caller_tiny --callers 1
-  row callers64_tiny --callers 64
-  row callers64_4KiB --callers 64 --size 4096
-  row callers8_100000B --callers 8 --size 100000
+  measure one_caller_tiny --callers 1
+  measure callers64_tiny --callers 64
+  measure callers64_4KiB --callers 64 --size 4096
+  measure callers8_100000B --callers 8 --size 100000
   stop_node
 
-  log "== the one-caller row again, node and client busy-polling their sockets for 50 us"
+  log "== the one-caller row again, node and client (and the floor's two sides) busy-polling their sockets for 50 us"
   start_node --busy-poll-us 50
   row one_caller_tiny_busy_poll --callers 1 --busy-poll-us 50
+  floor one_caller_tiny_busy_poll --busy-poll-us 50
   stop_node
 
   log "== sustained: a fresh node, ${sustain}s of 64 callers with 4 KiB arguments, its memory every 5 s"
@@ -158,25 +216,11 @@ node_rows() {
   stop_node
 }
 
-# The same rows against a skynet node serving "@echo" (see SKYNET_ECHO above).
-skynet_rows() {
-  [ -n "${SKYNET_ECHO:-}" ] || return 0
-  log "== the same rows against skynet at $SKYNET_ECHO"
-  cargo build --release -p skywire-cli >&2
-  addr="$SKYNET_ECHO"
-  cpu_pid="${SKYNET_PID:-}"
-  row skynet_one_caller_tiny --callers 1
-  row skynet_callers64_tiny --callers 64
-  row skynet_callers64_4KiB --callers 64 --size 4096
-  row skynet_callers8_100000B --callers 8 --size 100000
-  cpu_pid=""
-}
-
 machine
 case "$mode" in
-  all) micro; node_rows; skynet_rows ;;
+  all) micro; node_rows ;;
   micro) micro ;;
-  node) node_rows; skynet_rows ;;
+  node) node_rows ;;
 esac
 log "== raw figures: $raw"
 python3 bench/table.py "$raw"

@@ -1,8 +1,14 @@
 #!/usr/bin/env python3
-"""Turns the raw figures of one bench/run.sh run (JSON lines) into BENCHMARKS.md's table:
-every row of issue 5 beside skynet's figure and the target."""
+"""Turns the raw figures of one bench/run.sh run (JSON lines) into BENCHMARKS.md's tables:
+every row of issue 5 beside skynet's figure and the target; every node-to-node row beside
+its protocol-free floor (benches/tcp_floor.rs) and the skynet node, measured in the same
+run; then each row's details."""
 import json
 import sys
+
+# The floor of the 100,000-byte row in runs before every row had one: 100,000 bytes each way,
+# 8 in flight, a writer and a reader thread on the client's side.
+OLD_FLOOR = ("tcp_floor_100000B_x8", "callers8_100000B")
 
 # (label, source, key, skynet, target, unit, better)
 ROWS = [
@@ -29,7 +35,7 @@ def fmt(x, unit):
 
 
 def main(path):
-    benches, rows, extra = {}, {}, []
+    benches, rows, floors, extra = {}, {}, {}, []
     with open(path) as f:
         for line in f:
             j = json.loads(line)
@@ -37,6 +43,8 @@ def main(path):
                 benches[j["bench"]] = j["median_ns"]
             elif "row" in j:
                 rows[j["row"]] = j
+            elif "floor_row" in j:
+                floors[j["floor_row"]] = j
             else:
                 extra.append(j)
     print("| work | skynet | target | measured | vs target | vs skynet |")
@@ -57,6 +65,45 @@ def main(path):
         verdict = "met" if to_target >= 1 else "short"
         print(f"| {label} | {fmt(skynet, unit)} | {fmt(target, unit)} | {fmt(v, unit)} "
               f"| {to_target:.2f}x ({verdict}) | {to_skynet:.1f}x faster |")
+    old_floor = next((j for j in extra if j.get("bench") == OLD_FLOOR[0]), None)
+    if old_floor and OLD_FLOOR[1] not in floors:
+        floors[OLD_FLOOR[1]] = {"msgs_per_s": old_floor["messages_per_s"], "old": True}
+    ours = [name for name in rows if not name.startswith("skynet_")]
+    if ours:
+        print()
+        print("| row | skywire calls/s | floor msgs/s | skywire / floor | skynet calls/s "
+              "| skywire / skynet | CPU µs/call: skywire node + client | floor |")
+        print("|---|---|---|---|---|---|---|---|")
+        for name in ours:
+            r = rows[name]
+            v = r["calls_per_s"]
+            cells = [name, f"{v:,.0f}"]
+            f = floors.get(name)
+            if f:
+                mark = " (old floor)" if f.get("old") else ""
+                cells += [f"{f['msgs_per_s']:,.0f}{mark}", f"{v / f['msgs_per_s']:.2f}"]
+            else:
+                cells += ["", ""]
+            sk = rows.get("skynet_" + name)
+            cells += [f"{sk['calls_per_s']:,.0f}", f"{v / sk['calls_per_s']:.1f}"] if sk else ["", ""]
+            calls = max(r["calls"], 1)
+            client = r.get("client_cpu_s")
+            cells.append(f"{1e6 * (r['node_cpu_s'] + client) / calls:.1f}" if client is not None else "")
+            cells.append(f"{1e6 * f['cpu_s'] / max(f['messages'], 1):.1f}" if f and "cpu_s" in f else "")
+            print("| " + " | ".join(cells) + " |")
+        shaped = [(n, f) for n, f in floors.items() if "request_bytes" in f]
+        if shaped:
+            print()
+            print("floors (benches/tcp_floor.rs): bytes per call on the wire as the row put them, "
+                  "request/response; in flight; msgs/s with one thread per side and with two "
+                  "(a reader and a writer), the faster is the floor")
+            for n, f in shaped:
+                busy = f", busy-poll {f['busy_poll_us']} us" if f.get("busy_poll_us") else ""
+                both = (f"; one thread {f['one_thread_msgs_per_s']:,.0f}/s, "
+                        f"two threads {f['two_threads_msgs_per_s']:,.0f}/s"
+                        if "one_thread_msgs_per_s" in f else "")
+                print(f"- {n}: {f['request_bytes']}/{f['response_bytes']} B, "
+                      f"{f['in_flight']} in flight{busy}{both}")
     if rows:
         print()
         print("| row | calls | errors | p50 us | p99 us | max us | MB/s | node CPU s | client CPU s | node CPU us/call | load |")
