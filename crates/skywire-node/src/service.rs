@@ -132,6 +132,11 @@ pub(crate) fn undecodable_arguments(e: &skywire_seri::DecodeError) -> String {
     format!("undecodable arguments: {e}")
 }
 
+/// The error text for results that do not pack.
+pub(crate) fn cannot_pack(e: &skywire_seri::EncodeError) -> String {
+    format!("cannot pack the results: {e}")
+}
+
 /// What a service returns: the result values, or an error text.
 pub type ServiceResult = Result<Vec<Value>, ServiceError>;
 
@@ -377,7 +382,11 @@ where
         let fut = (self.f)(args);
         ServiceFuture::packed(async move {
             let out = fut.await?;
-            Ok(crate::pack::to_payload(&out)?)
+            // Results that do not pack get the text untyped services get from the node.
+            crate::pack::to_payload(&out).map_err(|e| match e {
+                skywire_seri::SerdeError::Encode(e) => ServiceError::new(cannot_pack(&e)),
+                e => ServiceError::from_error(&e),
+            })
         })
     }
 

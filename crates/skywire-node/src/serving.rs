@@ -29,7 +29,9 @@ use crate::node::Shared;
 use crate::outbox::{wire_estimate, Charge, Closed, Frames, Outbox};
 use crate::read_loop::{self, End, Reading, Stopped};
 use crate::registry::Resolved;
-use crate::service::{undecodable_arguments, Answer, ServiceError, ServiceFuture, ServiceRequest};
+use crate::service::{
+    cannot_pack, undecodable_arguments, Answer, ServiceError, ServiceFuture, ServiceRequest,
+};
 use crate::trace::{Role, TraceHook, TracedMessage};
 
 /// skynet's answer to a query for a name nobody registered.
@@ -470,7 +472,7 @@ fn response_for(
         (false, Ok(Answer::Packed(payload))) => Some(Response::ok(session, payload)),
         (false, Ok(Answer::Values(values))) => Some(match crate::pack::pack(&values) {
             Ok(packed) => Response::ok(session, packed),
-            Err(e) => Response::error(session, format!("cannot pack the results: {e}")),
+            Err(e) => Response::error(session, cannot_pack(&e)),
         }),
         (false, Err(e)) => {
             tracing::debug!(%peer, service = address, session = session.get(), "call failed: {e}");

@@ -333,6 +333,33 @@ async fn proxies_and_typed_services() {
         "{untyped_err}"
     );
     assert_eq!(remote_text(&typed_err), remote_text(&untyped_err));
+
+    // Results that do not pack (tables nested deeper than skynet packs) get the text an
+    // untyped service's would.
+    fn nested(depth: usize) -> Value {
+        (0..depth).fold(Value::Nil, |inner, _| Value::array(vec![inner]))
+    }
+    server
+        .register(
+            "deep_typed",
+            typed(|(): ()| async { Ok::<_, ServiceError>(nested(40)) }),
+        )
+        .unwrap();
+    server
+        .register(
+            "deep",
+            skywire_node::sync_service_fn(|_| Ok(vec![nested(40)])),
+        )
+        .unwrap();
+    let typed_err = guard("typed", db.call("@deep_typed", &[]))
+        .await
+        .unwrap_err();
+    let untyped_err = guard("untyped", db.call("@deep", &[])).await.unwrap_err();
+    assert!(
+        remote_text(&untyped_err).starts_with("cannot pack the results: "),
+        "{untyped_err}"
+    );
+    assert_eq!(remote_text(&typed_err), remote_text(&untyped_err));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
