@@ -396,16 +396,25 @@ pub(super) struct VariantSer<S: Sink, I> {
     inner: I,
 }
 
+impl<S: Sink, I> VariantSer<S, I> {
+    /// `{ Variant = inner }` around the contents just finished.
+    fn wrap(
+        mut hash: S::Hash,
+        key: S::FieldKey,
+        (sink, inner): (&mut S, S::Out),
+    ) -> (&mut S, S::Out) {
+        sink.field(&mut hash, key, inner, true);
+        let out = sink.hash_end(hash);
+        (sink, out)
+    }
+}
+
 impl<'s, S: Sink> VariantSer<S, SeqSer<'s, S>> {
     fn push<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerdeError> {
         self.inner.push(value)
     }
     fn finish(self) -> (&'s mut S, S::Out) {
-        let (sink, inner) = self.inner.finish();
-        let mut hash = self.hash;
-        sink.field(&mut hash, self.key, inner, true);
-        let out = sink.hash_end(hash);
-        (sink, out)
+        Self::wrap(self.hash, self.key, self.inner.finish())
     }
 }
 
@@ -420,11 +429,7 @@ impl<'s, S: Sink> VariantSer<S, StructSer<'s, S>> {
         self.inner.push(key, value)
     }
     fn finish(self) -> (&'s mut S, S::Out) {
-        let (sink, inner) = self.inner.finish();
-        let mut hash = self.hash;
-        sink.field(&mut hash, self.key, inner, true);
-        let out = sink.hash_end(hash);
-        (sink, out)
+        Self::wrap(self.hash, self.key, self.inner.finish())
     }
 }
 

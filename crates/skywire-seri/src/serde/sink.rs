@@ -11,6 +11,8 @@
 //! wire), more cautiously than `pack`: [`to_payload`](super::to_payload) then lets the tree
 //! and `pack` decide.
 
+use alloc::vec::Vec;
+
 use bytes::Bytes;
 
 use super::SerdeError;
@@ -247,38 +249,6 @@ impl<'b, B: Buffer> Wire<'b, B> {
     }
 }
 
-/// An array's head rewritten where it was written, with another length.
-struct Head {
-    bytes: [u8; 10],
-    len: usize,
-}
-
-impl core::ops::Deref for Head {
-    type Target = [u8];
-    fn deref(&self) -> &[u8] {
-        &self.bytes[..self.len]
-    }
-}
-
-impl core::ops::DerefMut for Head {
-    fn deref_mut(&mut self) -> &mut [u8] {
-        &mut self.bytes[..self.len]
-    }
-}
-
-impl Buffer for Head {
-    fn put(&mut self, bytes: &[u8]) {
-        // A table head is a type byte and at most a 9-byte integer: it fits.
-        let end = (self.len + bytes.len()).min(self.bytes.len());
-        let n = end - self.len;
-        self.bytes[self.len..end].copy_from_slice(&bytes[..n]);
-        self.len = end;
-    }
-    fn truncate(&mut self, len: usize) {
-        self.len = self.len.min(len);
-    }
-}
-
 impl<B: Buffer> Sink for Wire<'_, B> {
     type Out = Wrote;
     type Array = WireArray;
@@ -352,10 +322,7 @@ impl<B: Buffer> Sink for Wire<'_, B> {
         if array.count != array.written {
             // The length hint was missing or wrong: the head says how many items follow.
             let head_of = |n| {
-                let mut h = Head {
-                    bytes: [0; 10],
-                    len: 0,
-                };
+                let mut h = Vec::new();
                 encode::write_table_head(n, &mut h);
                 h
             };
