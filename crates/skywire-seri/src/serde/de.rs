@@ -78,8 +78,17 @@ impl<'a, 'de, R: Read<'de>> ValueDeserializer<'a, R> {
     }
 
     /// The value as an `i64`: integers, and floats with an exact integral value.
-    #[inline]
-    fn integer(mut self, target: &'static str) -> Result<i64, SerdeError> {
+    #[inline(always)]
+    fn integer(self, target: &'static str) -> Result<i64, SerdeError> {
+        match self.read.integer() {
+            Some(i) => Ok(i),
+            None => self.integer_head(target),
+        }
+    }
+
+    /// [`integer`](Self::integer) from the head: out of line, so the shortcut stays small.
+    #[inline(never)]
+    fn integer_head(mut self, target: &'static str) -> Result<i64, SerdeError> {
         match self.head()? {
             Head::Integer(i) => Ok(i),
             Head::Real(x) => exact_integer(x).ok_or(SerdeError::NotAnInteger { value: x, target }),
@@ -398,6 +407,18 @@ struct TableMap<'a, R> {
 }
 
 impl<'de, R: Read<'de>> TableMap<'_, R> {
+    /// Gives a struct's field name to the key visitor: as text, or as bytes if not UTF-8.
+    #[inline(always)]
+    fn field_name<K: DeserializeSeed<'de>>(
+        seed: K,
+        name: &'de [u8],
+    ) -> Result<K::Value, SerdeError> {
+        match core::str::from_utf8(name) {
+            Ok(text) => seed.deserialize(BorrowedStrDeserializer::new(text)),
+            Err(_) => seed.deserialize(BorrowedBytesDeserializer::new(name)),
+        }
+    }
+
     /// Skips the value of the last key read, if the visitor did not ask for it.
     fn skip_pending(&mut self) -> Result<(), SerdeError> {
         if self.pending {
@@ -442,6 +463,12 @@ impl<'de, R: Read<'de>> MapAccess<'de> for TableMap<'_, R> {
             let key = I64Deserializer::<SerdeError>::new(self.index);
             return seed.deserialize(key).map(Some);
         }
+        if self.strings_only && !self.done {
+            if let Some(name) = self.read.string_key() {
+                self.pending = true;
+                return Self::field_name(seed, name).map(Some);
+            }
+        }
         while !self.done {
             if self.read.hash_end()? {
                 self.done = true;
@@ -452,11 +479,7 @@ impl<'de, R: Read<'de>> MapAccess<'de> for TableMap<'_, R> {
                 match self.read.head()? {
                     Head::String(name) => {
                         self.pending = true;
-                        return match core::str::from_utf8(name) {
-                            Ok(text) => seed.deserialize(BorrowedStrDeserializer::new(text)),
-                            Err(_) => seed.deserialize(BorrowedBytesDeserializer::new(name)),
-                        }
-                        .map(Some);
+                        return Self::field_name(seed, name).map(Some);
                     }
                     Head::Table { array_len } => {
                         for _ in 0..array_len {

@@ -87,6 +87,22 @@ pub(super) trait Read<'de> {
         pairs: usize,
     ) -> Result<Option<Self::Mark>, DecodeError>;
 
+    /// The next value if it is an integer (consumed), else `None` with nothing read: a
+    /// shortcut a source may give for the commonest read (the default gives none), taken
+    /// before [`Read::head`].
+    #[inline(always)]
+    fn integer(&mut self) -> Option<i64> {
+        None
+    }
+
+    /// At a table's hash part (its array part read): the next key if it is a string
+    /// (consumed, the source at its value), else `None` with nothing read. A shortcut
+    /// like [`Read::integer`].
+    #[inline(always)]
+    fn string_key(&mut self) -> Option<&'de [u8]> {
+        None
+    }
+
     /// The head of the next value, leaving the source where it was.
     #[inline]
     fn peek_head(&mut self) -> Result<Head<'de>, DecodeError> {
@@ -189,39 +205,37 @@ impl<'de> Read<'de> for SliceRead<'de> {
 /// its hash keys and values alternately.
 #[derive(Clone)]
 pub(super) struct Frame<'de> {
-    array: slice::Iter<'de, Value>,
+    /// The values to give before the next hash key: the array items not given yet, and
+    /// once in the hash part, the value of the key given last (if not given yet). One
+    /// iterator, so the common case (the next item is at hand) is one test.
+    items: slice::Iter<'de, Value>,
+    /// The pairs not reached yet.
     hash: slice::Iter<'de, (Value, Value)>,
-    /// The value of the hash key given last, not given yet.
-    value: Option<&'de Value>,
 }
 
 impl<'de> Frame<'de> {
     fn new(array: &'de [Value], hash: &'de [(Value, Value)]) -> Self {
         Frame {
-            array: array.iter(),
+            items: array.iter(),
             hash: hash.iter(),
-            value: None,
         }
     }
 
     /// The next value, if any is left.
     #[inline(always)]
     fn next(&mut self) -> Option<&'de Value> {
-        if let Some(v) = self.array.next() {
-            return Some(v);
-        }
-        if let Some(v) = self.value.take() {
+        if let Some(v) = self.items.next() {
             return Some(v);
         }
         let (k, v) = self.hash.next()?;
-        self.value = Some(v);
+        self.items = slice::from_ref(v).iter();
         Some(k)
     }
 
     /// `true` when every value has been given.
     #[inline]
     fn done(&self) -> bool {
-        self.array.len() == 0 && self.value.is_none() && self.hash.len() == 0
+        self.items.len() == 0 && self.hash.len() == 0
     }
 }
 
@@ -279,6 +293,31 @@ impl<'de> Read<'de> for TreeRead<'de> {
             Value::Table(t) => self.enter(t),
             Value::LightUserdata(p) => Head::LightUserdata(*p),
         })
+    }
+
+    /// The tree's integers are at hand: no table is entered.
+    #[inline(always)]
+    fn integer(&mut self) -> Option<i64> {
+        match self.top.items.as_slice().first() {
+            Some(Value::Integer(i)) => {
+                self.top.items.next();
+                Some(*i)
+            }
+            _ => None,
+        }
+    }
+
+    #[inline(always)]
+    fn string_key(&mut self) -> Option<&'de [u8]> {
+        let top = &mut self.top;
+        match top.hash.as_slice().first() {
+            Some((Value::String(k), v)) if top.items.len() == 0 => {
+                top.hash.next();
+                top.items = slice::from_ref(v).iter();
+                Some(k)
+            }
+            _ => None,
+        }
     }
 
     #[inline]
