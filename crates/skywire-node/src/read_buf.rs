@@ -11,22 +11,43 @@
 //!
 //! Memory: an allocation is only replaced once less than `MIN_ROOM` of it is left, so the
 //! old buffers that slices still pin hold at least `READ_BUF - MIN_ROOM` bytes of data
-//! each; memory pinned stays proportional to the bytes the peer actually sent.
+//! each; memory pinned stays proportional to the bytes the peer actually sent. A
+//! connection's buffer is allocated only when its first bytes arrive ([`read`]), so a
+//! connection that never sends (an idle one, of thousands) holds no read buffer.
+
+use std::io;
+use std::time::Duration;
 
 use bytes::BytesMut;
 use skywire_codec::frame::{FRAME_HEADER_LEN, MAX_FRAME_BODY};
+use tokio::net::tcp::OwnedReadHalf;
+
+use crate::busy_poll;
 
 /// Capacity of a read buffer: the most one read takes.
 pub(crate) const READ_BUF: usize = 256 * 1024;
 /// Least free room before a read: one whole frame of the largest size.
 pub(crate) const MIN_ROOM: usize = FRAME_HEADER_LEN + MAX_FRAME_BODY;
 
-/// A fresh read buffer.
-pub(crate) fn new() -> BytesMut {
-    BytesMut::with_capacity(READ_BUF)
+/// Reads what `rd` has into `buf` after making room (busy-polling for `spin`, see
+/// [`busy_poll::read_buf`]). A buffer that holds no memory yet (a connection's, until its
+/// first bytes) gets its `READ_BUF` only once bytes (or the end of the stream) are there.
+pub(crate) async fn read(
+    rd: &mut OwnedReadHalf,
+    buf: &mut BytesMut,
+    spin: Duration,
+) -> io::Result<usize> {
+    if buf.capacity() == 0 {
+        // Waits for a byte (or the end) without taking it: `readable()` can be ready on a
+        // socket that has nothing to read yet.
+        rd.peek(&mut [0u8; 1]).await?;
+    }
+    make_room(buf);
+    busy_poll::read_buf(rd, buf, spin).await
 }
 
-/// Makes room for the next read (see the module docs).
+/// Makes room for the next read (see the module docs); a buffer with no memory yet gets
+/// `READ_BUF`.
 pub(crate) fn make_room(buf: &mut BytesMut) {
     if buf.capacity() - buf.len() < MIN_ROOM {
         buf.reserve(READ_BUF.saturating_sub(buf.len()).max(MIN_ROOM));
@@ -37,6 +58,13 @@ pub(crate) fn make_room(buf: &mut BytesMut) {
 mod tests {
     use super::*;
     use bytes::BufMut;
+
+    /// A buffer after its first [`make_room`].
+    fn new() -> BytesMut {
+        let mut buf = BytesMut::new();
+        make_room(&mut buf);
+        buf
+    }
 
     /// Fills the free room as a read would (`n` bytes at most).
     fn read(buf: &mut BytesMut, n: usize) -> usize {
@@ -74,6 +102,36 @@ mod tests {
         // The slice handed out is untouched by the move.
         assert!(pinned.iter().all(|&b| b == 7));
         assert_eq!(pinned.len(), READ_BUF - 100);
+    }
+
+    /// A connection that sends nothing holds no read buffer; its first bytes bring one.
+    #[tokio::test]
+    async fn the_buffer_comes_with_the_first_bytes() {
+        use std::time::Duration;
+        use tokio::io::AsyncWriteExt;
+        use tokio::net::{TcpListener, TcpStream};
+
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let mut client = TcpStream::connect(listener.local_addr().expect("addr"))
+            .await
+            .expect("connect");
+        let (server, _) = listener.accept().await.expect("accept");
+        let (mut rd, _wr) = server.into_split();
+        let mut buf = BytesMut::new();
+        let idle = tokio::time::timeout(
+            Duration::from_millis(100),
+            super::read(&mut rd, &mut buf, Duration::ZERO),
+        )
+        .await;
+        assert!(idle.is_err(), "nothing was sent, yet the read ended");
+        assert_eq!(buf.capacity(), 0, "an idle connection took a buffer");
+
+        client.write_all(b"hello").await.expect("write");
+        let n = super::read(&mut rd, &mut buf, Duration::ZERO)
+            .await
+            .expect("read");
+        assert_eq!(&buf[..n], b"hello");
+        assert!(buf.capacity() >= READ_BUF - MIN_ROOM, "{}", buf.capacity());
     }
 
     #[test]

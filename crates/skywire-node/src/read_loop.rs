@@ -11,12 +11,13 @@ use std::future::Future;
 use std::io;
 use std::time::Duration;
 
+use bytes::BytesMut;
 use skywire_codec::stream::Assemble;
 use skywire_codec::{DecodeError, StreamDecoder};
 use tokio::net::tcp::OwnedReadHalf;
 use tokio::time::Instant;
 
-use crate::{busy_poll, read_buf};
+use crate::read_buf;
 
 /// The role stopped reading (it has logged why).
 pub(crate) struct Stopped;
@@ -81,7 +82,7 @@ async fn sleep_until(deadline: Option<Instant>) {
 }
 
 /// Reads `rd` into `decoder` until the stream ends, `stop` finishes or `role` stops;
-/// `spin` is the busy-poll time ([`busy_poll::read_buf`]).
+/// `spin` is the busy-poll time ([`crate::busy_poll::read_buf`]).
 pub(crate) async fn run<R: Reading, S>(
     role: &mut R,
     decoder: &mut StreamDecoder<R::Assembler>,
@@ -89,7 +90,8 @@ pub(crate) async fn run<R: Reading, S>(
     spin: Duration,
     stop: impl Future<Output = S>,
 ) -> End<S> {
-    let mut buf = read_buf::new();
+    // No memory until the first bytes arrive (`read_buf::read`).
+    let mut buf = BytesMut::new();
     tokio::pin!(stop);
     loop {
         role.before_decode(decoder);
@@ -108,7 +110,6 @@ pub(crate) async fn run<R: Reading, S>(
             return End::Stopped;
         }
         let deadline = role.deadline(decoder);
-        read_buf::make_room(&mut buf);
         let read = tokio::select! {
             biased;
             s = &mut stop => return End::Stop(s),
@@ -116,7 +117,7 @@ pub(crate) async fn run<R: Reading, S>(
                 role.deadline_passed(decoder);
                 return End::Stopped;
             }
-            r = busy_poll::read_buf(rd, &mut buf, spin) => r,
+            r = read_buf::read(rd, &mut buf, spin) => r,
         };
         role.after_read();
         match read {
