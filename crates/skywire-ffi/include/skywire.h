@@ -316,6 +316,13 @@ typedef struct sw_item {
 extern "C" {
 #endif // __cplusplus
 
+// Frees a buffer the library gave (`sw_builder_pack`, `sw_request_encode`,
+// `sw_response_encode`). An `sw_bytes` with a NULL `ptr` is ignored.
+//
+// # Safety
+// `bytes` must be exactly as the library gave it, and not freed before.
+void sw_bytes_free(struct sw_bytes bytes);
+
 // A new, empty builder; NULL only if the library failed internally.
 //
 // Ownership: the caller owns it and frees it with `sw_builder_free`.
@@ -400,13 +407,6 @@ sw_status sw_builder_table_end(struct sw_builder *b);
 // `b` must be NULL or a live builder; `out` must be NULL or valid for writing an
 // `sw_bytes`.
 sw_status sw_builder_pack(struct sw_builder *b, struct sw_bytes *out);
-
-// Frees a buffer the library gave (`sw_builder_pack`, `sw_request_encode`,
-// `sw_response_encode`). An `sw_bytes` with a NULL `ptr` is ignored.
-//
-// # Safety
-// `bytes` must be exactly as the library gave it, and not freed before.
-void sw_bytes_free(struct sw_bytes bytes);
 
 // The default limits: 32 MiB messages, 1024 open multi-part messages, 256 MiB in all.
 struct sw_limits sw_limits_default(void);

@@ -37,13 +37,13 @@ impl SwSlice {
         }
     }
 
-    /// The bytes, or `None` when `ptr` is NULL.
+    /// The bytes, or `None` for `{NULL, 0}` (a NULL `ptr` with a length is an error).
     ///
     /// # Safety
     /// When `ptr` is not NULL, it must point to `len` readable bytes that stay unchanged for
     /// `'a`.
     pub(crate) unsafe fn read<'a>(self, what: &str) -> Result<Option<&'a [u8]>, Error> {
-        if self.ptr.is_null() {
+        if self.ptr.is_null() && self.len == 0 {
             return Ok(None);
         }
         // SAFETY: the caller's promise.

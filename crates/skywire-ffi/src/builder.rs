@@ -44,7 +44,10 @@ impl SwBuilder {
 
     fn innermost(&mut self, call: &str) -> Result<&mut Open, Error> {
         self.open.last_mut().ok_or_else(|| {
-            Error::new(SwStatus::SW_ERR_BUILDER, format!("{call}: no table is open"))
+            Error::new(
+                SwStatus::SW_ERR_BUILDER,
+                format!("{call}: no table is open"),
+            )
         })
     }
 
@@ -99,10 +102,7 @@ impl SwBuilder {
 ///
 /// # Safety
 /// `b` must be NULL or a live builder from `sw_builder_new`, used by no other thread.
-unsafe fn with(
-    b: *mut SwBuilder,
-    f: impl FnOnce(&mut SwBuilder) -> Result<(), Error>,
-) -> SwStatus {
+unsafe fn with(b: *mut SwBuilder, f: impl FnOnce(&mut SwBuilder) -> Result<(), Error>) -> SwStatus {
     guard::status(|| {
         // SAFETY: the caller's promise.
         let b = unsafe { b.as_mut() }.ok_or_else(|| Error::null("builder"))?;

@@ -18,8 +18,8 @@
 #![deny(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
-mod builder;
 mod buffer;
+mod builder;
 mod decoder;
 mod guard;
 mod last_error;
@@ -27,18 +27,17 @@ mod message;
 mod status;
 mod view;
 
+pub use buffer::{sw_bytes_free, SwBytes, SwSlice};
 pub use builder::{
     sw_builder_boolean, sw_builder_free, sw_builder_integer, sw_builder_new, sw_builder_nil,
     sw_builder_pack, sw_builder_real, sw_builder_string, sw_builder_table_begin,
     sw_builder_table_end, sw_builder_table_hash, sw_builder_userdata, SwBuilder,
 };
-pub use buffer::{sw_bytes_free, SwBytes, SwSlice};
 pub use decoder::{
-    sw_limits_default, sw_request_decoder_feed, sw_request_decoder_finish,
-    sw_request_decoder_free, sw_request_decoder_new, sw_request_decoder_next,
-    sw_response_decoder_feed, sw_response_decoder_finish, sw_response_decoder_free,
-    sw_response_decoder_new, sw_response_decoder_next, Decoder, SwLimits, SwRequestDecoder,
-    SwResponseDecoder,
+    sw_limits_default, sw_request_decoder_feed, sw_request_decoder_finish, sw_request_decoder_free,
+    sw_request_decoder_new, sw_request_decoder_next, sw_response_decoder_feed,
+    sw_response_decoder_finish, sw_response_decoder_free, sw_response_decoder_new,
+    sw_response_decoder_next, Decoder, SwLimits, SwRequestDecoder, SwResponseDecoder,
 };
 pub use last_error::{sw_last_error_message, sw_last_error_offset};
 pub use message::{sw_request_encode, sw_response_encode, SwRequest, SwResponse};

@@ -143,13 +143,11 @@ pub unsafe extern "C" fn sw_request_encode(req: *const SwRequest, out: *mut SwBy
     guard::status(|| {
         // SAFETY: the caller's promise.
         let req = unsafe { req.as_ref() }.ok_or_else(|| Error::null("req"))?;
-        // SAFETY: the caller's promise.
-        let req = unsafe { req.to_request() };
-        // SAFETY: the caller's promise.
+        // SAFETY: the caller's promise, for `out` and for the slices of `req`.
         unsafe {
             buffer::write_out(out, || {
                 let mut frames = Vec::new();
-                req?.write_frames(&mut frames)?;
+                req.to_request()?.write_frames(&mut frames)?;
                 Ok(frames)
             })
         }
@@ -176,13 +174,11 @@ pub unsafe extern "C" fn sw_response_encode(
     guard::status(|| {
         // SAFETY: the caller's promise.
         let resp = unsafe { resp.as_ref() }.ok_or_else(|| Error::null("resp"))?;
-        // SAFETY: the caller's promise.
-        let resp = unsafe { resp.to_response() };
-        // SAFETY: the caller's promise.
+        // SAFETY: the caller's promise, for `out` and for the slices of `resp`.
         unsafe {
             buffer::write_out(out, || {
                 let mut frames = Vec::new();
-                resp?.write_frames(&mut frames)?;
+                resp.to_response()?.write_frames(&mut frames)?;
                 Ok(frames)
             })
         }

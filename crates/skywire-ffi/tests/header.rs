@@ -34,3 +34,23 @@ fn the_checked_in_header_is_current() {
         path.display()
     );
 }
+
+#[test]
+fn sw_status_name_knows_every_code_of_the_header() {
+    let header = generate();
+    let start = header.find("enum sw_status").expect("the status enum");
+    let end = start + header[start..].find("};").expect("its end");
+    let mut codes = 0;
+    for line in header[start..end].lines() {
+        let Some((name, value)) = line.trim().trim_end_matches(',').split_once(" = ") else {
+            continue;
+        };
+        let code: i32 = value.parse().expect("a code");
+        let got = skywire_ffi::sw_status_name(code);
+        // SAFETY: sw_status_name gives a static NUL-terminated string.
+        let got = unsafe { std::ffi::CStr::from_ptr(got) };
+        assert_eq!(got.to_str(), Ok(name), "the name of code {code}");
+        codes += 1;
+    }
+    assert!(codes >= 30, "found {codes} codes");
+}
