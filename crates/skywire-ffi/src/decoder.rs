@@ -35,15 +35,17 @@ impl From<SwLimits> for Limits {
     }
 }
 
+/// skywire-codec's default limits, as C sees them.
+const DEFAULT_LIMITS: SwLimits = SwLimits {
+    max_message_size: Limits::DEFAULT.max_message_size(),
+    max_partial_messages: Limits::DEFAULT.max_partial_messages(),
+    max_buffered_bytes: Limits::DEFAULT.max_buffered_bytes(),
+};
+
 /// The default limits: 32 MiB messages, 1024 open multi-part messages, 256 MiB in all.
 #[no_mangle]
 pub extern "C" fn sw_limits_default() -> SwLimits {
-    let d = Limits::DEFAULT;
-    SwLimits {
-        max_message_size: d.max_message_size(),
-        max_partial_messages: d.max_partial_messages(),
-        max_buffered_bytes: d.max_buffered_bytes(),
-    }
+    guard::value(DEFAULT_LIMITS, || DEFAULT_LIMITS)
 }
 
 /// One direction's decoder and the message it handed out last (what the caller's struct

@@ -16,6 +16,7 @@ cargo build --locked -p skywire-ffi --manifest-path "$root/Cargo.toml"
 native=$(cargo rustc --locked -q -p skywire-ffi --manifest-path "$root/Cargo.toml" \
   --crate-type staticlib -- --print native-static-libs 2>&1 |
   sed -n 's/.*native-static-libs: //p' | tail -1)
+native=${native:--lgcc_s -lutil -lrt -lpthread -lm -ldl -lc} # what it reports on Linux
 
 exe="$target/skywire-ffi-c-test"
 cc -std=c11 -Wall -Wextra -Werror -g -O1 -I "$crate/include" \
