@@ -71,6 +71,21 @@
 //! server.join().unwrap()?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! ## Over an async runtime
+//!
+//! The same decoders and encoders, as codecs for a framed stream of messages, are
+//! [`ServerCodec`] (the serving side) and [`ClientCodec`] (the calling side):
+//!
+//! | runtime | feature | framed over | module |
+//! |---|---|---|---|
+//! | none (blocking `std::io`) | (none) | the loop above | |
+//! | tokio | `tokio` | `tokio_util::codec::Framed` on a tokio `AsyncRead + AsyncWrite` | `tokio` |
+//! | smol, async-std, any executor | `futures-io` | `futures_io::Framed` (asynchronous-codec) on a `futures_io::AsyncRead + AsyncWrite` | `futures_io` (an example over smol TCP) |
+//!
+//! ```toml
+//! skywire-codec = { version = "0.1", features = ["futures-io"] }  # or "tokio"
+//! ```
 #![cfg_attr(not(test), no_std)]
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
@@ -79,9 +94,13 @@ extern crate alloc;
 #[cfg(all(feature = "std", not(test)))]
 extern crate std;
 
+#[cfg(any(feature = "tokio", feature = "futures-io"))]
+mod codec;
 pub mod error;
 pub mod fragment;
 pub mod frame;
+#[cfg(feature = "futures-io")]
+pub mod futures_io;
 pub mod limits;
 pub mod message;
 pub mod multi_part;
@@ -95,6 +114,8 @@ pub mod target;
 pub mod tokio;
 pub mod write_queue;
 
+#[cfg(any(feature = "tokio", feature = "futures-io"))]
+pub use codec::{ClientCodec, CodecError, ServerCodec};
 pub use error::{DecodeError, DecodeErrorKind, LengthRule, PacketError, ReassemblyError};
 pub use fragment::{RequestFrames, ResponseFrames, MULTI_PART};
 pub use frame::{Frame, FrameDecoder, FRAME_HEADER_LEN, MAX_FRAME_BODY};
@@ -107,6 +128,4 @@ pub use reassembly::{FrameRecorder, MessageFrames, Recorder, RequestAssembler, R
 pub use session::{Session, SessionAllocator};
 pub use stream::{Assemble, FrameStep, Recorded, RequestDecoder, ResponseDecoder, StreamDecoder};
 pub use target::Target;
-#[cfg(feature = "tokio")]
-pub use tokio::{ClientCodec, CodecError, ServerCodec};
 pub use write_queue::FrameQueue;

@@ -1,62 +1,40 @@
-//! tokio-util codecs (feature `tokio`): [`ServerCodec`] for the serving side, [`ClientCodec`]
-//! for the calling side, to use with `tokio_util::codec::Framed`.
+//! tokio-util codecs (feature `tokio`): [`ServerCodec`] and [`ClientCodec`] implement
+//! `tokio_util::codec::{Decoder, Encoder}`, to use with `tokio_util::codec::Framed` over a
+//! tokio `AsyncRead + AsyncWrite` (a `tokio::net::TcpStream`).
 //!
-//! The encoders copy frames into the `BytesMut` that `Framed` writes from; a writer that
-//! wants to avoid that copy writes [`OutFrame`](crate::OutFrame)s or a
-//! [`FrameQueue`](crate::FrameQueue) itself.
+//! The same codecs run over `futures-io` streams (smol, async-std) with the `futures-io`
+//! feature ([`futures_io`](crate::futures_io)); what they do is in one place, `codec.rs`.
+//!
+//! ```
+//! use bytes::{Bytes, BytesMut};
+//! use skywire_codec::{ClientCodec, Request, Session, Target};
+//! use tokio_util::codec::Encoder;
+//! let mut out = BytesMut::new();
+//! let call = Request::call(Target::name("@echo")?, Session::new(1), Bytes::from_static(b"\x24ping"));
+//! ClientCodec::default().encode(call, &mut out)?;
+//! assert_eq!(&out[..], b"\x00\x10\x80\x05@echo\x01\x00\x00\x00\x24ping");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use bytes::BytesMut;
 use tokio_util::codec::{Decoder, Encoder};
 
-use crate::error::{DecodeError, PacketError};
-use crate::limits::Limits;
+use crate::codec::{ClientCodec, CodecError, ServerCodec};
 use crate::message::{Request, Response};
-use crate::stream::{RequestDecoder, ResponseDecoder};
 
-/// Errors from the tokio codecs: I/O, or a stream that does not decode.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum CodecError {
-    /// The underlying reader or writer failed.
-    #[error(transparent)]
-    Io(#[from] std::io::Error),
-    /// The incoming bytes do not decode.
-    #[error(transparent)]
-    Decode(#[from] DecodeError),
-    /// A message to send cannot be encoded (bad name, payload over 4 GiB).
-    #[error(transparent)]
-    Encode(#[from] PacketError),
-}
-
-/// Defines one side's codec: a stream decoder for what comes in, `write_frames` for what
-/// goes out. The two sides differ only in their types.
-macro_rules! codec {
-    ($(#[$doc:meta])* $codec:ident: $decoder:ident decodes $in:ident, encodes $out:ident) => {
-        $(#[$doc])*
-        #[derive(Debug, Default)]
-        pub struct $codec {
-            decoder: $decoder,
-        }
-
-        impl $codec {
-            /// A codec with these reassembly limits.
-            pub fn new(limits: Limits) -> Self {
-                $codec {
-                    decoder: $decoder::new(limits),
-                }
-            }
-        }
-
+/// `Decoder` and `Encoder` for one side's codec, over its `codec.rs` methods.
+macro_rules! tokio_codec {
+    ($codec:ident decodes $in:ident, encodes $out:ident) => {
         impl Decoder for $codec {
             type Item = $in;
             type Error = CodecError;
 
             fn decode(&mut self, src: &mut BytesMut) -> Result<Option<$in>, CodecError> {
-                Ok(self.decoder.decode(src)?)
+                self.decode_buf(src)
             }
 
             fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<$in>, CodecError> {
-                Ok(self.decoder.decode_eof(src)?)
+                self.decode_buf_eof(src)
             }
         }
 
@@ -64,23 +42,14 @@ macro_rules! codec {
             type Error = CodecError;
 
             fn encode(&mut self, item: $out, dst: &mut BytesMut) -> Result<(), CodecError> {
-                Ok(item.write_frames(dst)?)
+                self.encode_buf(&item, dst)
             }
         }
     };
 }
 
-codec!(
-    /// The serving side of a connection (skynet's `clusteragent`): decodes [`Request`]s,
-    /// encodes [`Response`]s.
-    ServerCodec: RequestDecoder decodes Request, encodes Response
-);
-
-codec!(
-    /// The calling side of a connection (skynet's `clustersender`): decodes [`Response`]s,
-    /// encodes [`Request`]s.
-    ClientCodec: ResponseDecoder decodes Response, encodes Request
-);
+tokio_codec!(ServerCodec decodes Request, encodes Response);
+tokio_codec!(ClientCodec decodes Response, encodes Request);
 
 #[cfg(test)]
 mod tests {
