@@ -71,6 +71,8 @@ mod registry;
 mod remote;
 mod service;
 mod serving;
+mod snax_interface;
+mod snax_lua;
 mod trace;
 
 pub use builder::NodeBuilder;
@@ -89,4 +91,8 @@ pub use service::{
     ServiceRequest, ServiceResult, SyncServiceFn, Typed,
 };
 pub use skywire_codec::{Session, Target};
+pub use snax_interface::{
+    SnaxGroup, SnaxInterface, SnaxInterfaceError, SnaxInterfaceErrorKind, SnaxMethod, SnaxSystem,
+    FIRST_METHOD_ID,
+};
 pub use trace::{Direction, Role, TraceEvent, TraceHook, TracedMessage};
