@@ -70,9 +70,12 @@ mod read_loop;
 mod registry;
 mod remote;
 mod service;
+mod service_mgr;
+mod snax;
 mod serving;
 mod snax_interface;
 mod snax_lua;
+mod snax_service;
 mod trace;
 
 pub use builder::NodeBuilder;
@@ -80,7 +83,7 @@ pub use call_options::{CallOptions, IntoTarget};
 pub use cluster_config::{
     ClusterConfig, ClusterFileError, ClusterFileErrorKind, InvalidAddress, NodeAddress,
 };
-pub use error::{CallError, RegisterError};
+pub use error::{CallError, OpenError, RegisterError};
 pub use listener::Listener;
 pub use node::Node;
 pub use proxy::{InvalidProxyName, Proxy};
@@ -91,6 +94,8 @@ pub use service::{
     ServiceRequest, ServiceResult, SyncServiceFn, Typed,
 };
 pub use skywire_codec::{Session, Target};
+pub use snax::{Snax, SnaxMethodError, SnaxMethodRef};
+pub use snax_service::{SnaxService, SnaxServiceBuilder};
 pub use snax_interface::{
     SnaxGroup, SnaxInterface, SnaxInterfaceError, SnaxInterfaceErrorKind, SnaxMethod, SnaxSystem,
     FIRST_METHOD_ID,
