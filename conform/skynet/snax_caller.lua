@@ -2,8 +2,11 @@
 -- node "far" with cluster.snax, as a user would (conform/skynet/README.md, E).
 --
 -- env SNAX_TARGET   host:port of node far (default 127.0.0.1:2538)
--- Needs snax_counter.lua in the config's snax path: cluster.snax numbers the methods from
--- the caller's own copy of the interface.
+-- env SNAX_SERVICE  the snax service's name (default snax_counter; `skywire node` serves
+--                   the same service as counter)
+-- The service's interface file (snax_counter.lua, or the counter.lua that
+-- `skywire node --snax-stubs DIR` writes) must be in the config's snax path ($SNAX_PATH):
+-- cluster.snax numbers the methods from the caller's own copy of the interface.
 -- Prints "check NAME ok" or "check NAME FAIL: why" per check, "info NAME: ..." for what
 -- differs by design between nodes, then "snax caller: N passed, M failed", and stops skynet.
 local skynet = require "skynet"
@@ -12,6 +15,7 @@ local cluster = require "skynet.cluster"
 local snax = require "skynet.snax"
 
 local NODE = "far"
+local SERVICE = os.getenv("SNAX_SERVICE") or "snax_counter"
 local passed, failed = 0, 0
 
 local function out(line)
@@ -51,7 +55,7 @@ local function show(...)
 end
 
 local function run()
-	local c = cluster.snax(NODE, "snax_counter")
+	local c = cluster.snax(NODE, SERVICE)
 	check("bind", type(c.handle) == "number", c)
 
 	c.post.add(3)
@@ -73,12 +77,12 @@ local function run()
 	check("response error", not ok, "fail returned")
 	out("info response error: " .. tostring(err))
 
-	local addr = cluster.call(NODE, ".service", "QUERY", "snaxd", "snax_counter")
+	local addr = cluster.call(NODE, ".service", "QUERY", "snaxd", SERVICE)
 	check("QUERY", addr == c.handle or type(addr) == "number", show(addr))
-	local c2 = cluster.snax(NODE, "snax_counter", addr)
+	local c2 = cluster.snax(NODE, SERVICE, addr)
 	check("bind by address", c2.req.get() == 7, "get")
 
-	local gaddr = cluster.call(NODE, ".service", "GQUERY", "snaxd", "snax_counter")
+	local gaddr = cluster.call(NODE, ".service", "GQUERY", "snaxd", SERVICE)
 	check("GQUERY", type(gaddr) == "number", show(gaddr))
 	out("info GQUERY: " .. show(gaddr) .. " (QUERY: " .. show(addr) .. ")")
 

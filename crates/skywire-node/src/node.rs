@@ -133,8 +133,9 @@ impl Node {
     /// address) and call its methods by id. Like any service it is also reachable as
     /// `@name`, `.name` and by its address; [`unregister`](Self::unregister) removes it.
     pub fn register_snax(&self, name: &str, service: SnaxService) -> Result<u32, RegisterError> {
+        let interface = service.interface().clone();
         self.registry()
-            .register_snax(name, None, Arc::new(service))
+            .register_snax(name, None, Arc::new(service), interface)
     }
 
     /// [`register_snax`](Self::register_snax) at a chosen address.
@@ -144,8 +145,20 @@ impl Node {
         address: u32,
         service: SnaxService,
     ) -> Result<u32, RegisterError> {
+        let interface = service.interface().clone();
         self.registry()
-            .register_snax(name, Some(address), Arc::new(service))
+            .register_snax(name, Some(address), Arc::new(service), interface)
+    }
+
+    /// The interface of the snax service `name`, if one is registered: its
+    /// [`to_lua_stub`](SnaxInterface::to_lua_stub) is the file a skynet caller needs.
+    pub fn snax_interface(&self, name: &str) -> Option<SnaxInterface> {
+        self.shared
+            .registry
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .snax_interface(name)
+            .cloned()
     }
 
     /// Removes a service; returns its address if it was registered. Requests already

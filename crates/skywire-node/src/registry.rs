@@ -12,6 +12,7 @@ use skywire_codec::Target;
 use crate::error::RegisterError;
 use crate::service::Service;
 use crate::service_mgr::SERVICE_MANAGER;
+use crate::snax_interface::SnaxInterface;
 
 /// A registered service's name and address.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,8 +47,8 @@ struct Entry {
     service: Arc<dyn Service>,
     /// [`Service::reads_args`], asked once.
     reads_args: bool,
-    /// A snax service.
-    snax: bool,
+    /// A snax service's interface.
+    snax: Option<SnaxInterface>,
 }
 
 /// Names and addresses of the services of one node.
@@ -69,7 +70,7 @@ impl Registry {
         address: Option<u32>,
         service: Arc<dyn Service>,
     ) -> Result<u32, RegisterError> {
-        self.insert(name, address, service, false)
+        self.insert(name, address, service, None)
     }
 
     /// [`register`](Self::register) for a snax service.
@@ -78,8 +79,9 @@ impl Registry {
         name: &str,
         address: Option<u32>,
         service: Arc<dyn Service>,
+        interface: SnaxInterface,
     ) -> Result<u32, RegisterError> {
-        self.insert(name, address, service, true)
+        self.insert(name, address, service, Some(interface))
     }
 
     fn insert(
@@ -87,7 +89,7 @@ impl Registry {
         name: &str,
         address: Option<u32>,
         service: Arc<dyn Service>,
-        snax: bool,
+        snax: Option<SnaxInterface>,
     ) -> Result<u32, RegisterError> {
         if name.is_empty() || name.len() > MAX_SERVICE_NAME || name.starts_with(['@', '.', ':']) {
             return Err(RegisterError::InvalidName(name.to_owned()));
@@ -143,7 +145,16 @@ impl Registry {
     /// The address of the service `name` that is (`snax`) or is not a snax service.
     pub(crate) fn address_of_kind(&self, name: &str, snax: bool) -> Option<u32> {
         let a = *self.by_name.get(name)?;
-        self.by_addr.get(&a).filter(|e| e.snax == snax).map(|_| a)
+        self.by_addr
+            .get(&a)
+            .filter(|e| e.snax.is_some() == snax)
+            .map(|_| a)
+    }
+
+    /// The interface of the snax service `name`.
+    pub(crate) fn snax_interface(&self, name: &str) -> Option<&SnaxInterface> {
+        let a = self.by_name.get(name)?;
+        self.by_addr.get(a)?.snax.as_ref()
     }
 
     /// Where `target` leads.
@@ -180,7 +191,7 @@ impl Registry {
             .map(|(a, e)| ServiceInfo {
                 name: e.name.clone(),
                 address: *a,
-                snax: e.snax,
+                snax: e.snax.is_some(),
             })
             .collect()
     }

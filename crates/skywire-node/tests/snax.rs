@@ -350,3 +350,58 @@ async fn the_captured_skynet_snax_caller_gets_skynets_answers() {
     );
     assert_eq!(got.len(), want.len() + 1);
 }
+
+/// The Rust caller's bytes for the first operations of the captured skynet caller (query,
+/// two posts, calls: tests/captures/snax up to its second query, byte 176) are skynet's
+/// bytes: recorded by a relay in front of a Rust snax node.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rust_caller_sends_what_skynets_cluster_snax_sends() {
+    let captured = std::fs::read(support::captures().join("snax/snax-requests.bin")).unwrap();
+    let (_server, listener) = serving().await;
+    let upstream = listener.local_addr();
+    let relay = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let relay_addr = relay.local_addr().unwrap();
+    let recorded = tokio::spawn(async move {
+        let (mut down, _) = relay.accept().await.unwrap();
+        let mut up = tokio::net::TcpStream::connect(upstream).await.unwrap();
+        let (mut dr, mut dw) = down.split();
+        let (mut ur, mut uw) = up.split();
+        let mut seen = Vec::new();
+        let requests = async {
+            let mut buf = [0u8; 4096];
+            loop {
+                let n = dr.read(&mut buf).await.unwrap();
+                if n == 0 {
+                    uw.shutdown().await.unwrap();
+                    return;
+                }
+                seen.extend_from_slice(&buf[..n]);
+                uw.write_all(&buf[..n]).await.unwrap();
+            }
+        };
+        let responses = tokio::io::copy(&mut ur, &mut dw);
+        let (_, r) = tokio::join!(requests, responses);
+        r.unwrap();
+        seen
+    });
+    let client = caller(relay_addr);
+    let c = guard("snax", client.snax("far", "snax_counter", counter_lua()))
+        .await
+        .unwrap();
+    guard("post", c.post("add", &[3.into()])).await.unwrap();
+    guard("post", c.post("add", &[4.into()])).await.unwrap();
+    guard("req", c.req("get", &[])).await.unwrap();
+    let mut t = Table::from_array(vec![1.into()]);
+    t.insert("k", "v");
+    let args = ["hello".into(), 42.into(), Value::Table(t)];
+    guard("req", c.req("echo", &args)).await.unwrap();
+    guard("post", c.post("note", &["a".into(), 1.into()])).await.unwrap();
+    guard("post", c.post("note", &["b".into()])).await.unwrap();
+    guard("req", c.req("notes", &[])).await.unwrap();
+    assert!(guard("req", c.req("fail", &["boom".into()])).await.is_err());
+    guard("close", client.remote("far").unwrap().close()).await.unwrap();
+    client.shutdown();
+    let seen = guard("relay", recorded).await.unwrap();
+    assert_eq!(seen.len(), 176, "{seen:02x?}");
+    assert_eq!(seen, captured[..176]);
+}
