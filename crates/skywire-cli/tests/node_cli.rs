@@ -63,7 +63,7 @@ fn call_send_and_query_a_running_node() {
             .iter()
             .map(|(n, _)| n.as_str())
             .collect::<Vec<_>>(),
-        ["echo", "kv"]
+        ["echo", "kv", "counter"]
     );
     let echo = node.services[0].1;
 

@@ -93,7 +93,10 @@ pub enum CallError {
     },
     /// The node's `.service` has no snax service of this name: it answered `nil, text`
     /// (see [`Remote::snax`](crate::Remote::snax)).
-    #[error("node {node}: no snax service {name}: {}", String::from_utf8_lossy(text))]
+    #[error(
+        "node {node}: no snax service {name}: {}",
+        String::from_utf8_lossy(text)
+    )]
     SnaxNotFound {
         /// The node.
         node: String,
@@ -142,7 +145,9 @@ pub enum OpenError {
     #[error("cluster node [{0}] is not in the node table: nothing says where to listen")]
     UnknownNode(String),
     /// The name is marked `false` (down) in the node table.
-    #[error("cluster node [{0}] is marked false (down) in the node table: nothing says where to listen")]
+    #[error(
+        "cluster node [{0}] is marked false (down) in the node table: nothing says where to listen"
+    )]
     NodeDown(String),
     /// Listening on the address failed.
     #[error("cannot listen on {addr}: {source}")]

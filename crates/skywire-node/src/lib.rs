@@ -71,8 +71,8 @@ mod registry;
 mod remote;
 mod service;
 mod service_mgr;
-mod snax;
 mod serving;
+mod snax;
 mod snax_interface;
 mod snax_lua;
 mod snax_service;
@@ -95,9 +95,9 @@ pub use service::{
 };
 pub use skywire_codec::{Session, Target};
 pub use snax::{Snax, SnaxMethodError, SnaxMethodRef};
-pub use snax_service::{SnaxService, SnaxServiceBuilder};
 pub use snax_interface::{
     SnaxGroup, SnaxInterface, SnaxInterfaceError, SnaxInterfaceErrorKind, SnaxMethod, SnaxSystem,
     FIRST_METHOD_ID,
 };
+pub use snax_service::{SnaxService, SnaxServiceBuilder};
 pub use trace::{Direction, Role, TraceEvent, TraceHook, TracedMessage};

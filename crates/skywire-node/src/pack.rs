@@ -126,12 +126,18 @@ mod tests {
         for lead in [Value::from(5), Value::from(300), Value::Real(5.0)] {
             let mut all = vec![lead.clone()];
             all.extend(args.iter().cloned());
-            assert_eq!(pack_after(&lead, &args).unwrap(), skywire_seri::pack(&all).unwrap());
+            assert_eq!(
+                pack_after(&lead, &args).unwrap(),
+                skywire_seri::pack(&all).unwrap()
+            );
         }
         let big = vec![Value::string(vec![b'z'; OWN_ALLOCATION])];
         let mut all = vec![Value::from(6)];
         all.extend(big.iter().cloned());
-        assert_eq!(pack_after(&Value::from(6), &big).unwrap(), skywire_seri::pack(&all).unwrap());
+        assert_eq!(
+            pack_after(&Value::from(6), &big).unwrap(),
+            skywire_seri::pack(&all).unwrap()
+        );
     }
 
     #[test]

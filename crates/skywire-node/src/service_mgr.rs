@@ -47,7 +47,9 @@ pub(crate) fn answer(registry: &Registry, args: &[Value]) -> Vec<Value> {
             let (name, snax) = if service == SNAXD {
                 match args.get(2).and_then(Value::as_str) {
                     Some(n) => (n, true),
-                    None => return failed(format!("{command} snaxd: expected a snax service name")),
+                    None => {
+                        return failed(format!("{command} snaxd: expected a snax service name"))
+                    }
                 }
             } else {
                 (service, false)
@@ -89,7 +91,8 @@ mod tests {
         let mut r = Registry::default();
         let svc = || Arc::new(sync_service_fn(|r| Ok(r.args)));
         r.register("echo", Some(10), svc()).unwrap();
-        r.register_snax("counter", Some(11), svc(), SnaxInterface::new()).unwrap();
+        r.register_snax("counter", Some(11), svc(), SnaxInterface::new())
+            .unwrap();
         r
     }
 
@@ -107,12 +110,24 @@ mod tests {
         assert_eq!(ask(&r, &["QUERY", "@snaxd", "counter"]), "11");
         // The two kinds are apart, as skynet's names "snaxd.counter" and "echo" are.
         assert_eq!(ask(&r, &["QUERY", "echo"]), "10");
-        assert_eq!(ask(&r, &["QUERY", "snaxd", "echo"]), r#"nil, "snax service echo not found""#);
-        assert_eq!(ask(&r, &["QUERY", "counter"]), r#"nil, "service counter not found""#);
-        assert_eq!(ask(&r, &["QUERY", "snaxd"]), r#"nil, "QUERY snaxd: expected a snax service name""#);
+        assert_eq!(
+            ask(&r, &["QUERY", "snaxd", "echo"]),
+            r#"nil, "snax service echo not found""#
+        );
+        assert_eq!(
+            ask(&r, &["QUERY", "counter"]),
+            r#"nil, "service counter not found""#
+        );
+        assert_eq!(
+            ask(&r, &["QUERY", "snaxd"]),
+            r#"nil, "QUERY snaxd: expected a snax service name""#
+        );
         // skynet's own text for an unknown command (captured: tests/captures/snax).
         assert_eq!(ask(&r, &["NOSUCH"]), r#"nil, "Invalid command NOSUCH""#);
-        assert_eq!(ask(&r, &["LIST"]), r#"{echo = ":0000000a", ["snaxd.counter"] = ":0000000b"}"#);
+        assert_eq!(
+            ask(&r, &["LIST"]),
+            r#"{echo = ":0000000a", ["snaxd.counter"] = ":0000000b"}"#
+        );
         assert!(ask(&r, &["LAUNCH", "snaxd", "x"]).starts_with("nil, "));
     }
 }

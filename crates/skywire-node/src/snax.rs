@@ -367,9 +367,18 @@ mod tests {
             req("add".into()),
             Err(SnaxMethodError::AcceptByRequest { .. })
         ));
-        assert!(matches!(req(5.into()), Err(SnaxMethodError::AcceptByRequest { .. })));
-        assert!(matches!(post(6.into()), Err(SnaxMethodError::NotByPost { .. })));
-        assert!(matches!(post(2.into()), Err(SnaxMethodError::NotByPost { .. })));
+        assert!(matches!(
+            req(5.into()),
+            Err(SnaxMethodError::AcceptByRequest { .. })
+        ));
+        assert!(matches!(
+            post(6.into()),
+            Err(SnaxMethodError::NotByPost { .. })
+        ));
+        assert!(matches!(
+            post(2.into()),
+            Err(SnaxMethodError::NotByPost { .. })
+        ));
         assert_eq!(
             req(8.into()),
             Err(SnaxMethodError::NoSuchId {
@@ -378,6 +387,9 @@ mod tests {
                 last: 7
             })
         );
-        assert!(matches!(req(0.into()), Err(SnaxMethodError::NoSuchId { .. })));
+        assert!(matches!(
+            req(0.into()),
+            Err(SnaxMethodError::NoSuchId { .. })
+        ));
     }
 }

@@ -81,7 +81,9 @@ impl SnaxSystem {
 
     /// The system method with this id.
     pub fn from_id(id: u32) -> Option<SnaxSystem> {
-        SnaxSystem::ALL.get(usize::try_from(id).ok()?.checked_sub(1)?).copied()
+        SnaxSystem::ALL
+            .get(usize::try_from(id).ok()?.checked_sub(1)?)
+            .copied()
     }
 }
 
@@ -231,7 +233,8 @@ impl SnaxInterface {
         if self.id_of(group, &name).is_some() {
             return Err(SnaxInterfaceErrorKind::Duplicate(group, name));
         }
-        let id = FIRST_METHOD_ID.saturating_add(u32::try_from(self.methods.len()).unwrap_or(u32::MAX));
+        let id =
+            FIRST_METHOD_ID.saturating_add(u32::try_from(self.methods.len()).unwrap_or(u32::MAX));
         self.methods.push(SnaxMethod { id, group, name });
         Ok(())
     }
@@ -365,10 +368,14 @@ pub enum SnaxInterfaceErrorKind {
     #[error("{0}.* defined inside an `if` or a loop: whether and how often it runs cannot be read from the text; define snax methods at the top level")]
     Conditional(SnaxGroup),
     /// `accept[expr] = ...` with a key that is not a literal.
-    #[error("{0}[...] with a key that is not a literal string: the name cannot be read from the text")]
+    #[error(
+        "{0}[...] with a key that is not a literal string: the name cannot be read from the text"
+    )]
     Dynamic(SnaxGroup),
     /// `a, accept.x = ...`.
-    #[error("{0}.* in a multiple assignment: Lua leaves the order open; one definition per statement")]
+    #[error(
+        "{0}.* in a multiple assignment: Lua leaves the order open; one definition per statement"
+    )]
     MultipleAssignment(SnaxGroup),
     /// `function accept.a.b()` / `accept.a.b = ...`.
     #[error("{0}.{1}.* : snax methods are {0}.NAME, one level")]

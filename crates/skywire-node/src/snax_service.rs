@@ -170,7 +170,10 @@ impl SnaxService {
             }
             let secs = s.nanos.load(Ordering::Relaxed) as f64 / 1e9;
             let mut entry = Table::default();
-            entry.push_pair("count", Value::Integer(i64::try_from(count).unwrap_or(i64::MAX)));
+            entry.push_pair(
+                "count",
+                Value::Integer(i64::try_from(count).unwrap_or(i64::MAX)),
+            );
             entry.push_pair("time", Value::Real(secs));
             t.push_pair(s.name.as_str(), Value::Table(entry));
         }
@@ -226,7 +229,9 @@ impl Service for SnaxService {
             Err(e) => return ServiceFuture::ready(Err(undecodable_arguments(&e).into())),
         };
         let Some(id) = method_id(values.first()) else {
-            let got = values.first().map_or_else(|| "nothing".into(), Value::to_string);
+            let got = values
+                .first()
+                .map_or_else(|| "nothing".into(), Value::to_string);
             return ServiceFuture::ready(Err(ServiceError::new(format!(
                 "snax: the first argument must be the method id, got {got}"
             ))));

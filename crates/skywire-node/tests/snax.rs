@@ -13,8 +13,8 @@ use std::sync::{Arc, Mutex};
 use bytes::BytesMut;
 use skywire_codec::{Limits, ResponseDecoder};
 use skywire_node::{
-    sync_service_fn, typed, CallError, Node, NodeAddress, OpenError, ServiceError, Snax,
-    SnaxGroup, SnaxInterface, SnaxMethodError, SnaxService, SnaxSystem,
+    sync_service_fn, typed, CallError, Node, NodeAddress, OpenError, ServiceError, Snax, SnaxGroup,
+    SnaxInterface, SnaxMethodError, SnaxService, SnaxSystem,
 };
 use skywire_seri::{values_content_eq, Table, Value};
 use support::guard;
@@ -77,7 +77,8 @@ fn counter() -> SnaxService {
 
 async fn serving() -> (Node, skywire_node::Listener) {
     let node = Node::new();
-    node.register_snax_at("snax_counter", 10, counter()).unwrap();
+    node.register_snax_at("snax_counter", 10, counter())
+        .unwrap();
     node.register("echo", sync_service_fn(|r| Ok(r.args)))
         .unwrap();
     let listener = node.listen("127.0.0.1:0").await.unwrap();
@@ -123,24 +124,34 @@ async fn snax_calls_between_rust_nodes() {
     let ret = guard("req", c.req("echo", &args)).await.unwrap();
     assert!(values_content_eq(&ret, &args), "{ret:?}");
 
-    guard("post", c.post("note", &["a".into(), 1.into()])).await.unwrap();
+    guard("post", c.post("note", &["a".into(), 1.into()]))
+        .await
+        .unwrap();
     guard("post", c.post("note", &["b".into()])).await.unwrap();
     let notes = guard("req", c.req("notes", &[])).await.unwrap();
     assert_eq!(notes[0].to_string(), r#"{{"a", 1}, {"b"}}"#);
 
     // A failing method's own text comes back.
-    let e = guard("req", c.req("fail", &["boom".into()])).await.unwrap_err();
+    let e = guard("req", c.req("fail", &["boom".into()]))
+        .await
+        .unwrap_err();
     assert_eq!(remote_text(&e), "boom");
 
     // By id, as skynet sends them.
     assert_eq!(guard("req", c.req(6, &[])).await.unwrap(), [Value::from(7)]);
 
     // The system methods.
-    let e = guard("init", c.req(SnaxSystem::Init, &[])).await.unwrap_err();
+    let e = guard("init", c.req(SnaxSystem::Init, &[]))
+        .await
+        .unwrap_err();
     assert_eq!(remote_text(&e), "Already init");
-    let e = guard("exit", c.req(SnaxSystem::Exit, &[])).await.unwrap_err();
+    let e = guard("exit", c.req(SnaxSystem::Exit, &[]))
+        .await
+        .unwrap_err();
     assert!(remote_text(&e).starts_with("exit: "));
-    let hotfix = guard("hotfix", c.req(SnaxSystem::Hotfix, &["".into()])).await.unwrap();
+    let hotfix = guard("hotfix", c.req(SnaxSystem::Hotfix, &["".into()]))
+        .await
+        .unwrap();
     assert_eq!(hotfix[0], Value::Boolean(false));
     let profile = guard("profile", c.profile()).await.unwrap();
     let p = profile.as_table().unwrap();
@@ -156,11 +167,28 @@ async fn snax_calls_between_rust_nodes() {
     assert_eq!(count("add"), Some(Value::from(2)));
     assert_eq!(count("note"), Some(Value::from(2)));
     assert_eq!(count("fail"), Some(Value::from(1)));
-    assert!(p.get_str("echo").and_then(Value::as_table).unwrap().get_str("time").unwrap().as_number().unwrap() >= 0.0);
+    assert!(
+        p.get_str("echo")
+            .and_then(Value::as_table)
+            .unwrap()
+            .get_str("time")
+            .unwrap()
+            .as_number()
+            .unwrap()
+            >= 0.0
+    );
 
     // A second handle by address (cluster.snax(node, name, address)).
-    let again = Snax::bind(client.remote("far").unwrap(), 10, "snax_counter", counter_lua());
-    assert_eq!(guard("req", again.req("get", &[])).await.unwrap(), [Value::from(7)]);
+    let again = Snax::bind(
+        client.remote("far").unwrap(),
+        10,
+        "snax_counter",
+        counter_lua(),
+    );
+    assert_eq!(
+        guard("req", again.req("get", &[])).await.unwrap(),
+        [Value::from(7)]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -169,20 +197,31 @@ async fn what_the_server_refuses() {
     let client = caller(listener.local_addr());
     let far = client.remote("far").unwrap();
     // An accept method called (not pushed): skynet would never answer; refused.
-    let e = guard("call", far.call(10u32, &[5.into(), 1.into()])).await.unwrap_err();
-    assert_eq!(remote_text(&e), "accept.add answers nothing: send it as a push (post), not a call");
+    let e = guard("call", far.call(10u32, &[5.into(), 1.into()]))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        remote_text(&e),
+        "accept.add answers nothing: send it as a push (post), not a call"
+    );
     // Ids that are no method.
     for id in [0, 11, 99] {
-        let e = guard("call", far.call(10u32, &[id.into()])).await.unwrap_err();
+        let e = guard("call", far.call(10u32, &[id.into()]))
+            .await
+            .unwrap_err();
         assert_eq!(
             remote_text(&e),
             format!("snax: unknown method id {id} (this service has ids 1-10)")
         );
     }
-    let e = guard("call", far.call(10u32, &["get".into()])).await.unwrap_err();
+    let e = guard("call", far.call(10u32, &["get".into()]))
+        .await
+        .unwrap_err();
     assert!(remote_text(&e).starts_with("snax: the first argument must be the method id"));
     // A float id with an integral value is the integer (Lua's func[6.0] is func[6]).
-    let ret = guard("call", far.call(10u32, &[Value::Real(6.0)])).await.unwrap();
+    let ret = guard("call", far.call(10u32, &[Value::Real(6.0)]))
+        .await
+        .unwrap();
     assert_eq!(ret, [Value::from(0)]);
     // Typed arguments that do not fit.
     let e = guard("call", far.call(10u32, &[5.into(), "x".into()])).await;
@@ -199,8 +238,14 @@ async fn finding_snax_services() {
         let far = far.clone();
         async move { far.call(".service", &args).await.unwrap() }
     };
-    assert_eq!(guard("q", q(&["QUERY", "snaxd", "snax_counter"])).await, [Value::from(10)]);
-    assert_eq!(guard("q", q(&["GQUERY", "snaxd", "snax_counter"])).await, [Value::from(10)]);
+    assert_eq!(
+        guard("q", q(&["QUERY", "snaxd", "snax_counter"])).await,
+        [Value::from(10)]
+    );
+    assert_eq!(
+        guard("q", q(&["GQUERY", "snaxd", "snax_counter"])).await,
+        [Value::from(10)]
+    );
     // skynet's answer to an unknown command (tests/captures/snax, session 13).
     assert_eq!(
         guard("q", q(&["NOSUCH"])).await,
@@ -222,7 +267,12 @@ async fn finding_snax_services() {
     assert!(matches!(e, CallError::SnaxNotFound { .. }), "{e}");
     // Caller-side refusals send nothing: the handle's node is not even reachable.
     let nowhere = Node::new();
-    let c = Snax::bind(nowhere.remote_at("127.0.0.1:1"), 10, "snax_counter", counter_lua());
+    let c = Snax::bind(
+        nowhere.remote_at("127.0.0.1:1"),
+        10,
+        "snax_counter",
+        counter_lua(),
+    );
     let e = c.post("get", &[]).await.unwrap_err();
     assert!(
         matches!(&e, CallError::SnaxMethod(SnaxMethodError::NotByPost { method, .. }) if method == "response.get"),
@@ -240,9 +290,15 @@ async fn a_user_service_named_service_takes_dot_service() {
     node.register_snax("c", counter()).unwrap();
     let listener = node.listen("127.0.0.1:0").await.unwrap();
     let client = caller(listener.local_addr());
-    let ret = guard("call", client.remote("far").unwrap().call(".service", &["QUERY".into()]))
-        .await
-        .unwrap();
+    let ret = guard(
+        "call",
+        client
+            .remote("far")
+            .unwrap()
+            .call(".service", &["QUERY".into()]),
+    )
+    .await
+    .unwrap();
     assert_eq!(ret, [Value::from("mine")]);
 }
 
@@ -264,13 +320,19 @@ async fn open_listens_where_the_node_table_says() {
     let c = guard("snax", client.snax("far", "snax_counter", counter_lua()))
         .await
         .unwrap();
-    assert_eq!(guard("req", c.req("get", &[])).await.unwrap(), [Value::from(0)]);
+    assert_eq!(
+        guard("req", c.req("get", &[])).await.unwrap(),
+        [Value::from(0)]
+    );
 
     let e = node.open("old").await.unwrap_err();
     assert!(matches!(&e, OpenError::NodeDown(n) if n == "old"), "{e}");
     assert!(e.to_string().contains("marked false"), "{e}");
     let e = node.open("nosuch").await.unwrap_err();
-    assert!(matches!(&e, OpenError::UnknownNode(n) if n == "nosuch"), "{e}");
+    assert!(
+        matches!(&e, OpenError::UnknownNode(n) if n == "nosuch"),
+        "{e}"
+    );
     // The port is taken now: the listen error names the address.
     let e = node.open("rust").await.unwrap_err();
     assert!(
@@ -336,7 +398,10 @@ async fn the_captured_skynet_snax_caller_gets_skynets_answers() {
             // Errors: skynet sends "call failed" for all; here the reason.
             _ if !w.ok => {}
             _ => {
-                assert!(values_content_eq(&values(g), &values(w)), "session {session}");
+                assert!(
+                    values_content_eq(&values(g), &values(w)),
+                    "session {session}"
+                );
                 same += 1;
             }
         }
@@ -346,7 +411,10 @@ async fn the_captured_skynet_snax_caller_gets_skynets_answers() {
     assert!(!want.contains_key(&12));
     assert_eq!(
         values(&got[&12]),
-        [Value::Nil, Value::from("snax service snax_nosuch not found")]
+        [
+            Value::Nil,
+            Value::from("snax service snax_nosuch not found")
+        ]
     );
     assert_eq!(got.len(), want.len() + 1);
 }
@@ -395,11 +463,15 @@ async fn the_rust_caller_sends_what_skynets_cluster_snax_sends() {
     t.insert("k", "v");
     let args = ["hello".into(), 42.into(), Value::Table(t)];
     guard("req", c.req("echo", &args)).await.unwrap();
-    guard("post", c.post("note", &["a".into(), 1.into()])).await.unwrap();
+    guard("post", c.post("note", &["a".into(), 1.into()]))
+        .await
+        .unwrap();
     guard("post", c.post("note", &["b".into()])).await.unwrap();
     guard("req", c.req("notes", &[])).await.unwrap();
     assert!(guard("req", c.req("fail", &["boom".into()])).await.is_err());
-    guard("close", client.remote("far").unwrap().close()).await.unwrap();
+    guard("close", client.remote("far").unwrap().close())
+        .await
+        .unwrap();
     client.shutdown();
     let seen = guard("relay", recorded).await.unwrap();
     assert_eq!(seen.len(), 176, "{seen:02x?}");

@@ -30,7 +30,10 @@ struct Expected {
 fn skynet_ids() -> BTreeMap<String, Expected> {
     let text = std::fs::read_to_string(dir().join("skynet_ids.txt")).unwrap();
     let mut out: BTreeMap<String, Expected> = BTreeMap::new();
-    for line in text.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+    {
         let (name, rest) = line.split_once(": ").unwrap();
         let e = out.entry(name.to_owned()).or_default();
         if let Some(msg) = rest.strip_prefix("error: ") {
@@ -64,7 +67,10 @@ fn ids_are_skynets() {
                 // skynet's list starts with the system methods, 1-4.
                 let (system, own) = want.methods.split_at(4);
                 for (s, (id, group, n)) in SnaxSystem::ALL.iter().zip(system) {
-                    assert_eq!((s.id(), "system", s.name()), (*id, group.as_str(), n.as_str()));
+                    assert_eq!(
+                        (s.id(), "system", s.name()),
+                        (*id, group.as_str(), n.as_str())
+                    );
                 }
                 let got: Vec<_> = i
                     .methods()
@@ -90,7 +96,8 @@ fn a_duplicate_is_placed_at_its_second_definition() {
     let e = SnaxInterface::load(dir().join("dup_accept.lua")).unwrap_err();
     assert_eq!((e.line, e.column), (3, 10));
     assert!(
-        e.to_string().ends_with("dup_accept.lua:3:10: accept.a duplicate definition"),
+        e.to_string()
+            .ends_with("dup_accept.lua:3:10: accept.a duplicate definition"),
         "{e}"
     );
 }
@@ -98,15 +105,35 @@ fn a_duplicate_is_placed_at_its_second_definition() {
 #[test]
 fn files_whose_order_depends_on_running_them_are_refused() {
     use SnaxInterfaceErrorKind as K;
-    let cases: [(&str, (usize, usize), fn(&K) -> bool); 10] = [
-        ("conditional", (3, 11), |k| matches!(k, K::Conditional(SnaxGroup::Accept))),
-        ("loop", (3, 2), |k| matches!(k, K::Conditional(SnaxGroup::Accept))),
-        ("in_function", (2, 11), |k| matches!(k, K::InFunction(SnaxGroup::Accept))),
-        ("dynamic", (2, 1), |k| matches!(k, K::Dynamic(SnaxGroup::Accept))),
-        ("multiple", (1, 1), |k| matches!(k, K::MultipleAssignment(_))),
-        ("local", (1, 7), |k| matches!(k, K::OtherUse(SnaxGroup::Accept))),
-        ("nested", (1, 10), |k| matches!(k, K::Nested(SnaxGroup::Accept, n) if n == "a")),
-        ("read", (1, 11), |k| matches!(k, K::OtherUse(SnaxGroup::Accept))),
+    /// File, the place of the refusal, and what it must be.
+    type Case = (&'static str, (usize, usize), fn(&K) -> bool);
+    let cases: [Case; 10] = [
+        ("conditional", (3, 11), |k| {
+            matches!(k, K::Conditional(SnaxGroup::Accept))
+        }),
+        ("loop", (3, 2), |k| {
+            matches!(k, K::Conditional(SnaxGroup::Accept))
+        }),
+        ("in_function", (2, 11), |k| {
+            matches!(k, K::InFunction(SnaxGroup::Accept))
+        }),
+        ("dynamic", (2, 1), |k| {
+            matches!(k, K::Dynamic(SnaxGroup::Accept))
+        }),
+        ("multiple", (1, 1), |k| {
+            matches!(k, K::MultipleAssignment(_))
+        }),
+        ("local", (1, 7), |k| {
+            matches!(k, K::OtherUse(SnaxGroup::Accept))
+        }),
+        (
+            "nested",
+            (1, 10),
+            |k| matches!(k, K::Nested(SnaxGroup::Accept, n) if n == "a"),
+        ),
+        ("read", (1, 11), |k| {
+            matches!(k, K::OtherUse(SnaxGroup::Accept))
+        }),
         ("unbalanced", (2, 1), |k| matches!(k, K::Unbalanced(_))),
         ("bad_string", (1, 22), |k| matches!(k, K::Lua(_))),
     ];
@@ -120,10 +147,7 @@ fn files_whose_order_depends_on_running_them_are_refused() {
 #[test]
 fn search_follows_a_skynet_snax_path() {
     let d = dir();
-    let path = format!(
-        "{0}/nowhere/?.lua;{0}/?.lua;{0}/refused/?.lua",
-        d.display()
-    );
+    let path = format!("{0}/nowhere/?.lua;{0}/?.lua;{0}/refused/?.lua", d.display());
     let i = SnaxInterface::search(&path, "interleaved").unwrap();
     assert_eq!(i.id_of(SnaxGroup::Response, "last"), Some(10));
     // The first match wins: refused/ is never reached for a name found before it.
@@ -139,12 +163,22 @@ fn a_stub_reads_back_to_the_same_ids() {
     for name in ["interleaved", "forms", "same_name", "system"] {
         let i = SnaxInterface::load(dir().join(format!("{name}.lua"))).unwrap();
         let stub = i.to_lua_stub(name);
-        assert_eq!(SnaxInterface::parse_lua(&stub).unwrap(), i, "{name}:\n{stub}");
+        assert_eq!(
+            SnaxInterface::parse_lua(&stub).unwrap(),
+            i,
+            "{name}:\n{stub}"
+        );
     }
     // A name that is not a Lua identifier is written with a key.
     let odd = SnaxInterface::from_list(["accept.two words", "response.end"]).unwrap();
     let stub = odd.to_lua_stub("odd");
-    assert!(stub.contains("accept[\"two words\"] = function(...) end -- id 5"), "{stub}");
-    assert!(stub.contains("response[\"end\"] = function(...) end -- id 6"), "{stub}");
+    assert!(
+        stub.contains("accept[\"two words\"] = function(...) end -- id 5"),
+        "{stub}"
+    );
+    assert!(
+        stub.contains("response[\"end\"] = function(...) end -- id 6"),
+        "{stub}"
+    );
     assert_eq!(SnaxInterface::parse_lua(&stub).unwrap(), odd);
 }

@@ -210,7 +210,11 @@ async fn serve(args: Args) -> CmdResult {
     outln!("listening on {}", listener.local_addr())?;
     for s in node.services() {
         let snax = if s.snax { " snax" } else { "" };
-        outln!("service {0}: @{0} .{0} {1} (0x{1:08x}){snax}", s.name, s.address)?;
+        outln!(
+            "service {0}: @{0} .{0} {1} (0x{1:08x}){snax}",
+            s.name,
+            s.address
+        )?;
     }
     for (name, addr) in node.cluster().nodes() {
         outln!("node {name} = {addr}")?;

@@ -108,8 +108,9 @@ pub fn run(args: Args) -> CmdResult {
         } => {
             let stub = SnaxInterface::from_list(&methods)?.to_lua_stub(&name);
             match output {
-                Some(path) => std::fs::write(&path, stub)
-                    .map_err(|e| format!("{}: {e}", path.display()))?,
+                Some(path) => {
+                    std::fs::write(&path, stub).map_err(|e| format!("{}: {e}", path.display()))?
+                }
                 None => {
                     use std::io::Write;
                     std::io::stdout().write_all(stub.as_bytes())?;
@@ -121,13 +122,15 @@ pub fn run(args: Args) -> CmdResult {
 }
 
 fn call(a: CallArgs, req: bool) -> CmdResult {
-    let interface = match (&a.interface, &a.methods) {
-        (Some(file), _) => SnaxInterface::load(file)?,
-        (None, Some(list)) => SnaxInterface::from_list(list)?,
-        (None, None) => {
-            return Err("the interface is needed to number the methods: --interface FILE or --methods LIST".into())
-        }
-    };
+    let interface =
+        match (&a.interface, &a.methods) {
+            (Some(file), _) => SnaxInterface::load(file)?,
+            (None, Some(list)) => SnaxInterface::from_list(list)?,
+            (None, None) => return Err(
+                "the interface is needed to number the methods: --interface FILE or --methods LIST"
+                    .into(),
+            ),
+        };
     let values = parse_args(&a.args)?;
     let opts = options(a.timeout, None)?;
     let method = match a.method.parse::<u32>() {
