@@ -1,9 +1,11 @@
 //! # skywire-node
 //!
 //! A node of a skynet cluster, in Rust: it serves services to skynet nodes (they reach it
-//! with `cluster.call`, `cluster.send` and `cluster.query`) and calls theirs, speaking the
-//! wire protocol of skynet's `clusteragent` / `clustersender` byte for byte (through the
-//! `skywire-codec` crate).
+//! with `cluster.call`, `cluster.send`, `cluster.query` and, for a [`SnaxService`],
+//! `cluster.snax`) and calls theirs ([`Remote`], [`Proxy`], [`Snax`]), speaking the wire
+//! protocol of skynet's `clusteragent` / `clustersender` byte for byte (through the
+//! `skywire-codec` crate). [`Node::open`] listens where the node table names the node, as
+//! `cluster.open(name)` does.
 //!
 //! ```no_run
 //! use skywire_node::{service_fn, sync_service_fn, Node, NodeAddress, ServiceError};
@@ -38,7 +40,10 @@
 //!   `Invalid name`, an unknown `.name` or address `call to invalid address`. A service's
 //!   error text goes back cut to 32 KiB. A push never gets a response. Trace tags reach
 //!   the service in [`ServiceRequest::trace`]. Responses go out as they complete and the
-//!   parts of a large response interleave with other responses.
+//!   parts of a large response interleave with other responses. `.service` answers
+//!   skynet's service manager queries (`"QUERY", "snaxd", name`) for snax services.
+//! - Snax: a call's first argument is the method id, numbered as skynet numbers a snax
+//!   service's Lua file ([`SnaxInterface`]); see `spec/snax.md`.
 //! - Calling: one connection per remote node, opened on first use, reopened by the next
 //!   call after it drops; sessions allocated as skynet does (from 1, wrapping after
 //!   `i32::MAX`). When a connection drops, all its pending calls fail at once with

@@ -182,3 +182,30 @@ fn a_stub_reads_back_to_the_same_ids() {
     );
     assert_eq!(SnaxInterface::parse_lua(&stub).unwrap(), odd);
 }
+
+proptest::proptest! {
+    /// Any text, Lua-looking or not, is read or refused: never a panic or a hang.
+    #[test]
+    fn any_text_is_read_or_refused(
+        parts in proptest::collection::vec(
+            proptest::prop_oneof![
+                proptest::strategy::Just("function accept.".to_owned()),
+                proptest::strategy::Just("response".to_owned()),
+                proptest::strategy::Just(" end ".to_owned()),
+                proptest::strategy::Just("[[".to_owned()),
+                proptest::strategy::Just("--".to_owned()),
+                proptest::strategy::Just("= function() ".to_owned()),
+                proptest::strategy::Just("\"".to_owned()),
+                "[ -~\\n]{0,8}",
+                proptest::string::string_regex(".{0,4}").unwrap(),
+            ],
+            0..24,
+        )
+    ) {
+        let text: String = parts.concat();
+        match SnaxInterface::parse_lua(&text) {
+            Ok(i) => proptest::prop_assert_eq!(SnaxInterface::parse_lua(&i.to_lua_stub("x")).unwrap(), i),
+            Err(e) => proptest::prop_assert!(!e.to_string().is_empty()),
+        }
+    }
+}
