@@ -11,6 +11,8 @@
 //! | `cmd/traffic_args.rs` | the capture/stream arguments those two take |
 //! | `cmd/node.rs` | `skywire node` (demo services, or the conformance contract) |
 //! | `cmd/call.rs` | `skywire call`, `send`, `query`, and their arguments read as Lua literals |
+//! | `cmd/snax.rs` | `skywire snax`: `req`, `post` (`cluster.snax`), `ids`, `stub` |
+//! | `cmd/counter.rs` | `counter`, the demo snax service of `skywire node` |
 //! | `cmd/proxy.rs`, `relay.rs` | `skywire proxy`: its output and capture, and the forwarding core with its faults |
 //! | `cmd/bench.rs`, `cmd/bench/` | `skywire bench`: connections, payloads, the out queue, CPU time, the report |
 //! | `cmd/conform.rs`, `cmd/conform_serve.rs` | `skywire conform`, and its `--serve` side |
@@ -44,7 +46,7 @@ enum Command {
     Decode(cmd::decode::Args),
     /// Verify captured traffic: it decodes, re-encodes byte for byte, agrees with a log.
     Check(cmd::check::Args),
-    /// Run a node serving the demo services `echo` and `kv`.
+    /// Run a node serving the demo services `echo`, `kv` and the snax service `counter`.
     Node(cmd::node::Args),
     /// Call a service on a node (`cluster.call`) and print what it returns.
     Call(cmd::call::CallArgs),
@@ -52,6 +54,8 @@ enum Command {
     Send(cmd::call::SendArgs),
     /// Ask a node for the address of a cluster name (`cluster.query`).
     Query(cmd::call::QueryArgs),
+    /// Call snax services (`cluster.snax`), number a snax file's methods, write stubs.
+    Snax(cmd::snax::Args),
     /// Sit between two nodes: forward, print each message, capture, inject faults.
     Proxy(cmd::proxy::Args),
     /// Load-test a node that serves an echo (a skynet node included).
@@ -69,6 +73,7 @@ fn main() -> ExitCode {
         Command::Call(a) => ("call", cmd::call::run_call(a)),
         Command::Send(a) => ("send", cmd::call::run_send(a)),
         Command::Query(a) => ("query", cmd::call::run_query(a)),
+        Command::Snax(a) => ("snax", cmd::snax::run(a)),
         Command::Proxy(a) => ("proxy", cmd::proxy::run(a)),
         Command::Bench(a) => ("bench", cmd::bench::run(a)),
         Command::Conform(a) => ("conform", cmd::conform::run(a)),

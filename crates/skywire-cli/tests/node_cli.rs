@@ -22,9 +22,10 @@ fn start_node(extra: &[&str]) -> NodeProcess {
     args.extend_from_slice(extra);
     let mut run = Running::start(&args);
     let mut services = Vec::new();
-    for _ in 0..2 {
+    // echo, kv, and the snax service counter.
+    for _ in 0..3 {
         let line = run.next_line().unwrap();
-        // "service echo: @echo .echo 1 (0x00000001)"
+        // "service echo: @echo .echo 1 (0x00000001)", "... (0x00000003) snax"
         let rest = line.trim().strip_prefix("service ").unwrap();
         let (name, rest) = rest.split_once(": ").unwrap();
         let fields: Vec<&str> = rest.split(' ').collect();
@@ -62,7 +63,7 @@ fn call_send_and_query_a_running_node() {
             .iter()
             .map(|(n, _)| n.as_str())
             .collect::<Vec<_>>(),
-        ["echo", "kv"]
+        ["echo", "kv", "counter"]
     );
     let echo = node.services[0].1;
 

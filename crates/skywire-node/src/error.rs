@@ -91,6 +91,24 @@ pub enum CallError {
         /// The answer, as a Lua literal.
         answer: String,
     },
+    /// The node's `.service` has no snax service of this name: it answered `nil, text`
+    /// (see [`Remote::snax`](crate::Remote::snax)).
+    #[error(
+        "node {node}: no snax service {name}: {}",
+        String::from_utf8_lossy(text)
+    )]
+    SnaxNotFound {
+        /// The node.
+        node: String,
+        /// The snax service asked for.
+        name: String,
+        /// The text of the answer.
+        text: Bytes,
+    },
+    /// A snax method that cannot be called as asked (not in the interface, or a push to a
+    /// method that answers): nothing was sent.
+    #[error(transparent)]
+    SnaxMethod(#[from] crate::snax::SnaxMethodError),
     /// Converting arguments or results to or from Rust types failed (the typed helpers).
     #[error("argument conversion: {0}")]
     Serde(#[from] skywire_seri::SerdeError),
@@ -116,6 +134,29 @@ impl CallError {
             _ => None,
         }
     }
+}
+
+/// Why [`Node::open`](crate::Node::open) cannot listen where the node table says.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OpenError {
+    /// The name is not in the node table (skynet: `NAME is down`, for this and for
+    /// `false` alike).
+    #[error("cluster node [{0}] is not in the node table: nothing says where to listen")]
+    UnknownNode(String),
+    /// The name is marked `false` (down) in the node table.
+    #[error(
+        "cluster node [{0}] is marked false (down) in the node table: nothing says where to listen"
+    )]
+    NodeDown(String),
+    /// Listening on the address failed.
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        /// The address.
+        addr: String,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
 }
 
 /// Why a service cannot be registered.

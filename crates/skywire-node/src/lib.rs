@@ -1,9 +1,11 @@
 //! # skywire-node
 //!
 //! A node of a skynet cluster, in Rust: it serves services to skynet nodes (they reach it
-//! with `cluster.call`, `cluster.send` and `cluster.query`) and calls theirs, speaking the
-//! wire protocol of skynet's `clusteragent` / `clustersender` byte for byte (through the
-//! `skywire-codec` crate).
+//! with `cluster.call`, `cluster.send`, `cluster.query` and, for a [`SnaxService`],
+//! `cluster.snax`) and calls theirs ([`Remote`], [`Proxy`], [`Snax`]), speaking the wire
+//! protocol of skynet's `clusteragent` / `clustersender` byte for byte (through the
+//! `skywire-codec` crate). [`Node::open`] listens where the node table names the node, as
+//! `cluster.open(name)` does.
 //!
 //! ```no_run
 //! use skywire_node::{service_fn, sync_service_fn, Node, NodeAddress, ServiceError};
@@ -38,7 +40,10 @@
 //!   `Invalid name`, an unknown `.name` or address `call to invalid address`. A service's
 //!   error text goes back cut to 32 KiB. A push never gets a response. Trace tags reach
 //!   the service in [`ServiceRequest::trace`]. Responses go out as they complete and the
-//!   parts of a large response interleave with other responses.
+//!   parts of a large response interleave with other responses. `.service` answers
+//!   skynet's service manager queries (`"QUERY", "snaxd", name`) for snax services.
+//! - Snax: a call's first argument is the method id, numbered as skynet numbers a snax
+//!   service's Lua file ([`SnaxInterface`]); see `spec/snax.md`.
 //! - Calling: one connection per remote node, opened on first use, reopened by the next
 //!   call after it drops; sessions allocated as skynet does (from 1, wrapping after
 //!   `i32::MAX`). When a connection drops, all its pending calls fail at once with
@@ -70,7 +75,12 @@ mod read_loop;
 mod registry;
 mod remote;
 mod service;
+mod service_mgr;
 mod serving;
+mod snax;
+mod snax_interface;
+mod snax_lua;
+mod snax_service;
 mod trace;
 
 pub use builder::NodeBuilder;
@@ -78,7 +88,7 @@ pub use call_options::{CallOptions, IntoTarget};
 pub use cluster_config::{
     ClusterConfig, ClusterFileError, ClusterFileErrorKind, InvalidAddress, NodeAddress,
 };
-pub use error::{CallError, RegisterError};
+pub use error::{CallError, OpenError, RegisterError};
 pub use listener::Listener;
 pub use node::Node;
 pub use proxy::{InvalidProxyName, Proxy};
@@ -89,4 +99,10 @@ pub use service::{
     ServiceRequest, ServiceResult, SyncServiceFn, Typed,
 };
 pub use skywire_codec::{Session, Target};
+pub use snax::{Snax, SnaxMethodError, SnaxMethodRef};
+pub use snax_interface::{
+    SnaxGroup, SnaxInterface, SnaxInterfaceError, SnaxInterfaceErrorKind, SnaxMethod, SnaxSystem,
+    FIRST_METHOD_ID,
+};
+pub use snax_service::{SnaxService, SnaxServiceBuilder};
 pub use trace::{Direction, Role, TraceEvent, TraceHook, TracedMessage};

@@ -12,13 +12,16 @@ use crate::admission::Admission;
 use crate::budget::MemoryBudget;
 use crate::builder::{Config, NodeBuilder};
 use crate::cluster_config::{ClusterConfig, ClusterFileError, NodeAddress};
-use crate::error::{CallError, RegisterError};
+use crate::error::{CallError, OpenError, RegisterError};
 use crate::listener::Listener;
 use crate::node_table::NodeTable;
 use crate::proxy::{InvalidProxyName, Proxy};
 use crate::registry::{Registry, ServiceInfo};
 use crate::remote::{Remote, RemoteSettings};
 use crate::service::Service;
+use crate::snax::Snax;
+use crate::snax_interface::SnaxInterface;
+use crate::snax_service::SnaxService;
 
 /// What every part of a node shares.
 pub(crate) struct Shared {
@@ -125,6 +128,39 @@ impl Node {
             .register(name, Some(address), Arc::new(service))
     }
 
+    /// Registers a snax service as `name` at the next free address: skynet nodes find it
+    /// with `cluster.snax(node, name)` (`.service`'s `"QUERY", "snaxd", name` answers its
+    /// address) and call its methods by id. Like any service it is also reachable as
+    /// `@name`, `.name` and by its address; [`unregister`](Self::unregister) removes it.
+    pub fn register_snax(&self, name: &str, service: SnaxService) -> Result<u32, RegisterError> {
+        let interface = service.interface().clone();
+        self.registry()
+            .register_snax(name, None, Arc::new(service), interface)
+    }
+
+    /// [`register_snax`](Self::register_snax) at a chosen address.
+    pub fn register_snax_at(
+        &self,
+        name: &str,
+        address: u32,
+        service: SnaxService,
+    ) -> Result<u32, RegisterError> {
+        let interface = service.interface().clone();
+        self.registry()
+            .register_snax(name, Some(address), Arc::new(service), interface)
+    }
+
+    /// The interface of the snax service `name`, if one is registered: its
+    /// [`to_lua_stub`](SnaxInterface::to_lua_stub) is the file a skynet caller needs.
+    pub fn snax_interface(&self, name: &str) -> Option<SnaxInterface> {
+        self.shared
+            .registry
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .snax_interface(name)
+            .cloned()
+    }
+
     /// Removes a service; returns its address if it was registered. Requests already
     /// dispatched to it finish.
     pub fn unregister(&self, name: &str) -> Option<u32> {
@@ -153,6 +189,32 @@ impl Node {
     pub async fn listen(&self, addr: impl ToSocketAddrs) -> std::io::Result<Listener> {
         let listener = TcpListener::bind(addr).await?;
         self.serve(listener)
+    }
+
+    /// Listens where the node table's entry for `name` says: skynet's `cluster.open(name)`,
+    /// the usual way a node names itself in a shared `clustername` file.
+    ///
+    /// ```no_run
+    /// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+    /// let node = skywire_node::Node::new();
+    /// node.load_cluster_file("clustername")?; // rust = "127.0.0.1:2528", db = ...
+    /// let listener = node.open("rust").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn open(&self, name: &str) -> Result<Listener, OpenError> {
+        let addr = match self.cluster().nodes().get(name) {
+            Some(NodeAddress::At(a)) => a.clone(),
+            Some(NodeAddress::Down) => return Err(OpenError::NodeDown(name.to_owned())),
+            None => return Err(OpenError::UnknownNode(name.to_owned())),
+        };
+        self.listen(addr.as_str())
+            .await
+            .map_err(|source| OpenError::Listen { addr, source })
+    }
+
+    /// Listens on `port` of every interface (`0.0.0.0:port`): skynet's `cluster.open(port)`.
+    pub async fn open_port(&self, port: u16) -> std::io::Result<Listener> {
+        self.listen(("0.0.0.0", port)).await
     }
 
     /// Serves on a socket already bound.
@@ -224,6 +286,30 @@ impl Node {
     /// `skywire call HOST:PORT` uses). One connection per address, shared by all handles.
     pub fn remote_at(&self, addr: &str) -> Remote {
         self.shared.table.direct(addr)
+    }
+
+    /// A handle to the snax service `name` on `node`: skynet's `cluster.snax(node, name)`.
+    /// It asks the node's `.service` for the address, then calls methods by the ids
+    /// `interface` gives (the caller's copy of the service's interface: its Lua file, or
+    /// the list of its methods). See [`Snax`] and [`Remote::snax`].
+    ///
+    /// ```no_run
+    /// # async fn f(node: skywire_node::Node) -> Result<(), Box<dyn std::error::Error>> {
+    /// use skywire_node::SnaxInterface;
+    /// let counter = node
+    ///     .snax("db", "counter", SnaxInterface::from_list(["accept.add", "response.get"])?)
+    ///     .await?;
+    /// counter.post("add", &[3.into()]).await?;
+    /// let total = counter.req("get", &[]).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn snax(
+        &self,
+        node: &str,
+        name: &str,
+        interface: SnaxInterface,
+    ) -> Result<Snax, CallError> {
+        self.remote(node)?.snax(name, interface).await
     }
 
     /// A handle for one remote service, `"node@name"` or `"node.name"` (skynet's

@@ -37,6 +37,26 @@ pub(crate) fn pack(values: &[Value]) -> Result<Bytes, EncodeError> {
         .unwrap_or_else(|| skywire_seri::pack(values))
 }
 
+/// `lead` then `values`, packed as one argument list (lua-seri writes the values of a list
+/// one after the other, so this is `pack` of the list `lead, values...` without building
+/// it): a snax call's method id in front of its arguments.
+pub(crate) fn pack_after(lead: &Value, values: &[Value]) -> Result<Bytes, EncodeError> {
+    let lead = std::slice::from_ref(lead);
+    let strings = strings_len(values);
+    let write = |buf: &mut BytesMut| {
+        skywire_seri::pack_into(lead, buf)?;
+        skywire_seri::pack_into(values, buf)
+    };
+    if strings >= OWN_ALLOCATION {
+        let mut buf = BytesMut::new();
+        return write(&mut buf).map(|()| buf.freeze());
+    }
+    into_block(strings, write).unwrap_or_else(|| {
+        let mut buf = BytesMut::new();
+        write(&mut buf).map(|()| buf.freeze())
+    })
+}
+
 /// `skywire_seri::to_payload` (a Rust value packed without building `Value`s), into the
 /// current thread's block. Its size is not known before: a large one grows the block.
 pub(crate) fn to_payload<T: Serialize + ?Sized>(value: &T) -> Result<Bytes, SerdeError> {
@@ -98,6 +118,26 @@ mod tests {
         }
         assert!(pack(&[deep]).is_err());
         assert_eq!(pack(&a).unwrap(), pa);
+    }
+
+    #[test]
+    fn a_lead_value_packs_as_the_first_of_the_list() {
+        let args = vec![Value::from("hello"), Value::from(42)];
+        for lead in [Value::from(5), Value::from(300), Value::Real(5.0)] {
+            let mut all = vec![lead.clone()];
+            all.extend(args.iter().cloned());
+            assert_eq!(
+                pack_after(&lead, &args).unwrap(),
+                skywire_seri::pack(&all).unwrap()
+            );
+        }
+        let big = vec![Value::string(vec![b'z'; OWN_ALLOCATION])];
+        let mut all = vec![Value::from(6)];
+        all.extend(big.iter().cloned());
+        assert_eq!(
+            pack_after(&Value::from(6), &big).unwrap(),
+            skywire_seri::pack(&all).unwrap()
+        );
     }
 
     #[test]

@@ -11,6 +11,8 @@ use skywire_codec::Target;
 
 use crate::error::RegisterError;
 use crate::service::Service;
+use crate::service_mgr::SERVICE_MANAGER;
+use crate::snax_interface::SnaxInterface;
 
 /// A registered service's name and address.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,6 +21,9 @@ pub struct ServiceInfo {
     pub name: String,
     /// The numeric address.
     pub address: u32,
+    /// Registered as a snax service ([`Node::register_snax`](crate::Node::register_snax)):
+    /// found by `.service`'s `"QUERY", "snaxd", name`.
+    pub snax: bool,
 }
 
 /// Where a target leads.
@@ -28,6 +33,9 @@ pub(crate) enum Resolved {
     Service(u32, Arc<dyn Service>, bool),
     /// Address 0: a name query.
     Query,
+    /// `.service` with no service of that name: the node's answer to skynet's service
+    /// manager queries ([`crate::service_mgr`]).
+    ServiceManager,
     /// An `@name` that is not registered (skynet answers `Invalid name`).
     UnknownClusterName,
     /// Any other target that leads nowhere (skynet: `call to invalid address`).
@@ -39,6 +47,8 @@ struct Entry {
     service: Arc<dyn Service>,
     /// [`Service::reads_args`], asked once.
     reads_args: bool,
+    /// A snax service's interface.
+    snax: Option<SnaxInterface>,
 }
 
 /// Names and addresses of the services of one node.
@@ -60,6 +70,27 @@ impl Registry {
         address: Option<u32>,
         service: Arc<dyn Service>,
     ) -> Result<u32, RegisterError> {
+        self.insert(name, address, service, None)
+    }
+
+    /// [`register`](Self::register) for a snax service.
+    pub(crate) fn register_snax(
+        &mut self,
+        name: &str,
+        address: Option<u32>,
+        service: Arc<dyn Service>,
+        interface: SnaxInterface,
+    ) -> Result<u32, RegisterError> {
+        self.insert(name, address, service, Some(interface))
+    }
+
+    fn insert(
+        &mut self,
+        name: &str,
+        address: Option<u32>,
+        service: Arc<dyn Service>,
+        snax: Option<SnaxInterface>,
+    ) -> Result<u32, RegisterError> {
         if name.is_empty() || name.len() > MAX_SERVICE_NAME || name.starts_with(['@', '.', ':']) {
             return Err(RegisterError::InvalidName(name.to_owned()));
         }
@@ -79,6 +110,7 @@ impl Registry {
                 name: name.to_owned(),
                 reads_args: service.reads_args(),
                 service,
+                snax,
             },
         );
         Ok(address)
@@ -110,10 +142,31 @@ impl Registry {
         self.by_name.get(name).copied()
     }
 
+    /// The address of the service `name` that is (`snax`) or is not a snax service.
+    pub(crate) fn address_of_kind(&self, name: &str, snax: bool) -> Option<u32> {
+        let a = *self.by_name.get(name)?;
+        self.by_addr
+            .get(&a)
+            .filter(|e| e.snax.is_some() == snax)
+            .map(|_| a)
+    }
+
+    /// The interface of the snax service `name`.
+    pub(crate) fn snax_interface(&self, name: &str) -> Option<&SnaxInterface> {
+        let a = self.by_name.get(name)?;
+        self.by_addr.get(a)?.snax.as_ref()
+    }
+
     /// Where `target` leads.
     pub(crate) fn resolve(&self, target: &Target) -> Resolved {
         let address = match target {
             Target::Address(0) => return Resolved::Query,
+            Target::Name(n)
+                if n.as_ref() == SERVICE_MANAGER.as_bytes()
+                    && !self.by_name.contains_key(&SERVICE_MANAGER[1..]) =>
+            {
+                return Resolved::ServiceManager
+            }
             Target::Address(a) => Some(*a),
             Target::Name(n) => match n.split_first() {
                 Some((b'@', rest)) => match self.address_of(rest) {
@@ -138,6 +191,7 @@ impl Registry {
             .map(|(a, e)| ServiceInfo {
                 name: e.name.clone(),
                 address: *a,
+                snax: e.snax.is_some(),
             })
             .collect()
     }

@@ -182,6 +182,27 @@ impl ServiceFuture {
         ServiceFuture(FutureInner::Packed(Box::pin(fut)))
     }
 
+    /// The same future, running `done` when it resolves (at once for a resolved one; a
+    /// pending one is boxed once more, keeping its kind).
+    pub(crate) fn on_done(self, done: impl FnOnce() + Send + 'static) -> ServiceFuture {
+        ServiceFuture(match self.0 {
+            FutureInner::Ready(r) => {
+                done();
+                FutureInner::Ready(r)
+            }
+            FutureInner::Boxed(f) => FutureInner::Boxed(Box::pin(async move {
+                let r = f.await;
+                done();
+                r
+            })),
+            FutureInner::Packed(f) => FutureInner::Packed(Box::pin(async move {
+                let r = f.await;
+                done();
+                r
+            })),
+        })
+    }
+
     /// Takes the result out without polling if the future was created resolved.
     pub(crate) fn take_ready(&mut self) -> Option<AnswerResult> {
         match &mut self.0 {

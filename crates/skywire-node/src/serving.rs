@@ -283,6 +283,14 @@ impl ServingConn {
                 let response = self.answer_query(&req);
                 return self.respond_here(response).await;
             }
+            Resolved::ServiceManager => {
+                if req.push {
+                    tracing::warn!(peer = %self.peer, "push to .service ignored");
+                    return Ok(());
+                }
+                let response = self.answer_service_manager(&req);
+                return self.respond_here(response).await;
+            }
             Resolved::UnknownClusterName => return self.reject(&req, INVALID_NAME).await,
             Resolved::InvalidAddress => return self.reject(&req, INVALID_ADDRESS).await,
         };
@@ -410,6 +418,29 @@ impl ServingConn {
         };
         self.queued.push((charge, frames, 1));
         Ok(())
+    }
+
+    /// `.service`: skynet's service manager queries (`cluster.snax` finds services here).
+    fn answer_service_manager(&self, req: &Request) -> Response {
+        let args = match skywire_seri::unpack(&req.payload) {
+            Ok(a) => a,
+            Err(e) => {
+                let text = undecodable_arguments(&e);
+                return Response::error(req.session, Bytes::from(text));
+            }
+        };
+        let values = crate::service_mgr::answer(
+            &self
+                .shared
+                .registry
+                .read()
+                .unwrap_or_else(PoisonError::into_inner),
+            &args,
+        );
+        match crate::pack::pack(&values) {
+            Ok(packed) => Response::ok(req.session, packed),
+            Err(e) => Response::error(req.session, cannot_pack(&e)),
+        }
     }
 
     /// Address 0: `pack(name)` in, `pack(address)` or `name not found` out.

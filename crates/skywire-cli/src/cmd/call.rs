@@ -83,7 +83,7 @@ pub fn parse_target(text: &str) -> Result<Target, String> {
     })
 }
 
-fn options(timeout: f64, trace_tag: Option<&str>) -> Result<CallOptions, String> {
+pub(crate) fn options(timeout: f64, trace_tag: Option<&str>) -> Result<CallOptions, String> {
     let timeout = Duration::try_from_secs_f64(timeout)
         .map_err(|_| format!("invalid --timeout {timeout}: seconds, at least 0"))?;
     let mut opts = CallOptions::new().timeout(timeout);
@@ -113,7 +113,7 @@ fn looks_like_a_literal(arg: &str) -> bool {
     t.starts_with(['"', '\'', '{', '(']) || t.starts_with("[[") || t.starts_with("[=")
 }
 
-fn parse_args(args: &[String]) -> Result<Vec<Value>, String> {
+pub(crate) fn parse_args(args: &[String]) -> Result<Vec<Value>, String> {
     args.iter()
         .enumerate()
         .map(|(i, a)| parse_arg(a).map_err(|e| format!("argument {} ({a:?}): {e}", i + 1)))
@@ -123,7 +123,7 @@ fn parse_args(args: &[String]) -> Result<Vec<Value>, String> {
 /// Runs `f` with a handle to the node at `addr` on a small runtime, then closes the
 /// connection once the peer confirmed any push (`Remote::close`): a push that may not have
 /// arrived is an error, not a silent success.
-fn with_remote<T>(
+pub(crate) fn with_remote<T>(
     addr: &str,
     f: impl AsyncFnOnce(&Remote) -> Result<T, CallError>,
 ) -> Result<Result<T, CallError>, Box<dyn std::error::Error + Send + Sync>> {
@@ -140,7 +140,7 @@ fn with_remote<T>(
 }
 
 /// Prints an error response on stderr and gives the exit code, or passes other errors on.
-fn report(name: &str, e: CallError) -> CmdResult {
+pub(crate) fn report(name: &str, e: CallError) -> CmdResult {
     match e {
         CallError::Remote { text, .. } => {
             eprintln!(
@@ -150,6 +150,16 @@ fn report(name: &str, e: CallError) -> CmdResult {
             Ok(ExitCode::FAILURE)
         }
         other => Err(other.into()),
+    }
+}
+
+/// Prints results as `skywire call` does: Lua literals on one line, or a JSON array.
+pub(crate) fn print_results(ret: &[Value], json: bool) -> std::io::Result<()> {
+    if json {
+        outln!("{}", skywire_seri::values_to_json(ret))
+    } else {
+        let line: Vec<String> = ret.iter().map(Value::to_string).collect();
+        outln!("{}", line.join(", "))
     }
 }
 
@@ -164,12 +174,7 @@ pub fn run_call(args: CallArgs) -> CmdResult {
     })?;
     match result {
         Ok(ret) => {
-            if args.json {
-                outln!("{}", skywire_seri::values_to_json(&ret))?;
-            } else {
-                let line: Vec<String> = ret.iter().map(Value::to_string).collect();
-                outln!("{}", line.join(", "))?;
-            }
+            print_results(&ret, args.json)?;
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => report("call", e),

@@ -14,10 +14,12 @@ pub mod call;
 pub mod check;
 pub mod conform;
 mod conform_serve;
+mod counter;
 pub mod decode;
 pub mod logging;
 pub mod node;
 pub mod proxy;
+pub mod snax;
 mod traffic_args;
 
 /// What a subcommand returns: an exit code, or an error printed as one line.

@@ -1,5 +1,5 @@
-//! `skywire node`: a node serving two demo services, `echo` and `kv` (or, with `--conform`,
-//! the conformance contract), until interrupted.
+//! `skywire node`: a node serving three demo services, `echo`, `kv` and the snax service
+//! `counter` (or, with `--conform`, the conformance contract), until interrupted.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -22,10 +22,15 @@ use skywire_capture::format::message_json::{request_record, response_record};
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Where to listen, `HOST:PORT` (port 0: any free port; the real one is printed). The
-    /// default is loopback only: the protocol has no authentication, so listen on other
-    /// addresses deliberately, with `--allow`.
-    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:2528")]
-    listen: String,
+    /// default is 127.0.0.1:2528, loopback only: the protocol has no authentication, so
+    /// listen on other addresses deliberately, with `--allow`.
+    #[arg(long, value_name = "HOST:PORT", conflicts_with = "name")]
+    listen: Option<String>,
+    /// This node's name in the node table (`--cluster`): listen on the address its entry
+    /// gives, as skynet's `cluster.open(NAME)` does. A name not in the table, or marked
+    /// `false`, is an error.
+    #[arg(long, value_name = "NAME", requires = "cluster")]
+    name: Option<String>,
     /// Accept connections only from this network (`10.0.0.0/8`, `192.168.1.7/32`,
     /// `::1/128`); repeat for more. Others are closed at once and logged. Default: anyone
     /// who can reach the address.
@@ -59,6 +64,11 @@ pub struct Args {
     /// form.
     #[arg(long, value_name = "FILE")]
     trace: Option<PathBuf>,
+    /// Write the Lua interface stub of every snax service the node serves into this
+    /// directory, as NAME.lua (what a skynet caller needs in its `snax` path to reach them
+    /// with `cluster.snax`).
+    #[arg(long, value_name = "DIR")]
+    snax_stubs: Option<PathBuf>,
     /// Busy-poll every connection: after a read finds nothing, try again for up to this
     /// many microseconds before sleeping (0: off; 50 is a sensible value). Cuts the latency
     /// of calls that come one at a time where waking a sleeping CPU is slow (some virtual
@@ -140,9 +150,13 @@ pub fn run(args: Args) -> CmdResult {
     rt.block_on(serve(args))
 }
 
+/// Where `--listen` says, or the default.
+const DEFAULT_LISTEN: &str = "127.0.0.1:2528";
+
 async fn serve(args: Args) -> CmdResult {
     if let Some(name) = &args.fault {
-        return serve_faulty(&args.listen, name).await;
+        let listen = args.listen.as_deref().unwrap_or(DEFAULT_LISTEN);
+        return serve_faulty(listen, name).await;
     }
     let mut builder = Node::builder()
         .busy_poll(Duration::from_micros(args.busy_poll_us))
@@ -176,17 +190,31 @@ async fn serve(args: Args) -> CmdResult {
         node.register("echo", sync_service_fn(echo))?;
         let kv = Arc::new(Kv::default());
         node.register("kv", sync_service_fn(move |r| kv.call(r)))?;
+        node.register_snax("counter", super::counter::counter()?)?;
+    }
+    if let Some(dir) = &args.snax_stubs {
+        write_snax_stubs(&node, dir)?;
     }
     if let Some(path) = &args.cluster {
         node.load_cluster_file(path)?;
     }
-    let listener = node
-        .listen(args.listen.as_str())
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    let listener = match &args.name {
+        Some(name) => node.open(name).await?,
+        None => {
+            let listen = args.listen.as_deref().unwrap_or(DEFAULT_LISTEN);
+            node.listen(listen)
+                .await
+                .map_err(|e| format!("cannot listen on {listen}: {e}"))?
+        }
+    };
     outln!("listening on {}", listener.local_addr())?;
     for s in node.services() {
-        outln!("service {0}: @{0} .{0} {1} (0x{1:08x})", s.name, s.address)?;
+        let snax = if s.snax { " snax" } else { "" };
+        outln!(
+            "service {0}: @{0} .{0} {1} (0x{1:08x}){snax}",
+            s.name,
+            s.address
+        )?;
     }
     for (name, addr) in node.cluster().nodes() {
         outln!("node {name} = {addr}")?;
@@ -198,6 +226,18 @@ async fn serve(args: Args) -> CmdResult {
         .await;
     listener.shutdown().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--snax-stubs DIR`: DIR/NAME.lua for every snax service of `node`.
+fn write_snax_stubs(node: &Node, dir: &std::path::Path) -> Result<(), String> {
+    for s in node.services().into_iter().filter(|s| s.snax) {
+        let Some(stub) = node.snax_interface(&s.name).map(|i| i.to_lua_stub(&s.name)) else {
+            continue;
+        };
+        let path = dir.join(format!("{}.lua", s.name));
+        std::fs::write(&path, stub).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    Ok(())
 }
 
 /// `--conform --fault NAME`: the faulty contract node until interrupted.

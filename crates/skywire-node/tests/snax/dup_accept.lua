@@ -1,0 +1,3 @@
+function accept.a() end
+function response.b() end
+function accept.a() end

@@ -1,0 +1,2 @@
+function response.get() end
+response.get = function() end

@@ -1,0 +1,3 @@
+-- no methods of its own
+local skynet = require "skynet"
+function init() end

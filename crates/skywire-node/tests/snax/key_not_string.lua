@@ -1,0 +1,1 @@
+accept[1] = function() end

@@ -1,0 +1,2 @@
+function accept.ok() end
+accept.x = 1

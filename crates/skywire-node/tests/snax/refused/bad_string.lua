@@ -1,0 +1,2 @@
+local s = "unfinished
+function accept.a() end

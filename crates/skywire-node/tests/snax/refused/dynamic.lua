@@ -1,0 +1,2 @@
+local name = "x"
+accept[name] = function() end

@@ -1,0 +1,4 @@
+function init()
+	function accept.late() end
+end
+function accept.a() end

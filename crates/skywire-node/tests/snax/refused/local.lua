@@ -1,0 +1,2 @@
+local accept = {}
+function accept.x() end

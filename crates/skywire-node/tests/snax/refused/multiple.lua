@@ -1,0 +1,1 @@
+accept.a, accept.b = function() end, function() end
