@@ -30,6 +30,7 @@
 //! | values, to a payload | [`pack`] → [`Bytes`](bytes::Bytes), [`pack_into`] a `BytesMut` (one buffer for many payloads) |
 //! | a Rust type, to a payload (feature `serde`; builds no tree) | `to_payload` → `Bytes`, `to_payload_into` a `BytesMut` |
 //! | a Rust type, to values to keep or look at (feature `serde`) | `to_values` (an argument list), `to_value` (one value) |
+//! | values of your own (another language's objects), to a payload, one at a time | [`Packer`] |
 //!
 //! `to_payload` gives exactly what `pack(&to_values(x)?)` gives, bytes and errors.
 //!
@@ -53,6 +54,7 @@
 //! |---|---|
 //! | `wire.rs` | the lua-seri type bytes and cookies (the protocol constants, once) |
 //! | `encode.rs` | [`pack`], [`pack_into`], [`packed_len`] |
+//! | `packer.rs` | [`Packer`]: `encode.rs`'s writers, one value at a time |
 //! | `decode.rs` | the one decoder behind every form (the wire `Cursor`, [`Value`]/[`ValueRef`]/validation-only) |
 //! | `unpack.rs` | the entry points: [`unpack`], [`unpack_ref`], [`unpack_tape`], [`Unpack`] |
 //! | `limits.rs` | [`DecodeLimits`], [`DEFAULT_MAX_DEPTH`] |
@@ -112,6 +114,7 @@ mod error;
 mod json;
 mod limits;
 pub mod lua_text;
+mod packer;
 #[cfg(feature = "serde")]
 mod serde;
 mod tape;
@@ -137,6 +140,7 @@ pub use encode::{pack, pack_into, packed_len, MAX_PACK_DEPTH};
 pub use error::{DecodeError, DecodeErrorKind, EncodeError};
 pub use limits::{DecodeLimits, DEFAULT_MAX_DEPTH};
 pub use lua_text::{parse_lua, LiteralError, LiteralErrorKind};
+pub use packer::Packer;
 pub use tape::{Tape, TapePairs, TapeTable, TapeValue, TapeValues};
 pub use unpack::{unpack, unpack_ref, unpack_tape, Unpack};
 pub use value::{IntegerOverflow, Table, Value};

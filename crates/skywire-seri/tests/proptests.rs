@@ -3,8 +3,8 @@
 use bytes::Bytes;
 use proptest::prelude::*;
 use skywire_seri::{
-    pack, packed_len, unpack, unpack_ref, unpack_tape, values_exact_eq, DecodeLimits, Table,
-    Unpack, Value, ValueRef,
+    pack, packed_len, unpack, unpack_ref, unpack_tape, values_exact_eq, DecodeLimits, Packer,
+    Table, Unpack, Value, ValueRef,
 };
 
 fn real() -> impl Strategy<Value = f64> {
@@ -222,6 +222,35 @@ proptest! {
         let tape = unpack_tape(&bytes).unwrap();
         let refs = tape.to_value_refs();
         prop_assert!(refs.len() == vs.len() && refs.iter().zip(&vs).all(|(r, v)| r.exact_eq(v)));
+    }
+
+    /// A caller walking its own values with a `Packer` (scalars one by one, tables by head,
+    /// items, pairs and end) writes exactly the bytes `pack` writes.
+    #[test]
+    fn packer_writes_what_pack_writes(vs in args()) {
+        fn walk(p: &mut Packer<'_>, v: &Value) {
+            match v {
+                Value::Nil => p.nil().unwrap(),
+                Value::Boolean(b) => p.boolean(*b).unwrap(),
+                Value::Integer(i) => p.integer(*i).unwrap(),
+                Value::Real(x) => p.real(*x).unwrap(),
+                Value::String(s) => p.string(s).unwrap(),
+                Value::LightUserdata(u) => p.light_userdata(*u).unwrap(),
+                Value::Table(t) => {
+                    p.begin_table(t.array.len()).unwrap();
+                    t.array.iter().for_each(|item| walk(p, item));
+                    t.hash.iter().for_each(|(k, v)| {
+                        walk(p, k);
+                        walk(p, v);
+                    });
+                    p.end_table();
+                }
+            }
+        }
+        let mut out = Vec::new();
+        let mut p = Packer::new(&mut out);
+        vs.iter().for_each(|v| walk(&mut p, v));
+        prop_assert_eq!(&out[..], &pack(&vs).unwrap()[..]);
     }
 
     #[test]
