@@ -199,8 +199,14 @@ mod tests {
             vec![nest(Value::Table(Table::new()), 32)],
             vec![nest(Value::from(1), 32)],
             vec![nest(Value::from(1), 33)],
-            vec![Value::Table(Table::from_pairs(vec![(Value::Nil, Value::from(1))]))],
-            vec![Value::Table(Table::from_pairs(vec![(Value::Real(f64::NAN), Value::Nil)]))],
+            vec![Value::Table(Table::from_pairs(vec![(
+                Value::Nil,
+                Value::from(1),
+            )]))],
+            vec![Value::Table(Table::from_pairs(vec![(
+                Value::Real(f64::NAN),
+                Value::Nil,
+            )]))],
         ];
         for args in cases {
             let expected = pack(&args).map(|b| b.to_vec());
