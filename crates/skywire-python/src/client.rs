@@ -18,14 +18,11 @@ use crate::errors;
 use crate::runtime::{runtime, InRuntime};
 use crate::wait::wait;
 
-/// Client(address, *, timeout=10.0)
-/// --
-///
 /// A connection to the skynet (or skywire) node at `address` ("host:port"), opened on the
 /// first call and reopened by the next call after it drops. `timeout` (seconds, or None
 /// for no limit) bounds each call unless the call gives its own. Safe to share between
 /// threads: calls from several threads share the connection.
-#[pyclass(frozen, module = "skywire._skywire")]
+#[pyclass(frozen, module = "skywire")]
 pub struct Client {
     remote: InRuntime<Remote>,
     /// The node the remote belongs to: kept for as long as the client.
@@ -51,8 +48,16 @@ pub(crate) fn seconds(s: f64) -> PyResult<Duration> {
 }
 
 impl Client {
-    fn options(&self, timeout: Option<f64>) -> PyResult<CallOptions> {
-        let opts = CallOptions::new();
+    fn options(
+        &self,
+        timeout: Option<f64>,
+        trace: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<CallOptions> {
+        let mut opts = CallOptions::new();
+        if let Some(tag) = trace {
+            let tag = crate::input::HeldBytes::of_text(tag)?;
+            opts = opts.trace(Bytes::copy_from_slice(tag.as_slice()));
+        }
         Ok(match timeout.map(seconds).transpose()?.or(self.timeout) {
             Some(after) => opts.timeout(after),
             None => opts.no_timeout(),
@@ -69,7 +74,7 @@ impl Client {
 #[pymethods]
 impl Client {
     #[new]
-    #[pyo3(signature = (address, *, timeout = Some(10.0)))]
+    #[pyo3(signature = (address, *, timeout = Some(10.0)), text_signature = "(address, *, timeout=10.0)")]
     fn new(address: &str, timeout: Option<f64>) -> PyResult<Self> {
         let timeout = timeout.map(seconds).transpose()?;
         // Made inside the runtime: the node's handles may start background work.
@@ -90,15 +95,14 @@ impl Client {
         &self.address
     }
 
-    /// call(target, *args, timeout=None, str=False, exact=False) -> tuple
-    /// --
-    ///
     /// Calls `target` ("@name", ".name" or an int address) with `args` and returns what it
     /// returned, as a tuple (decoded as `unpack` does, with its `str` and `exact`).
+    /// `trace` (str or bytes) sends a trace tag with the call (skynet's `skynet.trace`).
     /// An error response raises `RemoteError` (`UnknownNameError` for an unknown name),
     /// no response within the timeout `TimeoutError`, a dropped connection
     /// `ConnectionLostError`, a refused one `ConnectError`.
-    #[pyo3(signature = (target, *args, timeout = None, r#str = false, exact = false))]
+    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (target, *args, timeout = None, r#str = false, exact = false, trace = None))]
     fn call<'py>(
         &self,
         py: Python<'py>,
@@ -107,10 +111,11 @@ impl Client {
         timeout: Option<f64>,
         r#str: bool,
         exact: bool,
+        trace: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyTuple>> {
         let target = crate::target::target(target)?;
         let payload = Self::packed(py, args)?;
-        let opts = self.options(timeout)?;
+        let opts = self.options(timeout, trace)?;
         let remote: &Remote = &self.remote;
         let reply = wait(py, remote.call_raw(target, payload, &opts))?
             .map_err(|e| errors::call_error(py, e))?;
@@ -122,9 +127,6 @@ impl Client {
         unpack_tuple(py, &reply, &decode, "response")
     }
 
-    /// send(target, *args, timeout=None) -> None
-    /// --
-    ///
     /// Pushes `args` to `target` (`cluster.send`): no answer. Returns once the message is
     /// queued on the connection; `close()` makes sure the node took it.
     #[pyo3(signature = (target, *args, timeout = None))]
@@ -137,26 +139,20 @@ impl Client {
     ) -> PyResult<()> {
         let target = crate::target::target(target)?;
         let payload = Self::packed(py, args)?;
-        let opts = self.options(timeout)?;
+        let opts = self.options(timeout, None)?;
         let remote: &Remote = &self.remote;
         wait(py, remote.send_raw(target, payload, &opts))?.map_err(|e| errors::call_error(py, e))
     }
 
-    /// query(name, timeout=None) -> int
-    /// --
-    ///
     /// The address of the node's cluster name `name` (`cluster.query`; without the "@").
     /// An unknown name raises `UnknownNameError`.
     #[pyo3(signature = (name, timeout = None))]
     fn query(&self, py: Python<'_>, name: &str, timeout: Option<f64>) -> PyResult<u32> {
-        let opts = self.options(timeout)?;
+        let opts = self.options(timeout, None)?;
         let remote: &Remote = &self.remote;
         wait(py, remote.query_with(name, &opts))?.map_err(|e| errors::call_error(py, e))
     }
 
-    /// close() -> None
-    /// --
-    ///
     /// Closes the connection, after making sure the node took every push sent on it
     /// (`CallError` if that cannot be confirmed). Calls still waiting fail with
     /// `ConnectionLostError`. The next call opens a new connection.
@@ -174,18 +170,16 @@ impl Client {
         self.close(py)
     }
 
-    fn __repr__(&self) -> String {
-        format!("skywire.Client({:?})", self.address)
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let address = pyo3::types::PyString::new(py, &self.address).repr()?;
+        Ok(format!("skywire.Client({address})"))
     }
 
-    /// _start(completions, future, op, target, args, timeout, str, exact) -> Pending
-    /// --
-    ///
     /// Starts an operation ("call", "send", "query" or "close") whose outcome resolves
     /// the asyncio `future` through `completions` (the loop's inbox). Used by
     /// `AsyncClient`.
     #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (completions, future, op, target, args, timeout, r#str, exact))]
+    #[pyo3(signature = (completions, future, op, target, args, timeout, r#str, exact, trace = None))]
     fn _start<'py>(
         &self,
         py: Python<'py>,
@@ -197,6 +191,7 @@ impl Client {
         timeout: Option<f64>,
         r#str: bool,
         exact: bool,
+        trace: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Pending> {
         let op = match op {
             "call" => Op::Call,
@@ -218,7 +213,7 @@ impl Client {
             Op::Query => (None, Bytes::new(), target.extract::<String>()?),
             Op::Close => (None, Bytes::new(), String::new()),
         };
-        let opts = self.options(timeout)?;
+        let opts = self.options(timeout, trace)?;
         let decode = DecodeOptions {
             text: r#str,
             exact,

@@ -7,9 +7,6 @@ use crate::decode::{unpack_tuple, DecodeOptions};
 use crate::encode::with_packed;
 use crate::input::HeldBytes;
 
-/// pack(*values) -> bytes
-/// --
-///
 /// The lua-seri bytes of the argument list `values`, as `skynet.pack(...)` makes them.
 ///
 /// `None`, `bool`, `int` (64-bit signed; beyond that `OverflowError`), `float`, `str`
@@ -29,9 +26,6 @@ pub(crate) fn pack<'py>(
     })
 }
 
-/// unpack(data, *, str=False, exact=False, max_depth=64) -> tuple
-/// --
-///
 /// The values of a lua-seri payload (what `skynet.unpack` reads), as a tuple.
 ///
 /// `data` is any bytes-like object; `bytearray`, `memoryview` and other buffers are read
@@ -43,7 +37,10 @@ pub(crate) fn pack<'py>(
 /// starts) and `.kind` (`"truncated"`, `"bad-cookie"`, ...). Tables nested more than
 /// `max_depth` deep are refused.
 #[pyfunction]
-#[pyo3(signature = (data, *, r#str = false, exact = false, max_depth = skywire_seri::DEFAULT_MAX_DEPTH))]
+#[pyo3(
+    signature = (data, *, r#str = false, exact = false, max_depth = skywire_seri::DEFAULT_MAX_DEPTH),
+    text_signature = "(data, *, str=False, exact=False, max_depth=64)"
+)]
 pub(crate) fn unpack<'py>(
     py: Python<'py>,
     data: &Bound<'py, PyAny>,

@@ -37,6 +37,16 @@ impl<'py> HeldBytes<'py> {
         }
     }
 
+    /// The bytes of `obj`, a bytes-like object or a `str` (its UTF-8).
+    pub(crate) fn of_text(obj: &Bound<'py, PyAny>) -> PyResult<Self> {
+        match obj.cast::<pyo3::types::PyString>() {
+            Ok(s) => Ok(HeldBytes {
+                held: Held::Bytes(pyo3::types::PyBytes::new(obj.py(), s.to_cow()?.as_bytes())),
+            }),
+            Err(_) => Self::of(obj),
+        }
+    }
+
     /// The bytes of `obj`, or `None` if it does not export a buffer.
     pub(crate) fn try_of(obj: &Bound<'py, PyAny>) -> PyResult<Option<Self>> {
         if let Ok(b) = obj.cast::<PyBytes>() {

@@ -26,6 +26,7 @@
 //! | `client.rs` | `Client`: calls, pushes and queries, blocking or for asyncio |
 //! | `completions.rs` | handing results to an asyncio event loop without taking the GIL on a runtime thread |
 //! | `service.rs` | a Python function as a `skywire_node::Service` |
+//! | `request.rs` | `Request`: what a service may learn of a request besides its arguments |
 //! | `node.rs` | `NodeCore`: services, listening, waiting, closing |
 #![deny(missing_docs)]
 
@@ -39,6 +40,7 @@ mod ffi_ext;
 mod input;
 mod node;
 mod py_types;
+mod request;
 mod runtime;
 mod service;
 mod target;
@@ -55,6 +57,7 @@ fn _skywire(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::Pending>()?;
     m.add_class::<completions::Completions>()?;
     m.add_class::<node::NodeCore>()?;
+    m.add_class::<request::Request>()?;
     m.add("DEFAULT_MAX_DEPTH", skywire_seri::DEFAULT_MAX_DEPTH)?;
     m.add("MAX_PACK_DEPTH", skywire_seri::MAX_PACK_DEPTH)?;
     Ok(())

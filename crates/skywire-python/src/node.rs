@@ -15,9 +15,6 @@ use crate::runtime::{runtime, InRuntime};
 use crate::service::{LoopSlot, Mode, PyService};
 use crate::wait::wait;
 
-/// NodeCore()
-/// --
-///
 /// The native part of `skywire.Node`: use that.
 #[pyclass(frozen, module = "skywire._skywire")]
 pub struct NodeCore {
@@ -40,12 +37,10 @@ impl NodeCore {
         })
     }
 
-    /// register(name, function, asynchronous, str, exact, address=None) -> int
-    /// --
-    ///
     /// Serves `function` as `name` (reachable as "@name", ".name" and its address, which
-    /// is returned).
-    #[pyo3(signature = (name, function, asynchronous, r#str, exact, address = None))]
+    /// is returned); with `request`, the function gets a `skywire.Request` first.
+    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (name, function, asynchronous, r#str, exact, request, address = None))]
     fn register(
         &self,
         name: &str,
@@ -53,6 +48,7 @@ impl NodeCore {
         asynchronous: bool,
         r#str: bool,
         exact: bool,
+        request: bool,
         address: Option<u32>,
     ) -> PyResult<u32> {
         let decode = DecodeOptions {
@@ -65,7 +61,7 @@ impl NodeCore {
         } else {
             Mode::Thread
         };
-        let service = PyService::new(name, function, decode, mode);
+        let service = PyService::new(name, function, decode, mode, request);
         let registered = match address {
             Some(a) => self.node.register_at(name, a, service),
             None => self.node.register(name, service),
@@ -73,17 +69,11 @@ impl NodeCore {
         registered.map_err(|e| PyValueError::new_err(e.to_string()))
     }
 
-    /// unregister(name) -> int | None
-    /// --
-    ///
     /// Stops serving `name`; its address, or None if it was not registered.
     fn unregister(&self, name: &str) -> Option<u32> {
         self.node.unregister(name)
     }
 
-    /// services() -> list[tuple[str, int]]
-    /// --
-    ///
     /// The services served, as (name, address), by address.
     fn services(&self) -> Vec<(String, u32)> {
         self.node
@@ -93,25 +83,16 @@ impl NodeCore {
             .collect()
     }
 
-    /// set_loop(completions) -> None
-    /// --
-    ///
     /// The event loop (its inbox) the async services run on.
     fn set_loop(&self, completions: &Completions) {
         self.event_loop.set(completions.queue());
     }
 
-    /// has_loop() -> bool
-    /// --
-    ///
     /// Whether an event loop is set.
     fn has_loop(&self) -> bool {
         self.event_loop.is_set()
     }
 
-    /// listen(address) -> str
-    /// --
-    ///
     /// Listens on `address` ("host:port"; port 0 picks a free one) and returns the address
     /// listened on.
     fn listen(&self, py: Python<'_>, address: &str) -> PyResult<String> {
@@ -126,9 +107,6 @@ impl NodeCore {
         Ok(local)
     }
 
-    /// wait(timeout=None) -> bool
-    /// --
-    ///
     /// Waits until the node is closed (True), or `timeout` seconds pass (False).
     #[pyo3(signature = (timeout = None))]
     fn wait(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<bool> {
@@ -148,9 +126,6 @@ impl NodeCore {
         wait(py, until_closed)
     }
 
-    /// close(timeout) -> None
-    /// --
-    ///
     /// Stops listening, lets running requests finish and answer within `timeout` seconds,
     /// then closes every connection. Idempotent.
     fn close(&self, py: Python<'_>, timeout: f64) -> PyResult<()> {

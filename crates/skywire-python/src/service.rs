@@ -24,6 +24,7 @@ use crate::completions::{Done, Queue};
 use crate::decode::{unpack_tuple, DecodeOptions};
 use crate::encode::write_values;
 use crate::py_types;
+use crate::request::Request as PyRequest;
 
 /// The event loop that async services of a node run on, once it is known.
 #[derive(Default)]
@@ -69,17 +70,27 @@ struct Inner {
     function: Py<PyAny>,
     decode: DecodeOptions,
     mode: Mode,
+    /// Whether the function takes a `skywire.Request` before the arguments.
+    with_request: bool,
 }
 
 impl PyService {
-    /// The service `name` calling `function`, its arguments decoded with `decode`.
-    pub(crate) fn new(name: &str, function: Py<PyAny>, decode: DecodeOptions, mode: Mode) -> Self {
+    /// The service `name` calling `function`, its arguments decoded with `decode`, a
+    /// `skywire.Request` first if `with_request`.
+    pub(crate) fn new(
+        name: &str,
+        function: Py<PyAny>,
+        decode: DecodeOptions,
+        mode: Mode,
+        with_request: bool,
+    ) -> Self {
         PyService {
             inner: Arc::new(Inner {
                 name: name.to_owned(),
                 function,
                 decode,
                 mode,
+                with_request,
             }),
         }
     }
@@ -91,10 +102,11 @@ const LOOP_GONE: &str = "the Python event loop of this service stopped before an
 impl Service for PyService {
     fn call(&self, req: ServiceRequest) -> ServiceFuture {
         let inner = self.inner.clone();
+        let meta = inner.with_request.then(|| PyRequest::of(&req));
         let payload = req.payload;
         match &self.inner.mode {
             Mode::Thread => ServiceFuture::packed(async move {
-                let run = move || Python::attach(|py| inner.run(py, &payload));
+                let run = move || Python::attach(|py| inner.run(py, &payload, meta));
                 tokio::task::spawn_blocking(run).await.unwrap_or_else(|e| {
                     Err(ServiceError::new(format!(
                         "the service's thread failed: {e}"
@@ -111,6 +123,7 @@ impl Service for PyService {
                 queue.push(Done::Request(Request {
                     service: inner,
                     payload,
+                    meta,
                     reply,
                 }));
                 ServiceFuture::packed(async move {
@@ -130,22 +143,37 @@ impl Service for PyService {
 
 impl Inner {
     /// Unpacks, calls, packs: a plain function, with the GIL.
-    fn run(&self, py: Python<'_>, payload: &[u8]) -> Result<Bytes, ServiceError> {
-        let args = self.arguments(py, payload)?;
+    fn run(
+        &self,
+        py: Python<'_>,
+        payload: &[u8],
+        meta: Option<PyRequest>,
+    ) -> Result<Bytes, ServiceError> {
+        let args = self.arguments(py, payload, meta)?;
         match self.function.bind(py).call1(args) {
             Ok(ret) => self.answer(py, &ret),
             Err(e) => Err(self.failed(py, e)),
         }
     }
 
+    /// The function's arguments: the request's, after a `skywire.Request` if asked for.
     fn arguments<'py>(
         &self,
         py: Python<'py>,
         payload: &[u8],
+        meta: Option<PyRequest>,
     ) -> Result<Bound<'py, PyTuple>, ServiceError> {
         // "cannot unpack the arguments: at byte N: ..."
-        unpack_tuple(py, payload, &self.decode, "arguments")
-            .map_err(|e| ServiceError::new(e.value(py).to_string()))
+        let args = unpack_tuple(py, payload, &self.decode, "arguments")
+            .map_err(|e| ServiceError::new(e.value(py).to_string()))?;
+        let Some(meta) = meta else { return Ok(args) };
+        let with_request = Bound::new(py, meta).and_then(|m| {
+            let mut all = Vec::with_capacity(args.len() + 1);
+            all.push(m.into_any());
+            all.extend(args.iter());
+            PyTuple::new(py, all)
+        });
+        with_request.map_err(|e| self.failed(py, e))
     }
 
     /// The payload answering with what the function returned.
@@ -185,6 +213,7 @@ impl Inner {
 pub(crate) struct Request {
     service: Arc<Inner>,
     payload: Bytes,
+    meta: Option<PyRequest>,
     reply: Reply,
 }
 
@@ -198,9 +227,10 @@ impl Request {
         let Request {
             service,
             payload,
+            meta,
             reply,
         } = self;
-        let started = service.arguments(py, &payload).and_then(|args| {
+        let started = service.arguments(py, &payload, meta).and_then(|args| {
             service
                 .function
                 .bind(py)

@@ -60,7 +60,7 @@ from ._errors import (
     UnknownNameError,
 )
 from ._node import Node
-from ._skywire import DEFAULT_MAX_DEPTH, MAX_PACK_DEPTH, Client, pack, unpack
+from ._skywire import DEFAULT_MAX_DEPTH, MAX_PACK_DEPTH, Client, Request, pack, unpack
 from ._types import LightUserdata, Table
 
 __all__ = [
@@ -71,6 +71,7 @@ __all__ = [
     "Client",
     "AsyncClient",
     "Node",
+    "Request",
     "Error",
     "EncodeError",
     "DecodeError",

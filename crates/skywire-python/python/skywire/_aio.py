@@ -58,10 +58,16 @@ class AsyncClient:
         return self._client.address
 
     async def call(
-        self, target: Any, *args: Any, timeout: Optional[float] = None, str: bool = False, exact: bool = False
+        self,
+        target: Any,
+        *args: Any,
+        timeout: Optional[float] = None,
+        str: bool = False,
+        exact: bool = False,
+        trace: Any = None,
     ) -> Tuple[Any, ...]:
         """Calls ``target`` with ``args``; the results as a tuple (see :meth:`Client.call`)."""
-        return await self._start("call", target, args, timeout, str, exact)
+        return await self._start("call", target, args, timeout, str, exact, trace)
 
     async def send(self, target: Any, *args: Any, timeout: Optional[float] = None) -> None:
         """Pushes ``args`` to ``target`` (see :meth:`Client.send`)."""
@@ -84,10 +90,12 @@ class AsyncClient:
     def __repr__(self) -> str:
         return f"skywire.AsyncClient({self.address!r})"
 
-    async def _start(self, op: str, target: Any, args: tuple, timeout: Optional[float], text: bool, exact: bool) -> Any:
+    async def _start(
+        self, op: str, target: Any, args: tuple, timeout: Optional[float], text: bool, exact: bool, trace: Any = None
+    ) -> Any:
         loop = asyncio.get_running_loop()
         future = loop.create_future()
-        pending = self._client._start(_inbox(loop), future, op, target, args, timeout, text, exact)
+        pending = self._client._start(_inbox(loop), future, op, target, args, timeout, text, exact, trace)
         try:
             return await future
         except asyncio.CancelledError:

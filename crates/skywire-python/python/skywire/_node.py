@@ -61,7 +61,9 @@ class Node:
     running where :meth:`listen` is called, else a loop the node runs on a thread of its
     own. A function gets the request's arguments (decoded as :func:`skywire.unpack` does,
     with the ``str`` and ``exact`` given to :meth:`register`) and returns its results:
-    ``None`` for none, a ``tuple`` for several, anything else for one. An exception sends
+    ``None`` for none, a ``tuple`` for several, anything else for one. ``async def``
+    functions start in the order their requests arrived (as skynet delivers a source's
+    messages); plain functions run side by side, in no set order. An exception sends
     an error response, ``"ExceptionType: message"``, to the caller (and is logged to the
     ``skywire`` logger). The result of a push is dropped.
     """
@@ -80,10 +82,16 @@ class Node:
         *,
         str: bool = False,
         exact: bool = False,
+        request: bool = False,
         address: Optional[int] = None,
     ) -> Any:
         """Serves ``function`` as ``name``: reachable as ``"@name"``, ``".name"`` and by
         its address (counting up from 1, or ``address``), which is returned.
+
+        ``str`` and ``exact`` say how its arguments are decoded (as for
+        :func:`skywire.unpack`). With ``request=True`` it gets a :class:`skywire.Request`
+        before them: ``push`` (a ``cluster.send``, whose result is dropped), ``session``,
+        ``target``, ``trace`` (a trace tag, or None), ``peer``.
 
         Without ``function``, a decorator::
 
@@ -94,14 +102,14 @@ class Node:
         if function is None:
 
             def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
-                self.register(name, f, str=str, exact=exact, address=address)
+                self.register(name, f, str=str, exact=exact, request=request, address=address)
                 return f
 
             return decorate
         if not callable(function):
             raise TypeError(f"a service is a function, not {type(function).__name__}")
         asynchronous = _is_async(function)
-        registered = self._core.register(name, function, asynchronous, str, exact, address)
+        registered = self._core.register(name, function, asynchronous, str, exact, request, address)
         if asynchronous:
             self._has_async = True
             if self._listening:
