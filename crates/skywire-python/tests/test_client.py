@@ -155,9 +155,13 @@ def test_timeout():
         assert 0.15 < time.monotonic() - start < 5
         assert isinstance(e.value, TimeoutError) and e.value.node == fake.address
         with pytest.raises(skywire.TimeoutError):
-            c.call("@echo", 1, timeout=0.05)  # the call's own
-        with pytest.raises(skywire.TimeoutError):
             c.query("echo")
+        # The call's own timeout wins over the client's.
+        slow = skywire.Client(fake.address, timeout=5)
+        start = time.monotonic()
+        with pytest.raises(skywire.TimeoutError, match="no response within 100ms"):
+            slow.call("@echo", 1, timeout=0.1)
+        assert time.monotonic() - start < 2
     finally:
         fake.close()
 
