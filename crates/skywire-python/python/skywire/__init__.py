@@ -4,9 +4,12 @@ that skynet nodes call.
 Values (``skynet.pack`` / ``skynet.unpack``, byte for byte)::
 
     >>> import skywire
-    >>> skywire.pack("ping", 1, {"k": 2.5})
-    b'$ping\\n\\x01\\x06\\x0ck\\x42\\x00\\x00\\x00\\x00\\x00\\x00\\x04@\\x00'
-    >>> skywire.unpack(_, str=True)
+    >>> data = skywire.pack("ping", 1, {"k": 2.5})
+    >>> data
+    b'$ping\\n\\x01\\x06\\x0ckB\\x00\\x00\\x00\\x00\\x00\\x00\\x04@\\x00'
+    >>> skywire.unpack(data)
+    (b'ping', 1, {b'k': 2.5})
+    >>> skywire.unpack(data, str=True)
     ('ping', 1, {'k': 2.5})
 
 Calling a node (skynet's ``cluster.call`` / ``cluster.send`` / ``cluster.query``)::

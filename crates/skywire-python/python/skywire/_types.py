@@ -20,8 +20,11 @@ class Table:
     table with ``exact=True`` (then ``pack(*unpack(data, exact=True)) == data``). Pack one
     to send a table with both parts, or hash pairs in a chosen order::
 
+        >>> import skywire
         >>> skywire.pack(skywire.Table([1, 2], [(b"n", 2)]))
-        b'\\x16\\n\\x01\\n\\x02\\x14n\\n\\x02\\x00'
+        b'\\x16\\n\\x01\\n\\x02\\x0cn\\n\\x02\\x00'
+        >>> skywire.unpack(_)
+        (Table([1, 2], [(b'n', 2)]),)
 
     ``t[key]`` and ``t.get(key)`` look a key up as Lua's ``rawget`` does: an integer key
     ``1 .. len(array)`` reads the array part, anything else the first equal key of the hash
