@@ -21,6 +21,7 @@ use skywire_seri::{DecodeError, DecodeLimits, Item, Reader};
 use smallvec::SmallVec;
 
 use crate::errors;
+use crate::key_cache;
 use crate::py_types;
 
 /// How to build the Python objects.
@@ -234,7 +235,10 @@ impl<'py, 'p> Builder<'py, 'p> {
             if matches!(key, Item::Table { .. }) {
                 break;
             }
-            let k = self.build(key, depth + 1)?;
+            let k = match key {
+                Item::String(s) => key_cache::key(self.py, s, self.opts.text, || self.string(s))?,
+                other => self.build(other, depth + 1)?,
+            };
             let v = self.value(depth + 1)?;
             // SAFETY: `dict` is a dict; the call takes its own references to `k` and `v`.
             if unsafe { ffi::PyDict_SetItem(dict.as_ptr(), k.as_ptr(), v.as_ptr()) } != 0 {

@@ -18,7 +18,8 @@
 //! | `py_types.rs` | the Python-side classes (`Table`, `LightUserdata`, the exceptions), looked up once |
 //! | `errors.rs` | Rust errors to Python exceptions |
 //! | `encode.rs` | Python objects to a payload (through `Packer`) |
-//! | `decode.rs` | a payload to Python objects (through a `Tape`) |
+//! | `decode.rs` | a payload to Python objects (with seri's `Reader`) |
+//! | `key_cache.rs` | the objects of short hash keys, reused from message to message |
 //! | `codec.rs` | `pack` and `unpack` |
 //! | `runtime.rs` | the module's tokio runtime, and dropping node handles inside it |
 //! | `wait.rs` | blocking on a future with the GIL released and Ctrl-C still heard |
@@ -38,6 +39,7 @@ mod encode;
 mod errors;
 mod ffi_ext;
 mod input;
+mod key_cache;
 mod node;
 mod py_types;
 mod request;
