@@ -3,7 +3,9 @@
 //!
 //! While a buffer is held its exporter cannot resize it (`bytearray` raises `BufferError`
 //! on any resize), so the slice stays valid however long the caller works on it, even if
-//! Python code (a garbage collector's finalizer) runs meanwhile.
+//! Python code (a garbage collector's finalizer, `Table.__init__`) runs meanwhile. Such
+//! code could still change bytes in place; every read is bounds-checked against the
+//! slice, so the worst it can do is change the values decoded after it ran.
 
 use std::marker::PhantomData;
 
