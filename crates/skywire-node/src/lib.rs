@@ -53,6 +53,7 @@
 //!   connection, in-flight calls per outgoing connection, bytes queued per connection
 //!   (see [`NodeBuilder`]); past a bound the producer waits, nothing is dropped.
 //! - Logging with `tracing`; [`NodeBuilder::trace`] sees every message.
+//! - Metrics for Prometheus ([`NodeBuilder::metrics`], [`Node::listen_metrics`]).
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -65,6 +66,8 @@ mod calling;
 mod cluster_config;
 mod error;
 mod listener;
+mod metrics;
+mod metrics_http;
 mod node;
 mod node_table;
 mod outbox;
@@ -90,6 +93,7 @@ pub use cluster_config::{
 };
 pub use error::{CallError, OpenError, RegisterError};
 pub use listener::Listener;
+pub use metrics_http::MetricsListener;
 pub use node::Node;
 pub use proxy::{InvalidProxyName, Proxy};
 pub use registry::ServiceInfo;

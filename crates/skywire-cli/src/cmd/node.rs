@@ -69,6 +69,12 @@ pub struct Args {
     /// with `cluster.snax`).
     #[arg(long, value_name = "DIR")]
     snax_stubs: Option<PathBuf>,
+    /// Serve Prometheus metrics over HTTP at `HOST:PORT` (`GET /metrics`; port 0: any free
+    /// port, printed as `metrics at http://ADDR/metrics`): calls served and made, latency,
+    /// errors, bytes, connections, what the bounds refused. Loopback only unless you mean
+    /// it: the endpoint has no authentication either.
+    #[arg(long, value_name = "HOST:PORT")]
+    metrics: Option<String>,
     /// Busy-poll every connection: after a read finds nothing, try again for up to this
     /// many microseconds before sleeping (0: off; 50 is a sensible value). Cuts the latency
     /// of calls that come one at a time where waking a sleeping CPU is slow (some virtual
@@ -169,6 +175,9 @@ async fn serve(args: Args) -> CmdResult {
     if let Some(s) = args.idle_timeout {
         builder = builder.idle_timeout(Duration::from_secs(s));
     }
+    if args.metrics.is_some() {
+        builder = builder.metrics();
+    }
     if let Some(path) = &args.trace {
         let file = File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let out = Arc::new(Mutex::new(LineWriter::new(file)));
@@ -219,12 +228,26 @@ async fn serve(args: Args) -> CmdResult {
     for (name, addr) in node.cluster().nodes() {
         outln!("node {name} = {addr}")?;
     }
+    let metrics = match &args.metrics {
+        Some(at) => {
+            let endpoint = node
+                .listen_metrics(at.as_str())
+                .await
+                .map_err(|e| format!("cannot serve the metrics on {at}: {e}"))?;
+            outln!("metrics at http://{}/metrics", endpoint.local_addr())?;
+            Some(endpoint)
+        }
+        None => None,
+    };
     super::wait_for_signal().await?;
     outln!("shutting down")?;
     // Stop accepting, finish the requests running, write their responses, confirm pushes.
     node.graceful_shutdown(Duration::from_secs(args.shutdown_timeout))
         .await;
     listener.shutdown().await;
+    if let Some(m) = metrics {
+        m.shutdown().await;
+    }
     Ok(ExitCode::SUCCESS)
 }
 
