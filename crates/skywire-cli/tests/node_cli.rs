@@ -401,3 +401,22 @@ fn node_metrics_are_scraped_over_http() {
     assert!(text.ends_with("# EOF\n"), "{text}");
     drop(node);
 }
+
+#[test]
+fn a_clustername_file_is_followed_while_the_node_runs() {
+    let file = temp_path("followed");
+    std::fs::write(&file, "db = \"127.0.0.1:2528\"\n").unwrap();
+    let log = temp_path("followed.log");
+    let mut node = start_node_logging(&["--cluster", file.to_str().unwrap()], &log);
+    node.wait_for("the table", |l| l == "node db = 127.0.0.1:2528");
+    // A syntax error: logged with line and column, the table kept.
+    std::fs::write(&file, "db = \"127.0.0.1:2528\"\ngame = = 1\n").unwrap();
+    let text = wait_for_log(&log, "the node table stays as it was");
+    assert!(text.contains(&format!("{}:2:8:", file.display())), "{text}");
+    // Fixed: applied, and the new table printed.
+    std::fs::write(&file, "db = \"127.0.0.1:2529\"\ngame = false\n").unwrap();
+    node.wait_for("reloaded", |l| l == "reloaded");
+    let lines = [node.next_line().unwrap(), node.next_line().unwrap()];
+    assert_eq!(lines, ["node db = 127.0.0.1:2529", "node game = false"]);
+    std::fs::remove_file(&file).unwrap();
+}

@@ -64,6 +64,7 @@ pub mod busy_poll;
 mod call_options;
 mod calling;
 mod cluster_config;
+mod cluster_watch;
 mod error;
 mod listener;
 mod metrics;
@@ -91,6 +92,7 @@ pub use call_options::{CallOptions, IntoTarget};
 pub use cluster_config::{
     ClusterConfig, ClusterFileError, ClusterFileErrorKind, InvalidAddress, NodeAddress,
 };
+pub use cluster_watch::{ClusterWatch, WatchError, WatchStatus, SETTLE};
 pub use error::{CallError, OpenError, RegisterError};
 pub use listener::Listener;
 pub use metrics_http::MetricsListener;

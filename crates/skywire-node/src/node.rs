@@ -12,6 +12,7 @@ use crate::admission::Admission;
 use crate::budget::MemoryBudget;
 use crate::builder::{Config, NodeBuilder};
 use crate::cluster_config::{ClusterConfig, ClusterFileError, NodeAddress};
+use crate::cluster_watch::{ClusterWatch, WatchError};
 use crate::error::{CallError, OpenError, RegisterError};
 use crate::listener::Listener;
 use crate::metrics::{Metrics, State};
@@ -298,6 +299,32 @@ impl Node {
         let config = ClusterConfig::load(path)?;
         self.reload(&config);
         Ok(())
+    }
+
+    /// Reads a skynet `clustername` file, applies it, and follows it: each time the file
+    /// changes it is read again and applied with [`reload`](Self::reload)'s semantics
+    /// (skynet's `cluster.reload`); a file that does not parse is logged with its line and
+    /// column and the table stays as it was (see [`ClusterWatch`]). Watching stops when
+    /// the returned handle is dropped or the node shuts down. Call it within a tokio
+    /// runtime.
+    ///
+    /// ```no_run
+    /// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+    /// let node = skywire_node::Node::new();
+    /// let watch = node.watch_cluster_file("clustername")?;
+    /// // ... edit the file: the node follows.
+    /// if let Some(e) = watch.status().last_error {
+    ///     eprintln!("{e}"); // clustername:3:7: expected `name = value`...
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn watch_cluster_file(&self, path: impl AsRef<Path>) -> Result<ClusterWatch, WatchError> {
+        ClusterWatch::start(self.clone(), path.as_ref())
+    }
+
+    /// Cancelled when the node shuts down.
+    pub(crate) fn shutdown_token(&self) -> CancellationToken {
+        self.shared.shutdown.clone()
     }
 
     /// Sets one node's address (or marks it down).

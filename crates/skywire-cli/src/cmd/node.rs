@@ -57,7 +57,10 @@ pub struct Args {
     /// Log lines as text (coloured on a terminal only) or as JSON lines.
     #[arg(long, value_enum, default_value_t = super::logging::LogFormat::Text)]
     log_format: super::logging::LogFormat,
-    /// A skynet `clustername` file: the nodes this node knows (loaded and listed).
+    /// A skynet `clustername` file: the nodes this node knows (loaded and listed), followed
+    /// while the node runs: each change is applied as skynet's `cluster.reload()` would
+    /// (moved nodes reconnect, `false` is down, `__nowaiting` is taken); a change that does
+    /// not parse is logged with its line and column and the table is kept.
     #[arg(long, value_name = "FILE")]
     cluster: Option<PathBuf>,
     /// Write every message received and sent as JSON lines, in the `skywire decode --json`
@@ -204,9 +207,12 @@ async fn serve(args: Args) -> CmdResult {
     if let Some(dir) = &args.snax_stubs {
         write_snax_stubs(&node, dir)?;
     }
-    if let Some(path) = &args.cluster {
-        node.load_cluster_file(path)?;
-    }
+    // Read now, then followed: each change is applied as skynet's cluster.reload would;
+    // a file that does not parse is logged and the table kept.
+    let _watch = match &args.cluster {
+        Some(path) => Some(node.watch_cluster_file(path)?),
+        None => None,
+    };
     let listener = match &args.name {
         Some(name) => node.open(name).await?,
         None => {
@@ -227,6 +233,9 @@ async fn serve(args: Args) -> CmdResult {
     }
     for (name, addr) in node.cluster().nodes() {
         outln!("node {name} = {addr}")?;
+    }
+    if let Some(w) = &_watch {
+        tokio::spawn(print_reloads(node.clone(), w.subscribe()));
     }
     let metrics = match &args.metrics {
         Some(at) => {
@@ -249,6 +258,29 @@ async fn serve(args: Args) -> CmdResult {
         m.shutdown().await;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--cluster FILE`: after each reload of the file, `reloaded` and the table (as at start).
+async fn print_reloads(
+    node: Node,
+    mut status: tokio::sync::watch::Receiver<skywire_node::WatchStatus>,
+) {
+    let mut reloads = status.borrow_and_update().reloads;
+    while status.changed().await.is_ok() {
+        let now = status.borrow_and_update().reloads;
+        if now == reloads {
+            continue;
+        }
+        reloads = now;
+        // One write: the lines of one reload stay together.
+        let mut text = String::from("reloaded");
+        for (name, addr) in node.cluster().nodes() {
+            text.push_str(&format!("\nnode {name} = {addr}"));
+        }
+        if outln!("{text}").is_err() {
+            return;
+        }
+    }
 }
 
 /// `--snax-stubs DIR`: DIR/NAME.lua for every snax service of `node`.
