@@ -7,6 +7,7 @@
 #   bench/run.sh --quick    shorter runs, for a look (about 2 minutes)
 #   bench/run.sh --node     only the node-to-node rows and the sustained run
 #   bench/run.sh --micro    only the criterion benches
+#   bench/run.sh --scale    only the rows as connections grow (1 to 1,000 connections, 10,000 idle)
 #
 # Results: a table on stdout, and every raw figure (JSON lines) in bench/results/.
 # Environment: CARGO_TARGET_DIR is honoured (default: target/ of the repository).
@@ -26,7 +27,8 @@ for a in "$@"; do
     --quick) quick=1 ;;
     --node) mode=node ;;
     --micro) mode=micro ;;
-    *) echo "usage: bench/run.sh [--quick] [--node|--micro]" >&2; exit 2 ;;
+    --scale) mode=scale ;;
+    *) echo "usage: bench/run.sh [--quick] [--node|--micro|--scale]" >&2; exit 2 ;;
   esac
 done
 
@@ -216,11 +218,70 @@ node_rows() {
   stop_node
 }
 
+# ---- as connections grow ----------------------------------------------------------
+
+# The most connections any row opens (the idle row), and the open-files limit they need:
+# raised here, for this script and what it starts, not in the node.
+IDLE_CONNECTIONS=10000
+raise_open_files() {
+  local want=$((IDLE_CONNECTIONS * 2 + 1000))
+  if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt "$want" ]; then
+    ulimit -n "$want" 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+  fi
+  log "open-files limit: $(ulimit -n)"
+}
+
+# idle_row NAME: $IDLE_CONNECTIONS connections to $addr that send nothing, and the node's
+# resident memory before they open and while they are open.
+idle_row() {
+  local name="$1" before after pid status
+  local file="$out_dir/$stamp.$name.txt"
+  before="$(node_mem VmRSS)"
+  python3 bench/idle.py "$addr" "$IDLE_CONNECTIONS" >"$file" 2>&1 &
+  pid=$!
+  for _ in $(seq 1200); do grep -q '^\(open\|failed\)' "$file" && break; sleep 0.1; done
+  sleep 2 # the node accepts the last ones
+  after="$(node_mem VmRSS)"
+  status="$(head -1 "$file")"
+  kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
+  printf '{"idle_row":"%s","connections":%d,"status":"%s","rss_before_kb":%s,"rss_with_kb":%s}\n' \
+    "$name" "$IDLE_CONNECTIONS" "$status" "${before:-0}" "${after:-0}" >>"$raw"
+  log "$name: $status, RSS ${before} kB -> ${after} kB"
+}
+
+# skynet_idle_row NAME: idle_row against the skynet node of SKYNET_ECHO, if given with its
+# SKYNET_PID (its memory is what is read).
+skynet_idle_row() {
+  [ -n "${SKYNET_ECHO:-}" ] && [ -n "${SKYNET_PID:-}" ] || return 0
+  local our_addr="$addr" our_cpu_pid="$cpu_pid"
+  addr="$SKYNET_ECHO"
+  cpu_pid="$SKYNET_PID"
+  idle_row "skynet_$1"
+  addr="$our_addr"
+  cpu_pid="$our_cpu_pid"
+}
+
+scale_rows() {
+  raise_open_files
+  log "== as connections grow: 64 callers spread over 1 to 1,000 connections, one caller per connection, ${IDLE_CONNECTIONS} idle connections${SKYNET_ECHO:+; and skynet at $SKYNET_ECHO}"
+  start_node --max-connections $((IDLE_CONNECTIONS + 1000))
+  for c in 1 10 100 1000; do
+    row "scale_c${c}_callers64" --connections "$c" --callers 64
+    skynet_row "scale_c${c}_callers64" --connections "$c" --callers 64
+    row "scale_c${c}_each1" --connections "$c" --callers "$c"
+    skynet_row "scale_c${c}_each1" --connections "$c" --callers "$c"
+  done
+  idle_row scale_idle
+  skynet_idle_row scale_idle
+  stop_node
+}
+
 machine
 case "$mode" in
-  all) micro; node_rows ;;
+  all) micro; node_rows; scale_rows ;;
   micro) micro ;;
   node) node_rows ;;
+  scale) scale_rows ;;
 esac
 log "== raw figures: $raw"
 python3 bench/table.py "$raw"

@@ -35,7 +35,7 @@ def fmt(x, unit):
 
 
 def main(path):
-    benches, rows, floors, extra = {}, {}, {}, []
+    benches, rows, floors, idle, extra = {}, {}, {}, {}, []
     with open(path) as f:
         for line in f:
             j = json.loads(line)
@@ -45,6 +45,8 @@ def main(path):
                 rows[j["row"]] = j
             elif "floor_row" in j:
                 floors[j["floor_row"]] = j
+            elif "idle_row" in j:
+                idle[j["idle_row"]] = j
             else:
                 extra.append(j)
     print("| work | skynet | target | measured | vs target | vs skynet |")
@@ -68,7 +70,7 @@ def main(path):
     old_floor = next((j for j in extra if j.get("bench") == OLD_FLOOR[0]), None)
     if old_floor and OLD_FLOOR[1] not in floors:
         floors[OLD_FLOOR[1]] = {"msgs_per_s": old_floor["messages_per_s"], "old": True}
-    ours = [name for name in rows if not name.startswith("skynet_")]
+    ours = [name for name in rows if not name.startswith(("skynet_", "scale_"))]
     if ours:
         print()
         print("| row | skywire calls/s | floor msgs/s | skywire / floor | skynet calls/s "
@@ -104,6 +106,7 @@ def main(path):
                         if "one_thread_msgs_per_s" in f else "")
                 print(f"- {n}: {f['request_bytes']}/{f['response_bytes']} B, "
                       f"{f['in_flight']} in flight{busy}{both}")
+    scale_table(rows, idle)
     if rows:
         print()
         print("| row | calls | errors | p50 us | p99 us | max us | MB/s | node CPU s | client CPU s | node CPU us/call | load |")
@@ -133,6 +136,34 @@ def main(path):
         print("|---|---|")
         for k in other:
             print(f"| {k} | {benches[k]:,.1f} ns |")
+
+
+def scale_table(rows, idle):
+    """The rows as connections grow (bench/run.sh's scale_rows), skywire and skynet side by side."""
+    scale = [n for n in rows if n.startswith("scale_")]
+    if not scale and not idle:
+        return
+    print()
+    print("| connections | callers | skywire calls/s | p99 us | node CPU us/call | node RSS kB "
+          "| skynet calls/s | p99 us | skynet CPU us/call | skynet RSS kB |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for name in scale:
+        r = rows[name]
+        cells = [f"{r['connections']:,}", f"{r['callers']:,}"]
+        for x in (r, rows.get("skynet_" + name)):
+            if x is None:
+                cells += ["", "", "", ""]
+                continue
+            cpu = 1e6 * x["node_cpu_s"] / max(x["calls"], 1) if x["node_cpu_s"] else None
+            cells += [f"{x['calls_per_s']:,.0f}", f"{x['latency_us']['p99']}",
+                      f"{cpu:.2f}" if cpu is not None else "", f"{x['node_rss_kb']:,}"]
+        print("| " + " | ".join(cells) + " |")
+    for name, j in idle.items():
+        who = "skynet" if name.startswith("skynet_") else "skywire node"
+        grew = (j["rss_with_kb"] - j["rss_before_kb"]) * 1024
+        print(f"\n{who}: {j['connections']:,} idle connections ({j['status']}): RSS "
+              f"{j['rss_before_kb']:,} kB -> {j['rss_with_kb']:,} kB, "
+              f"{grew / max(j['connections'], 1):,.0f} bytes per idle connection")
 
 
 if __name__ == "__main__":

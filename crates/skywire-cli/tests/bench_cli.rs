@@ -29,6 +29,8 @@ enum Behaviour {
 #[derive(Default)]
 struct Seen {
     calls: Vec<usize>,
+    /// For each connection that ended: the calls served on all connections by then.
+    closed_after: Vec<usize>,
     problems: Vec<String>,
 }
 
@@ -93,7 +95,12 @@ fn serve(
     let mut next_i = 1i64;
     loop {
         let n = match stream.read(&mut buf) {
-            Ok(0) | Err(_) => return,
+            Ok(0) | Err(_) => {
+                let mut seen = seen.lock().unwrap();
+                let served = seen.calls.iter().sum();
+                seen.closed_after.push(served);
+                return;
+            }
             Ok(n) => n,
         };
         decoder.feed(&buf[..n]);
@@ -221,6 +228,26 @@ fn counted_calls_over_two_connections_multi_part_both_ways() {
     assert!(lat("p50") > 0.0 && lat("p50") <= lat("p99") && lat("p99") <= lat("max"));
     assert!(field(&j, &["calls_per_s"]).as_f64().unwrap() > 0.0);
     assert!(field(&j, &["mb_per_s"]).as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn connections_beyond_the_callers_are_held_idle() {
+    let server = Server::start(Behaviour::Echo, 0);
+    let (ok, j) = bench(
+        server.addr,
+        &["--connections", "3", "--callers", "1", "--calls", "50"],
+    );
+    let seen = server.finish();
+    assert!(seen.problems.is_empty(), "{:?}", seen.problems);
+    assert!(ok, "{j}");
+    assert_eq!(field(&j, &["verified"]), 50);
+    assert_eq!(field(&j, &["connections"]), 3);
+    // Three connections reached the server; one carried every call; none ended before
+    // the last call was served.
+    assert_eq!(seen.calls.len(), 3, "{:?}", seen.calls);
+    assert_eq!(seen.calls.iter().filter(|&&n| n > 0).count(), 1);
+    assert_eq!(seen.calls.iter().sum::<usize>(), 50);
+    assert_eq!(seen.closed_after, [50, 50, 50]);
 }
 
 #[test]

@@ -134,6 +134,17 @@ impl CallError {
             _ => None,
         }
     }
+
+    /// True for the error responses that say the target does not exist on the remote node,
+    /// skynet's and this crate's alike: `Invalid name` (an unknown `@name`), `name not
+    /// found` (a query for an unknown name) and `call to invalid address` (an unknown
+    /// `.name` or address; skynet puts a Lua source location in front of it).
+    pub fn is_unknown_target(&self) -> bool {
+        use crate::serving::{INVALID_ADDRESS, INVALID_NAME, NAME_NOT_FOUND};
+        self.remote_text().is_some_and(|t| {
+            t == INVALID_NAME || t == NAME_NOT_FOUND || t.ends_with(INVALID_ADDRESS.as_bytes())
+        })
+    }
 }
 
 /// Why [`Node::open`](crate::Node::open) cannot listen where the node table says.
@@ -179,4 +190,27 @@ pub enum RegisterError {
     /// All addresses are taken.
     #[error("no free service address left")]
     NoFreeAddress,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn remote(text: &'static str) -> CallError {
+        CallError::Remote {
+            node: "db".into(),
+            text: Bytes::from_static(text.as_bytes()),
+        }
+    }
+
+    /// The texts of the captures (`tests/captures/README.md`): skynet's own forms.
+    #[test]
+    fn unknown_targets_by_skynets_texts() {
+        assert!(remote("Invalid name").is_unknown_target());
+        assert!(remote("name not found").is_unknown_target());
+        assert!(remote("./lualib/skynet.lua:747: call to invalid address").is_unknown_target());
+        assert!(!remote("./lualib/skynet.lua:720: call failed").is_unknown_target());
+        assert!(!remote("Invalid name, said the service").is_unknown_target());
+        assert!(!CallError::Shutdown.is_unknown_target());
+    }
 }

@@ -116,6 +116,7 @@ async fn queries_hit_and_miss() {
         .await
         .unwrap_err();
     assert_eq!(remote_text(&e), "name not found");
+    assert!(e.is_unknown_target());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -132,6 +133,7 @@ async fn unknown_targets_get_skynets_error_texts() {
             .await
             .unwrap_err();
         assert_eq!(remote_text(&e), text, "{target:?}");
+        assert!(e.is_unknown_target(), "{target:?}");
     }
     // Targets that cannot be sent at all.
     let e = to_db(&client).call("", &[]).await.unwrap_err();
@@ -151,6 +153,7 @@ async fn a_failing_service_sends_its_text_cut_to_32_kib() {
         .await
         .unwrap_err();
     assert_eq!(remote_text(&e), "boom: 42");
+    assert!(!e.is_unknown_target());
     let long: Vec<u8> = (0..MULTI_PART + 5000)
         .map(|i| b'a' + (i % 26) as u8)
         .collect();

@@ -222,6 +222,13 @@ pub(crate) fn write_real<B: Buffer>(f: f64, out: &mut B) {
     out.put(&with_type::<8, 9>(ty, f.to_bits().to_le_bytes()));
 }
 
+/// Writes a light userdata.
+#[inline(always)]
+pub(crate) fn write_light_userdata<B: Buffer>(p: u64, out: &mut B) {
+    let ty = type_byte(wire::TYPE_USERDATA, 0);
+    out.put(&with_type::<8, 9>(ty, p.to_le_bytes()));
+}
+
 /// Writes a string, short or long by its length.
 #[inline(always)]
 pub(crate) fn write_string<B: Buffer>(s: &[u8], out: &mut B) -> Result<(), EncodeError> {
@@ -295,10 +302,7 @@ pub(crate) fn write_value<B: Buffer>(
         Value::Boolean(b) => write_boolean(*b, out),
         Value::Integer(i) => write_integer(*i, out),
         Value::Real(f) => write_real(*f, out),
-        Value::LightUserdata(p) => {
-            let ty = type_byte(wire::TYPE_USERDATA, 0);
-            out.put(&with_type::<8, 9>(ty, p.to_le_bytes()));
-        }
+        Value::LightUserdata(p) => write_light_userdata(*p, out),
         Value::String(s) => write_string(s, out)?,
         Value::Table(t) => write_table(t, depth, out)?,
     }

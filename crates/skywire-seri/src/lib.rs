@@ -30,6 +30,7 @@
 //! | values, to a payload | [`pack`] → [`Bytes`](bytes::Bytes), [`pack_into`] a `BytesMut` (one buffer for many payloads) |
 //! | a Rust type, to a payload (feature `serde`; builds no tree) | `to_payload` → `Bytes`, `to_payload_into` a `BytesMut` |
 //! | a Rust type, to values to keep or look at (feature `serde`) | `to_values` (an argument list), `to_value` (one value) |
+//! | values of your own (another language's objects), to a payload, one at a time | [`Packer`] |
 //!
 //! `to_payload` gives exactly what `pack(&to_values(x)?)` gives, bytes and errors.
 //!
@@ -40,6 +41,7 @@
 //! | values to keep, pass on or re-encode | [`unpack`] → `Vec<`[`Value`]`>` |
 //! | to read the values while the payload is at hand (no reference counts) | [`unpack_ref`] → `Vec<`[`ValueRef`]`>` |
 //! | to look at a few values of a hot message (no allocation per table or string) | [`unpack_tape`] → [`Tape`] |
+//! | to build values of your own (another language's objects), one at a time | [`Reader`] |
 //! | a Rust type, from the payload's bytes (feature `serde`; builds no tree) | `from_slice` |
 //! | a Rust type, from values already decoded (feature `serde`) | `from_values` (an argument list), `from_value` (one value) |
 //! | other [`DecodeLimits`], or one buffer reused message after message | [`Unpack`]: `values`/`values_into`, `refs`/`refs_into`, `tape`/`tape_into`, `deserialize` |
@@ -53,10 +55,12 @@
 //! |---|---|
 //! | `wire.rs` | the lua-seri type bytes and cookies (the protocol constants, once) |
 //! | `encode.rs` | [`pack`], [`pack_into`], [`packed_len`] |
+//! | `packer.rs` | [`Packer`]: `encode.rs`'s writers, one value at a time |
 //! | `decode.rs` | the one decoder behind every form (the wire `Cursor`, [`Value`]/[`ValueRef`]/validation-only) |
 //! | `unpack.rs` | the entry points: [`unpack`], [`unpack_ref`], [`unpack_tape`], [`Unpack`] |
 //! | `limits.rs` | [`DecodeLimits`], [`DEFAULT_MAX_DEPTH`] |
 //! | `tape.rs` | [`Tape`], the flat form, and its cursors |
+//! | `reader.rs` | [`Reader`]: the decoder's cursor, one value at a time |
 //! | `error.rs` | [`DecodeError`], [`DecodeErrorKind`], [`EncodeError`] |
 //! | `value.rs`, `value_ref.rs` | [`Value`] / [`Table`] (owned), [`ValueRef`] / [`TableRef`] (borrowed) |
 //! | `view.rs` | [`LuaValue`]: one read-only view of both forms (comparisons, look-ups, `Display`) |
@@ -112,6 +116,8 @@ mod error;
 mod json;
 mod limits;
 pub mod lua_text;
+mod packer;
+mod reader;
 #[cfg(feature = "serde")]
 mod serde;
 mod tape;
@@ -137,6 +143,8 @@ pub use encode::{pack, pack_into, packed_len, MAX_PACK_DEPTH};
 pub use error::{DecodeError, DecodeErrorKind, EncodeError};
 pub use limits::{DecodeLimits, DEFAULT_MAX_DEPTH};
 pub use lua_text::{parse_lua, LiteralError, LiteralErrorKind};
+pub use packer::Packer;
+pub use reader::{Item, Reader};
 pub use tape::{Tape, TapePairs, TapeTable, TapeValue, TapeValues};
 pub use unpack::{unpack, unpack_ref, unpack_tape, Unpack};
 pub use value::{IntegerOverflow, Table, Value};

@@ -3,8 +3,8 @@
 use bytes::Bytes;
 use proptest::prelude::*;
 use skywire_seri::{
-    pack, packed_len, unpack, unpack_ref, unpack_tape, values_exact_eq, DecodeLimits, Table,
-    Unpack, Value, ValueRef,
+    pack, packed_len, unpack, unpack_ref, unpack_tape, values_exact_eq, DecodeError, DecodeLimits,
+    Item, Packer, Reader, Table, Unpack, Value, ValueRef,
 };
 
 fn real() -> impl Strategy<Value = f64> {
@@ -108,6 +108,37 @@ fn canonical_nan(v: &Value) -> Value {
     }
 }
 
+/// The values of `payload` built with a `Reader`, as a caller with values of its own would.
+fn read_all(payload: &[u8], limits: &DecodeLimits) -> Result<Vec<Value>, DecodeError> {
+    fn value(r: &mut Reader<'_>, depth: usize) -> Result<Value, DecodeError> {
+        Ok(match r.next(depth)? {
+            Item::Nil => Value::Nil,
+            Item::Boolean(b) => Value::Boolean(b),
+            Item::Integer(i) => Value::Integer(i),
+            Item::Real(x) => Value::Real(x),
+            Item::String(s) => Value::string_from_slice(s),
+            Item::LightUserdata(p) => Value::LightUserdata(p),
+            Item::Table { array_len } => {
+                let mut t = Table::new();
+                for _ in 0..array_len {
+                    t.array.push(value(r, depth + 1)?);
+                }
+                while !r.hash_end()? {
+                    let k = value(r, depth + 1)?;
+                    t.hash.push((k, value(r, depth + 1)?));
+                }
+                Value::Table(t)
+            }
+        })
+    }
+    let mut r = Reader::with_limits(payload, limits);
+    let mut out = Vec::new();
+    while !r.at_end() {
+        out.push(value(&mut r, 0)?);
+    }
+    Ok(out)
+}
+
 /// The borrowed decoder agrees with the owned one on `payload` (with `limits`): both fail
 /// with the same error (kind and offset), or both succeed with the same values, which
 /// convert to each other exactly; the reused-vector entry points agree too.
@@ -142,6 +173,12 @@ fn decoders_agree(payload: &Bytes, limits: &DecodeLimits) -> Result<(), TestCase
         }
         (Err(a), Err(b)) => prop_assert_eq!(&a, b),
         (t, _) => prop_assert!(false, "unpack_tape {:?}, unpack {:?}", t, owned),
+    }
+    // One value at a time: same error, or the same values.
+    match (read_all(payload, limits), &owned) {
+        (Ok(rs), Ok(vs)) => prop_assert!(values_exact_eq(&rs, vs)),
+        (Err(a), Err(b)) => prop_assert_eq!(&a, b),
+        (r, _) => prop_assert!(false, "Reader {:?}, unpack {:?}", r, owned),
     }
     if *limits == DecodeLimits::default() {
         let mut into = vec![Value::from("stale")];
@@ -222,6 +259,35 @@ proptest! {
         let tape = unpack_tape(&bytes).unwrap();
         let refs = tape.to_value_refs();
         prop_assert!(refs.len() == vs.len() && refs.iter().zip(&vs).all(|(r, v)| r.exact_eq(v)));
+    }
+
+    /// A caller walking its own values with a `Packer` (scalars one by one, tables by head,
+    /// items, pairs and end) writes exactly the bytes `pack` writes.
+    #[test]
+    fn packer_writes_what_pack_writes(vs in args()) {
+        fn walk(p: &mut Packer<'_>, v: &Value) {
+            match v {
+                Value::Nil => p.nil().unwrap(),
+                Value::Boolean(b) => p.boolean(*b).unwrap(),
+                Value::Integer(i) => p.integer(*i).unwrap(),
+                Value::Real(x) => p.real(*x).unwrap(),
+                Value::String(s) => p.string(s).unwrap(),
+                Value::LightUserdata(u) => p.light_userdata(*u).unwrap(),
+                Value::Table(t) => {
+                    p.begin_table(t.array.len()).unwrap();
+                    t.array.iter().for_each(|item| walk(p, item));
+                    t.hash.iter().for_each(|(k, v)| {
+                        walk(p, k);
+                        walk(p, v);
+                    });
+                    p.end_table();
+                }
+            }
+        }
+        let mut out = Vec::new();
+        let mut p = Packer::new(&mut out);
+        vs.iter().for_each(|v| walk(&mut p, v));
+        prop_assert_eq!(&out[..], &pack(&vs).unwrap()[..]);
     }
 
     #[test]

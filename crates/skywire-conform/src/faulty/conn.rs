@@ -133,6 +133,11 @@ pub(super) async fn serve_connection(
             }
         }
     };
+    if bad_input && fault == Some(Fault::DiesOnBadInput) {
+        // Dies at once, as a crash would: nothing queued is flushed, and the listener is
+        // gone before the peer can look again.
+        return true;
+    }
     drop(tx);
     let _ = writer.await;
     bad_input

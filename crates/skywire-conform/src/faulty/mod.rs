@@ -95,8 +95,9 @@ pub async fn serve(listener: TcpListener, fault: Option<Fault>) {
     let services = Arc::new(conn::Services::default());
     loop {
         let accepted = tokio::select! {
-            a = listener.accept() => a,
+            biased;
             _ = die.notified() => return,
+            a = listener.accept() => a,
         };
         let Ok((sock, peer)) = accepted else { continue };
         let (services, die) = (services.clone(), die.clone());

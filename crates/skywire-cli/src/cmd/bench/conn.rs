@@ -203,9 +203,16 @@ pub async fn run(
         },
     });
     let mut tasks = Vec::with_capacity(connections);
+    // Connections left without a caller (more connections than callers): held open, idle,
+    // until the others are done, so the node carries all of them for the whole run.
+    let mut idle = Vec::new();
     for (conn, stream) in streams.into_iter().enumerate() {
         // Callers spread evenly: the first connections take one more when it does not divide.
         let mine = callers / connections + usize::from(conn < callers % connections);
+        if mine == 0 {
+            idle.push(stream);
+            continue;
+        }
         let plan = Arc::clone(&plan);
         let clock = Arc::clone(&clock);
         tasks.push(tokio::spawn(connection(conn, stream, mine, plan, clock)));
@@ -237,6 +244,7 @@ pub async fn run(
         // Same bounds on both sides: adding cannot fail.
         let _ = out.latency.add(&stats.latency);
     }
+    drop(idle);
     out.seconds = last.saturating_duration_since(measure_from).as_secs_f64();
     Ok(out)
 }
