@@ -338,3 +338,85 @@ fn a_peer_outside_the_allowlist_is_refused_and_logged() {
     assert_eq!(stdout_of(&out), "\"x\"\n");
     drop(node);
 }
+
+/// `GET /metrics` over a fresh connection, with std only: the status line and the body.
+fn scrape(addr: &str) -> (String, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    s.write_all(format!("GET /metrics HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes())
+        .unwrap();
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).unwrap();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap();
+    (head.lines().next().unwrap().to_owned(), body.to_owned())
+}
+
+/// The value of the sample line `name{labels}` in an exposition text.
+fn sample(text: &str, series: &str) -> Option<f64> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+}
+
+#[test]
+fn node_metrics_are_scraped_over_http() {
+    let mut node = start_node(&["--metrics", "127.0.0.1:0"]);
+    let line = node
+        .run
+        .wait_for("metrics at", |l| l.starts_with("metrics at http://"));
+    let at = line
+        .strip_prefix("metrics at http://")
+        .and_then(|r| r.strip_suffix("/metrics"))
+        .unwrap()
+        .to_owned();
+    for i in 0..3 {
+        let out = skywire(&["call", &node.addr, "@echo", &i.to_string()]);
+        assert_eq!(stdout_of(&out), format!("{i}\n"));
+    }
+    let out = skywire(&["call", &node.addr, "@nope"]);
+    assert!(!out.status.success());
+    // Each `skywire call` has closed its connection once it printed; the node counts a
+    // request when the read that brought it is done, so the counts are there by now.
+    let (status, text) = scrape(&at);
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert_eq!(
+        sample(&text, "skywire_requests_served_total{service=\"echo\"}"),
+        Some(3.0),
+        "{text}"
+    );
+    assert_eq!(
+        sample(
+            &text,
+            "skywire_errors_total{side=\"serving\",kind=\"invalid_name\"}"
+        ),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(
+        sample(&text, "skywire_connections_opened_total{side=\"serving\"}"),
+        Some(4.0),
+        "{text}"
+    );
+    assert!(text.ends_with("# EOF\n"), "{text}");
+    drop(node);
+}
+
+#[test]
+fn a_clustername_file_is_followed_while_the_node_runs() {
+    let file = temp_path("followed");
+    std::fs::write(&file, "db = \"127.0.0.1:2528\"\n").unwrap();
+    let log = temp_path("followed.log");
+    let mut node = start_node_logging(&["--cluster", file.to_str().unwrap()], &log);
+    node.wait_for("the table", |l| l == "node db = 127.0.0.1:2528");
+    // A syntax error: logged with line and column, the table kept.
+    std::fs::write(&file, "db = \"127.0.0.1:2528\"\ngame = = 1\n").unwrap();
+    let text = wait_for_log(&log, "the node table stays as it was");
+    assert!(text.contains(&format!("{}:2:8:", file.display())), "{text}");
+    // Fixed: applied, and the new table printed.
+    std::fs::write(&file, "db = \"127.0.0.1:2529\"\ngame = false\n").unwrap();
+    node.wait_for("reloaded", |l| l == "reloaded");
+    let lines = [node.next_line().unwrap(), node.next_line().unwrap()];
+    assert_eq!(lines, ["node db = 127.0.0.1:2529", "node game = false"]);
+    std::fs::remove_file(&file).unwrap();
+}

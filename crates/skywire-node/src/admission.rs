@@ -68,6 +68,11 @@ impl Admission {
 }
 
 impl Admission {
+    /// Connections admitted and still served.
+    pub(crate) fn in_use(&self) -> usize {
+        self.max.saturating_sub(self.slots.available_permits())
+    }
+
     /// Waits until every admitted connection is done.
     pub(crate) async fn all_done(&self) {
         if let Ok(all) = self.slots.acquire_many(self.max as u32).await {

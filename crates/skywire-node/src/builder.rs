@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use skywire_codec::{Limits, Session};
 
+use crate::metrics::Metrics;
 use crate::node::Node;
 use crate::trace::{TraceEvent, TraceHook};
 
@@ -27,6 +28,10 @@ pub(crate) struct Config {
     pub(crate) multi_part_timeout: Duration,
     pub(crate) idle_timeout: Option<Duration>,
     pub(crate) reconnect_backoff: (Duration, Duration),
+    /// Whether the node records metrics ([`NodeBuilder::metrics`]).
+    pub(crate) record_metrics: bool,
+    /// The node's metrics (made by [`Node::from_config`]; off until then).
+    pub(crate) metrics: Metrics,
 }
 
 impl Default for Config {
@@ -49,6 +54,8 @@ impl Default for Config {
             multi_part_timeout: NodeBuilder::DEFAULT_MULTI_PART_TIMEOUT,
             idle_timeout: None,
             reconnect_backoff: NodeBuilder::DEFAULT_RECONNECT_BACKOFF,
+            record_metrics: false,
+            metrics: Metrics::default(),
         }
     }
 }
@@ -225,6 +232,22 @@ impl NodeBuilder {
     /// and no call waits for it beyond its own deadline. Moving the node resets it.
     pub fn reconnect_backoff(self, first: Duration, max: Duration) -> Self {
         self.set(|c| c.reconnect_backoff = (first, max.max(first)))
+    }
+
+    /// Record Prometheus metrics: calls served and made, their latency, errors, bytes,
+    /// connections, what the bounds refused (the node README lists them).
+    /// [`Node::metrics_text`] renders them and [`Node::listen_metrics`] serves them over
+    /// HTTP for Prometheus to scrape. Default: off (nothing is recorded).
+    ///
+    /// ```no_run
+    /// # async fn f() -> std::io::Result<()> {
+    /// let node = skywire_node::Node::builder().metrics().build();
+    /// let endpoint = node.listen_metrics("127.0.0.1:9100").await?;
+    /// println!("scrape http://{}/metrics", endpoint.local_addr());
+    /// # Ok(()) }
+    /// ```
+    pub fn metrics(self) -> Self {
+        self.set(|c| c.record_metrics = true)
     }
 
     /// This builder with `change` made to its settings.

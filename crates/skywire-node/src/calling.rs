@@ -25,6 +25,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::builder::Config;
 use crate::error::CallError;
+use crate::metrics::{Metrics, Reserved, Side};
 use crate::outbox::{wire_estimate, Charge, Frames, Outbox};
 use crate::read_loop::{self, End, Reading, Stopped};
 use crate::trace::{Role, TraceHook, TracedMessage};
@@ -149,6 +150,8 @@ pub(crate) struct CallingConn {
     trace: Option<TraceHook>,
     /// The writer task, for waiting until what is queued is written.
     writer: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// The node's metrics.
+    metrics: Metrics,
 }
 
 impl CallingConn {
@@ -174,13 +177,19 @@ impl CallingConn {
                 unconfirmed: Unconfirmed::default(),
             }),
             closed: AtomicBool::new(false),
-            outbox: Outbox::new(settings.max_buffered_bytes, true),
+            outbox: Outbox::counting(
+                settings.max_buffered_bytes,
+                true,
+                settings.metrics.sent(Side::Calling),
+            ),
             in_flight: Semaphore::new(settings.max_in_flight_calls),
             stop_reading: abort.child_token(),
             abort,
             trace: settings.trace.clone(),
             writer: Mutex::new(None),
+            metrics: settings.metrics.clone(),
         });
+        conn.metrics.opened(Side::Calling);
         let writer = conn.clone();
         let drain = settings.drain_timeout;
         let task = tokio::spawn(async move {
@@ -204,6 +213,11 @@ impl CallingConn {
     /// True once the connection is closed (no new calls go on it).
     pub(crate) fn is_closed(&self) -> bool {
         self.closed.load(Ordering::Acquire)
+    }
+
+    /// Calls waiting for their response.
+    pub(crate) fn pending_calls(&self) -> usize {
+        self.lock().pending.len()
     }
 
     /// The session the next call would get (to carry the count over to a new connection).
@@ -440,6 +454,8 @@ impl CallingConn {
             conn: &self,
             batch: Vec::new(),
             ready: Vec::new(),
+            received: self.metrics.received(Side::Calling),
+            reserved: self.metrics.reserved(Side::Calling),
         };
         let stop = self.stop_reading.cancelled();
         match read_loop::run(&mut role, &mut decoder, &mut rd, spin, stop).await {
@@ -468,6 +484,10 @@ struct Responses<'a> {
     conn: &'a CallingConn,
     batch: Vec<Response>,
     ready: Vec<(oneshot::Sender<Reply>, Response)>,
+    /// Counts the bytes read (metrics on).
+    received: Option<prometheus_client::metrics::counter::Counter>,
+    /// What reassembly reserves, for the metrics.
+    reserved: Reserved,
 }
 
 impl Reading for Responses<'_> {
@@ -480,11 +500,19 @@ impl Reading for Responses<'_> {
     }
 
     #[inline]
-    fn decoded(&mut self, _decoder: &ResponseDecoder) -> Result<(), Stopped> {
+    fn decoded(&mut self, decoder: &ResponseDecoder) -> Result<(), Stopped> {
         if !self.batch.is_empty() {
             self.conn.deliver(&mut self.batch, &mut self.ready);
         }
+        self.reserved.set(decoder.assembler().reserved());
         Ok(())
+    }
+
+    #[inline]
+    fn after_read(&mut self, bytes: usize) {
+        if let Some(c) = &self.received {
+            c.inc_by(bytes as u64);
+        }
     }
 }
 

@@ -53,6 +53,7 @@
 //!   connection, in-flight calls per outgoing connection, bytes queued per connection
 //!   (see [`NodeBuilder`]); past a bound the producer waits, nothing is dropped.
 //! - Logging with `tracing`; [`NodeBuilder::trace`] sees every message.
+//! - Metrics for Prometheus ([`NodeBuilder::metrics`], [`Node::listen_metrics`]).
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -63,8 +64,11 @@ pub mod busy_poll;
 mod call_options;
 mod calling;
 mod cluster_config;
+mod cluster_watch;
 mod error;
 mod listener;
+mod metrics;
+mod metrics_http;
 mod node;
 mod node_table;
 mod outbox;
@@ -88,8 +92,10 @@ pub use call_options::{CallOptions, IntoTarget};
 pub use cluster_config::{
     ClusterConfig, ClusterFileError, ClusterFileErrorKind, InvalidAddress, NodeAddress,
 };
+pub use cluster_watch::{ClusterWatch, WatchError, WatchStatus, SETTLE};
 pub use error::{CallError, OpenError, RegisterError};
 pub use listener::Listener;
+pub use metrics_http::MetricsListener;
 pub use node::Node;
 pub use proxy::{InvalidProxyName, Proxy};
 pub use registry::ServiceInfo;

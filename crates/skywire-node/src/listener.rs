@@ -8,6 +8,8 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use crate::admission::Refusal;
+use crate::metrics::{Bound, Side};
 use crate::node::Shared;
 use crate::serving::serve;
 
@@ -69,6 +71,10 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, cancel: Cancell
                     Ok(p) => p,
                     Err(why) => {
                         tracing::warn!(%peer, "refusing connection: {why}");
+                        shared.config.metrics.refused(match why {
+                            Refusal::NotAllowed => Bound::Allowlist,
+                            Refusal::Full { .. } => Bound::MaxConnections,
+                        });
                         drop(stream);
                         continue;
                     }
@@ -76,6 +82,7 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, cancel: Cancell
                 if let Err(e) = stream.set_nodelay(true) {
                     tracing::debug!(%peer, "set_nodelay: {e}");
                 }
+                shared.config.metrics.opened(Side::Serving);
                 tokio::spawn(serve(stream, peer, shared.clone(), cancel.clone(), permit));
             }
             Err(e) => {

@@ -12,8 +12,11 @@ use crate::admission::Admission;
 use crate::budget::MemoryBudget;
 use crate::builder::{Config, NodeBuilder};
 use crate::cluster_config::{ClusterConfig, ClusterFileError, NodeAddress};
+use crate::cluster_watch::{ClusterWatch, WatchError};
 use crate::error::{CallError, OpenError, RegisterError};
 use crate::listener::Listener;
+use crate::metrics::{Metrics, State};
+use crate::metrics_http::MetricsListener;
 use crate::node_table::NodeTable;
 use crate::proxy::{InvalidProxyName, Proxy};
 use crate::registry::{Registry, ServiceInfo};
@@ -38,6 +41,22 @@ pub(crate) struct Shared {
     /// Set by [`Node::graceful_shutdown`]: listeners stop accepting, served connections
     /// stop reading and finish what they started.
     pub(crate) draining: CancellationToken,
+}
+
+/// The node's metrics, with the gauges read from its state now.
+pub(crate) fn render_metrics(shared: &Shared) -> Option<String> {
+    let metrics = &shared.config.metrics;
+    if !metrics.is_on() {
+        return None;
+    }
+    let (calling_open, calls_in_flight) = shared.table.connection_stats();
+    metrics.render(&State {
+        serving_open: shared.admission.in_use(),
+        calling_open,
+        calls_in_flight,
+        budget_used: shared.budget.used(),
+        budget_limit: shared.budget.limit(),
+    })
 }
 
 /// A node of a skynet cluster: it serves its services to other nodes and calls theirs.
@@ -84,7 +103,10 @@ impl Node {
         NodeBuilder::default()
     }
 
-    pub(crate) fn from_config(config: Config) -> Node {
+    pub(crate) fn from_config(mut config: Config) -> Node {
+        if config.record_metrics {
+            config.metrics = Metrics::recording();
+        }
         let shutdown = CancellationToken::new();
         let down = Arc::new(AtomicBool::new(false));
         let remote = RemoteSettings {
@@ -114,7 +136,8 @@ impl Node {
     /// Registers `service` as `name` at the next free address (counting up from 1) and
     /// returns the address. It is then reachable as `@name`, `.name` and by the address.
     pub fn register(&self, name: &str, service: impl Service) -> Result<u32, RegisterError> {
-        self.registry().register(name, None, Arc::new(service))
+        self.registry()
+            .register(name, None, Arc::new(service), &self.shared.config.metrics)
     }
 
     /// Registers `service` as `name` at a chosen address (not 0, not taken).
@@ -124,8 +147,12 @@ impl Node {
         address: u32,
         service: impl Service,
     ) -> Result<u32, RegisterError> {
-        self.registry()
-            .register(name, Some(address), Arc::new(service))
+        self.registry().register(
+            name,
+            Some(address),
+            Arc::new(service),
+            &self.shared.config.metrics,
+        )
     }
 
     /// Registers a snax service as `name` at the next free address: skynet nodes find it
@@ -134,8 +161,13 @@ impl Node {
     /// `@name`, `.name` and by its address; [`unregister`](Self::unregister) removes it.
     pub fn register_snax(&self, name: &str, service: SnaxService) -> Result<u32, RegisterError> {
         let interface = service.interface().clone();
-        self.registry()
-            .register_snax(name, None, Arc::new(service), interface)
+        self.registry().register_snax(
+            name,
+            None,
+            Arc::new(service),
+            interface,
+            &self.shared.config.metrics,
+        )
     }
 
     /// [`register_snax`](Self::register_snax) at a chosen address.
@@ -146,8 +178,13 @@ impl Node {
         service: SnaxService,
     ) -> Result<u32, RegisterError> {
         let interface = service.interface().clone();
-        self.registry()
-            .register_snax(name, Some(address), Arc::new(service), interface)
+        self.registry().register_snax(
+            name,
+            Some(address),
+            Arc::new(service),
+            interface,
+            &self.shared.config.metrics,
+        )
     }
 
     /// The interface of the snax service `name`, if one is registered: its
@@ -222,6 +259,30 @@ impl Node {
         Listener::start(listener, self.shared.clone())
     }
 
+    // ---- metrics ----
+
+    /// The node's metrics in the Prometheus text exposition (OpenMetrics 1.0, what
+    /// `prometheus-client` writes), or `None` when the node does not record them
+    /// ([`NodeBuilder::metrics`]).
+    pub fn metrics_text(&self) -> Option<String> {
+        render_metrics(&self.shared)
+    }
+
+    /// Serves [`metrics_text`](Self::metrics_text) over HTTP at `addr` (`GET /metrics`),
+    /// for Prometheus to scrape, until the returned listener is dropped or the node shuts
+    /// down. A node that does not record metrics answers `503`.
+    pub async fn listen_metrics(
+        &self,
+        addr: impl ToSocketAddrs,
+    ) -> std::io::Result<MetricsListener> {
+        let listener = TcpListener::bind(addr).await?;
+        MetricsListener::start(
+            listener,
+            Arc::downgrade(&self.shared),
+            self.shared.shutdown.child_token(),
+        )
+    }
+
     // ---- the node table ----
 
     /// Applies a node table as skynet's `cluster.reload` does: each node it names gets the
@@ -238,6 +299,32 @@ impl Node {
         let config = ClusterConfig::load(path)?;
         self.reload(&config);
         Ok(())
+    }
+
+    /// Reads a skynet `clustername` file, applies it, and follows it: each time the file
+    /// changes it is read again and applied with [`reload`](Self::reload)'s semantics
+    /// (skynet's `cluster.reload`); a file that does not parse is logged with its line and
+    /// column and the table stays as it was (see [`ClusterWatch`]). Watching stops when
+    /// the returned handle is dropped or the node shuts down. Call it within a tokio
+    /// runtime.
+    ///
+    /// ```no_run
+    /// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+    /// let node = skywire_node::Node::new();
+    /// let watch = node.watch_cluster_file("clustername")?;
+    /// // ... edit the file: the node follows.
+    /// if let Some(e) = watch.status().last_error {
+    ///     eprintln!("{e}"); // clustername:3:7: expected `name = value`...
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn watch_cluster_file(&self, path: impl AsRef<Path>) -> Result<ClusterWatch, WatchError> {
+        ClusterWatch::start(self.clone(), path.as_ref())
+    }
+
+    /// Cancelled when the node shuts down.
+    pub(crate) fn shutdown_token(&self) -> CancellationToken {
+        self.shared.shutdown.clone()
     }
 
     /// Sets one node's address (or marks it down).

@@ -149,6 +149,14 @@ impl NodeTable {
         all
     }
 
+    /// Outgoing connections open, and the calls waiting on them (for the metrics).
+    pub(crate) fn connection_stats(&self) -> (usize, usize) {
+        self.remotes()
+            .iter()
+            .filter_map(Remote::pending_calls)
+            .fold((0, 0), |(open, calls), n| (open + 1, calls + n))
+    }
+
     /// Closes every connection (node shutdown).
     pub(crate) fn shut(&self) {
         for r in self.remotes() {

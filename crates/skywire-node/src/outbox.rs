@@ -91,13 +91,26 @@ pub(crate) struct Outbox {
     /// Yield once after a wake-up before writing, so that a burst of producers goes out in
     /// one write.
     coalesce: bool,
+    /// Counts the bytes written (when the node records metrics).
+    sent: Option<prometheus_client::metrics::counter::Counter>,
 }
 
 impl Outbox {
     /// An outbox holding at most `capacity` bytes (at least one byte).
+    #[cfg(test)]
     pub(crate) fn new(capacity: usize, coalesce: bool) -> Outbox {
+        Outbox::counting(capacity, coalesce, None)
+    }
+
+    /// [`new`](Self::new), counting the bytes written in `sent`.
+    pub(crate) fn counting(
+        capacity: usize,
+        coalesce: bool,
+        sent: Option<prometheus_client::metrics::counter::Counter>,
+    ) -> Outbox {
         let capacity = capacity.clamp(1, u32::MAX as usize);
         Outbox {
+            sent,
             state: Mutex::new(State::default()),
             wake: Notify::new(),
             idle: Notify::new(),
@@ -319,6 +332,9 @@ impl Outbox {
             };
             if written == 0 {
                 return Err(std::io::ErrorKind::WriteZero.into());
+            }
+            if let Some(c) = &self.sent {
+                c.inc_by(written as u64);
             }
             batch.advance(written);
         }

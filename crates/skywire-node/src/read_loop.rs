@@ -52,9 +52,9 @@ pub(crate) trait Reading {
     #[inline]
     fn deadline_passed(&mut self, _decoder: &StreamDecoder<Self::Assembler>) {}
 
-    /// A read completed (with data, the end of the stream, or an error).
+    /// A read completed (with `bytes` of data, or the end of the stream or an error: 0).
     #[inline]
-    fn after_read(&mut self) {}
+    fn after_read(&mut self, _bytes: usize) {}
 }
 
 /// Why a read loop ended.
@@ -119,7 +119,7 @@ pub(crate) async fn run<R: Reading, S>(
             }
             r = read_buf::read(rd, &mut buf, spin) => r,
         };
-        role.after_read();
+        role.after_read(*read.as_ref().unwrap_or(&0));
         match read {
             Ok(0) => return End::PeerClosed(decoder.finish_with(&buf).err()),
             Ok(_) => {}

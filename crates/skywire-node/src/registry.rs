@@ -10,6 +10,7 @@ use std::sync::Arc;
 use skywire_codec::Target;
 
 use crate::error::RegisterError;
+use crate::metrics::{Metrics, ServiceStats};
 use crate::service::Service;
 use crate::service_mgr::SERVICE_MANAGER;
 use crate::snax_interface::SnaxInterface;
@@ -49,6 +50,8 @@ struct Entry {
     reads_args: bool,
     /// A snax service's interface.
     snax: Option<SnaxInterface>,
+    /// Its metrics handles, when the node records metrics.
+    stats: Option<ServiceStats>,
 }
 
 /// Names and addresses of the services of one node.
@@ -69,8 +72,9 @@ impl Registry {
         name: &str,
         address: Option<u32>,
         service: Arc<dyn Service>,
+        metrics: &Metrics,
     ) -> Result<u32, RegisterError> {
-        self.insert(name, address, service, None)
+        self.insert(name, address, service, None, metrics)
     }
 
     /// [`register`](Self::register) for a snax service.
@@ -80,8 +84,9 @@ impl Registry {
         address: Option<u32>,
         service: Arc<dyn Service>,
         interface: SnaxInterface,
+        metrics: &Metrics,
     ) -> Result<u32, RegisterError> {
-        self.insert(name, address, service, Some(interface))
+        self.insert(name, address, service, Some(interface), metrics)
     }
 
     fn insert(
@@ -90,6 +95,7 @@ impl Registry {
         address: Option<u32>,
         service: Arc<dyn Service>,
         snax: Option<SnaxInterface>,
+        metrics: &Metrics,
     ) -> Result<u32, RegisterError> {
         if name.is_empty() || name.len() > MAX_SERVICE_NAME || name.starts_with(['@', '.', ':']) {
             return Err(RegisterError::InvalidName(name.to_owned()));
@@ -111,6 +117,7 @@ impl Registry {
                 reads_args: service.reads_args(),
                 service,
                 snax,
+                stats: metrics.service(name),
             },
         );
         Ok(address)
@@ -155,6 +162,11 @@ impl Registry {
     pub(crate) fn snax_interface(&self, name: &str) -> Option<&SnaxInterface> {
         let a = self.by_name.get(name)?;
         self.by_addr.get(a)?.snax.as_ref()
+    }
+
+    /// The metrics handles of the service at `address` (when the node records metrics).
+    pub(crate) fn stats(&self, address: u32) -> Option<&ServiceStats> {
+        self.by_addr.get(&address)?.stats.as_ref()
     }
 
     /// Where `target` leads.
@@ -209,6 +221,7 @@ fn parse_hex_handle(hex: &[u8]) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::metrics::Metrics;
     use crate::service::sync_service_fn;
 
     fn svc() -> Arc<dyn Service> {
@@ -225,35 +238,40 @@ mod tests {
     #[test]
     fn automatic_addresses_count_up_from_one_and_skip_taken() {
         let mut r = Registry::default();
-        assert_eq!(r.register("a", Some(2), svc()), Ok(2));
-        assert_eq!(r.register("b", None, svc()), Ok(1));
-        assert_eq!(r.register("c", None, svc()), Ok(3));
+        assert_eq!(r.register("a", Some(2), svc(), &Metrics::default()), Ok(2));
+        assert_eq!(r.register("b", None, svc(), &Metrics::default()), Ok(1));
+        assert_eq!(r.register("c", None, svc(), &Metrics::default()), Ok(3));
         assert_eq!(
-            r.register("a", None, svc()),
+            r.register("a", None, svc(), &Metrics::default()),
             Err(RegisterError::NameTaken("a".into()))
         );
         assert_eq!(
-            r.register("d", Some(3), svc()),
+            r.register("d", Some(3), svc(), &Metrics::default()),
             Err(RegisterError::AddressTaken(3))
         );
         assert_eq!(
-            r.register("d", Some(0), svc()),
+            r.register("d", Some(0), svc(), &Metrics::default()),
             Err(RegisterError::AddressZero)
         );
         for bad in ["", "@x", ".x", ":1"] {
             assert!(matches!(
-                r.register(bad, None, svc()),
+                r.register(bad, None, svc(), &Metrics::default()),
                 Err(RegisterError::InvalidName(_))
             ));
         }
-        assert!(r.register(&"n".repeat(254), None, svc()).is_ok());
-        assert!(r.register(&"m".repeat(255), None, svc()).is_err());
+        assert!(r
+            .register(&"n".repeat(254), None, svc(), &Metrics::default())
+            .is_ok());
+        assert!(r
+            .register(&"m".repeat(255), None, svc(), &Metrics::default())
+            .is_err());
     }
 
     #[test]
     fn every_form_of_target_resolves() {
         let mut r = Registry::default();
-        r.register("echo", Some(10), svc()).unwrap();
+        r.register("echo", Some(10), svc(), &Metrics::default())
+            .unwrap();
         let name = |s: &'static str| Target::name(s).unwrap();
         assert_eq!(resolved_addr(&r, name("@echo")), Some(10));
         assert_eq!(resolved_addr(&r, name(".echo")), Some(10));

@@ -16,6 +16,7 @@ use crate::builder::Config;
 use crate::call_options::{CallOptions, IntoTarget};
 use crate::calling::CallingConn;
 use crate::error::CallError;
+use crate::metrics::RemoteStats;
 
 /// Where a remote node is, as far as the node table says.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -52,6 +53,8 @@ pub(crate) struct RemoteInner {
     placed: tokio::sync::Notify,
     state: Mutex<State>,
     connecting: tokio::sync::Mutex<()>,
+    /// Its metrics handles, when the node records metrics.
+    stats: Option<RemoteStats>,
 }
 
 impl Drop for RemoteInner {
@@ -143,6 +146,7 @@ impl Remote {
     pub(crate) fn new(name: String, place: Place, s: &RemoteSettings) -> Remote {
         Remote {
             inner: Arc::new(RemoteInner {
+                stats: s.config.metrics.remote(&name),
                 name,
                 config: s.config.clone(),
                 shutdown: s.shutdown.clone(),
@@ -230,13 +234,18 @@ impl Remote {
     ) -> Result<Bytes, CallError> {
         let target = target.into_target()?;
         let trace = opts.trace.clone();
-        let response = self
+        let started = self.inner.stats.as_ref().map(|_| Instant::now());
+        let result = self
             .bounded(opts, async {
                 let conn = self.connection().await?;
                 conn.call(target, payload, trace).await
             })
-            .await?;
-        self.check(response)
+            .await
+            .and_then(|r| self.check(r));
+        if let (Some(stats), Some(t)) = (&self.inner.stats, started) {
+            stats.call_done(t.elapsed(), &result);
+        }
+        result
     }
 
     /// Pushes `args` to `target` (`cluster.send`): no response. Returns once the message is
@@ -266,11 +275,16 @@ impl Remote {
     ) -> Result<(), CallError> {
         let target = target.into_target()?;
         let trace = opts.trace.clone();
-        self.bounded(opts, async {
-            let conn = self.connection().await?;
-            conn.push(target, payload, trace).await
-        })
-        .await
+        let result = self
+            .bounded(opts, async {
+                let conn = self.connection().await?;
+                conn.push(target, payload, trace).await
+            })
+            .await;
+        if let Some(stats) = &self.inner.stats {
+            stats.push_done(&result);
+        }
+        result
     }
 
     /// Asks the node for the address of its cluster name `name` (`cluster.query`): the
@@ -420,6 +434,12 @@ impl Remote {
             };
             c.close(&reason);
         }
+    }
+
+    /// The calls waiting for a response on the open connection, if there is one.
+    pub(crate) fn pending_calls(&self) -> Option<usize> {
+        let conn = self.inner.lock().conn.clone()?;
+        (!conn.is_closed()).then(|| conn.pending_calls())
     }
 
     /// Wakes the calls waiting for the node to be added, to check again whether they still

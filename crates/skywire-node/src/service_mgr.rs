@@ -84,15 +84,23 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+    use crate::metrics::Metrics;
     use crate::service::sync_service_fn;
     use crate::snax_interface::SnaxInterface;
 
     fn registry() -> Registry {
         let mut r = Registry::default();
         let svc = || Arc::new(sync_service_fn(|r| Ok(r.args)));
-        r.register("echo", Some(10), svc()).unwrap();
-        r.register_snax("counter", Some(11), svc(), SnaxInterface::new())
+        r.register("echo", Some(10), svc(), &Metrics::default())
             .unwrap();
+        r.register_snax(
+            "counter",
+            Some(11),
+            svc(),
+            SnaxInterface::new(),
+            &Metrics::default(),
+        )
+        .unwrap();
         r
     }
 

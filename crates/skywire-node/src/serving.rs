@@ -25,6 +25,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use crate::metrics::{Bound, Metrics, Reserved, ServedError, Side};
 use crate::node::Shared;
 use crate::outbox::{wire_estimate, Charge, Closed, Frames, Outbox};
 use crate::read_loop::{self, End, Reading, Stopped};
@@ -53,7 +54,12 @@ pub(crate) async fn serve(
     let cancel = server_cancel.child_token();
     let (mut rd, wr) = stream.into_split();
     let config = &shared.config;
-    let outbox = Arc::new(Outbox::new(config.max_buffered_bytes, false));
+    let metrics = &config.metrics;
+    let outbox = Arc::new(Outbox::counting(
+        config.max_buffered_bytes,
+        false,
+        metrics.sent(Side::Serving),
+    ));
     let writer = {
         let outbox = outbox.clone();
         let cancel = cancel.clone();
@@ -83,6 +89,9 @@ pub(crate) async fn serve(
         progress: now,
         last_read: now,
         waiting: Waiting::MultiPart,
+        received: metrics.received(Side::Serving),
+        reserved: metrics.reserved(Side::Serving),
+        tally: Vec::new(),
     };
     tracing::debug!(%peer, "serving");
     let mut decoder = RequestDecoder::new(config.limits);
@@ -112,17 +121,22 @@ pub(crate) async fn serve(
             false
         }
         End::Undecodable(e) => {
-            if conn.narrowed
-                && matches!(
-                    e.kind(),
-                    skywire_codec::DecodeErrorKind::Reassembly(
-                        skywire_codec::ReassemblyError::BufferLimit { .. }
-                    )
-                )
-            {
-                tracing::warn!(%peer, budget = shared.budget.limit(), used = shared.budget.used(), "closing connection: the node-wide memory budget is used up ({e})");
-            } else {
-                tracing::warn!(%peer, "closing connection: undecodable request stream: {e}");
+            use skywire_codec::{DecodeErrorKind::Reassembly, ReassemblyError as R};
+            match e.kind() {
+                Reassembly(R::BufferLimit { .. }) if conn.narrowed => {
+                    tracing::warn!(%peer, budget = shared.budget.limit(), used = shared.budget.used(), "closing connection: the node-wide memory budget is used up ({e})");
+                    metrics.refused(Bound::MemoryBudget);
+                }
+                Reassembly(
+                    R::BufferLimit { .. } | R::MessageTooLarge { .. } | R::TooManyPartial { .. },
+                ) => {
+                    tracing::warn!(%peer, "closing connection: over a reassembly limit: {e}");
+                    metrics.refused(Bound::ReassemblyLimits);
+                }
+                _ => {
+                    tracing::warn!(%peer, "closing connection: undecodable request stream: {e}");
+                    metrics.served_error(ServedError::UndecodableStream);
+                }
             }
             false
         }
@@ -176,6 +190,13 @@ struct ServingConn {
     last_read: Instant,
     /// The deadline the read loop waits with.
     waiting: Waiting,
+    /// Counts the bytes read (metrics on).
+    received: Option<prometheus_client::metrics::counter::Counter>,
+    /// What reassembly reserves, for the metrics.
+    reserved: Reserved,
+    /// Requests answered on the reading task since the last read, per service address
+    /// (metrics on): counted, with their latency, once per read.
+    tally: Vec<(u32, u64)>,
 }
 
 impl Drop for ServingConn {
@@ -205,9 +226,12 @@ impl Reading for ServingConn {
 
     fn decoded(&mut self, decoder: &RequestDecoder) -> Result<(), Stopped> {
         self.flush().map_err(|Closed| Stopped)?;
-        let now = decoder.assembler().reserved() + self.outbox.queued();
+        let reserved = decoder.assembler().reserved();
+        self.reserved.set(reserved);
+        let now = reserved + self.outbox.queued();
         if !self.shared.budget.hold(&mut self.held, now) {
             tracing::warn!(peer = %self.peer, budget = self.shared.budget.limit(), used = self.shared.budget.used(), holds = now, "closing connection: it would take the node over its memory budget");
+            self.shared.config.metrics.refused(Bound::MemoryBudget);
             return Err(Stopped);
         }
         if decoder.assembler().open_messages() == 0 {
@@ -239,23 +263,60 @@ impl Reading for ServingConn {
         let config = &self.shared.config;
         match self.waiting {
             Waiting::MultiPart => {
-                tracing::warn!(peer = %self.peer, open = decoder.assembler().open_messages(), "closing connection: no multi-part request completed within {:?}", config.multi_part_timeout)
+                tracing::warn!(peer = %self.peer, open = decoder.assembler().open_messages(), "closing connection: no multi-part request completed within {:?}", config.multi_part_timeout);
+                config.metrics.refused(Bound::MultiPartTimeout);
             }
             Waiting::Idle => {
-                tracing::info!(peer = %self.peer, "closing connection: idle for {:?}", config.idle_timeout.unwrap_or_default())
+                tracing::info!(peer = %self.peer, "closing connection: idle for {:?}", config.idle_timeout.unwrap_or_default());
+                config.metrics.refused(Bound::IdleTimeout);
             }
         }
     }
 
     #[inline]
-    fn after_read(&mut self) {
+    fn after_read(&mut self, bytes: usize) {
         self.last_read = Instant::now();
+        if let Some(c) = &self.received {
+            c.inc_by(bytes as u64);
+        }
     }
 }
 
 impl ServingConn {
-    /// Queues the responses answered so far.
+    /// Counts the requests answered on the reading task since the last read, each with
+    /// the time from that read to now as its latency.
+    fn count_answered(&mut self) {
+        let took = self.last_read.elapsed();
+        let registry = self
+            .shared
+            .registry
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        for (address, n) in self.tally.drain(..) {
+            if let Some(stats) = registry.stats(address) {
+                stats.served(n, took);
+            }
+        }
+    }
+
+    /// One more request answered on the reading task by the service at `address`.
+    #[inline]
+    fn answered_here(&mut self, address: u32) {
+        if !self.shared.config.metrics.is_on() {
+            return;
+        }
+        match self.tally.iter_mut().find(|(a, _)| *a == address) {
+            Some((_, n)) => *n += 1,
+            None => self.tally.push((address, 1)),
+        }
+    }
+
+    /// Queues the responses answered so far (counting them first, metrics on: a caller
+    /// that has its answer finds its request counted).
     fn flush(&mut self) -> Result<(), Closed> {
+        if !self.tally.is_empty() {
+            self.count_answered();
+        }
         if self.queued.is_empty() {
             return Ok(());
         }
@@ -291,14 +352,32 @@ impl ServingConn {
                 let response = self.answer_service_manager(&req);
                 return self.respond_here(response).await;
             }
-            Resolved::UnknownClusterName => return self.reject(&req, INVALID_NAME).await,
-            Resolved::InvalidAddress => return self.reject(&req, INVALID_ADDRESS).await,
+            Resolved::UnknownClusterName => {
+                self.shared
+                    .config
+                    .metrics
+                    .served_error(ServedError::InvalidName);
+                return self.reject(&req, INVALID_NAME).await;
+            }
+            Resolved::InvalidAddress => {
+                self.shared
+                    .config
+                    .metrics
+                    .served_error(ServedError::InvalidAddress);
+                return self.reject(&req, INVALID_ADDRESS).await;
+            }
         };
         // A service that reads the payload itself (a typed one) gets no value tree.
         let args = match reads_args.then(|| skywire_seri::unpack(&req.payload)) {
             None => Vec::new(),
             Some(Ok(a)) => a,
-            Some(Err(e)) => return self.reject(&req, &undecodable_arguments(&e)).await,
+            Some(Err(e)) => {
+                self.shared
+                    .config
+                    .metrics
+                    .served_error(ServedError::UndecodableArguments);
+                return self.reject(&req, &undecodable_arguments(&e)).await;
+            }
         };
         let Request {
             target,
@@ -343,7 +422,9 @@ impl ServingConn {
             },
         };
         drop(slot);
-        match response_for(session, push, address, self.peer, result) {
+        self.answered_here(address);
+        let metrics = &self.shared.config.metrics;
+        match response_for(session, push, address, self.peer, result, metrics) {
             Some(r) => self.respond_here(r).await,
             None => Ok(()),
         }
@@ -356,13 +437,33 @@ impl ServingConn {
         let trace = self.trace.clone();
         let peer = self.peer;
         let stop = self.server_cancel.clone();
+        let metrics = self.shared.config.metrics.clone();
+        // Metrics on: the service's handles, and the in-flight gauge for as long as it runs.
+        let counted = metrics.requests_in_flight().map(|gauge| {
+            let stats = self
+                .shared
+                .registry
+                .read()
+                .unwrap_or_else(PoisonError::into_inner)
+                .stats(address)
+                .cloned();
+            gauge.inc();
+            (InFlight(gauge), stats, self.last_read)
+        });
         tokio::spawn(async move {
             let result = tokio::select! {
                 biased;
                 _ = stop.cancelled() => return,
                 r = std::future::poll_fn(|cx| fut.poll_answer(cx)) => r,
             };
-            if let Some(response) = response_for(session, push, address, peer, result) {
+            // Counted (and out of the in-flight gauge) before the response is queued.
+            if let Some((in_flight, stats, since)) = counted {
+                if let Some(stats) = stats {
+                    stats.served(1, since.elapsed());
+                }
+                drop(in_flight);
+            }
+            if let Some(response) = response_for(session, push, address, peer, result, &metrics) {
                 if let Some(hook) = &trace {
                     hook.emit(Role::Serving, peer, TracedMessage::Response(&response));
                 }
@@ -468,6 +569,15 @@ impl ServingConn {
     }
 }
 
+/// A served request counted in the in-flight gauge until dropped.
+struct InFlight(prometheus_client::metrics::gauge::Gauge);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}
+
 /// An in-flight slot held by a service task; given back when the task ends (or is
 /// cancelled).
 struct Slot(Arc<Semaphore>);
@@ -493,7 +603,11 @@ fn response_for(
     address: u32,
     peer: SocketAddr,
     result: Result<Answer, ServiceError>,
+    metrics: &Metrics,
 ) -> Option<Response> {
+    if result.is_err() {
+        metrics.served_error(ServedError::Service);
+    }
     match (push, result) {
         (true, Ok(_)) => None,
         (true, Err(e)) => {

@@ -57,7 +57,10 @@ pub struct Args {
     /// Log lines as text (coloured on a terminal only) or as JSON lines.
     #[arg(long, value_enum, default_value_t = super::logging::LogFormat::Text)]
     log_format: super::logging::LogFormat,
-    /// A skynet `clustername` file: the nodes this node knows (loaded and listed).
+    /// A skynet `clustername` file: the nodes this node knows (loaded and listed), followed
+    /// while the node runs: each change is applied as skynet's `cluster.reload()` would
+    /// (moved nodes reconnect, `false` is down, `__nowaiting` is taken); a change that does
+    /// not parse is logged with its line and column and the table is kept.
     #[arg(long, value_name = "FILE")]
     cluster: Option<PathBuf>,
     /// Write every message received and sent as JSON lines, in the `skywire decode --json`
@@ -69,6 +72,12 @@ pub struct Args {
     /// with `cluster.snax`).
     #[arg(long, value_name = "DIR")]
     snax_stubs: Option<PathBuf>,
+    /// Serve Prometheus metrics over HTTP at `HOST:PORT` (`GET /metrics`; port 0: any free
+    /// port, printed as `metrics at http://ADDR/metrics`): calls served and made, latency,
+    /// errors, bytes, connections, what the bounds refused. Loopback only unless you mean
+    /// it: the endpoint has no authentication either.
+    #[arg(long, value_name = "HOST:PORT")]
+    metrics: Option<String>,
     /// Busy-poll every connection: after a read finds nothing, try again for up to this
     /// many microseconds before sleeping (0: off; 50 is a sensible value). Cuts the latency
     /// of calls that come one at a time where waking a sleeping CPU is slow (some virtual
@@ -169,6 +178,9 @@ async fn serve(args: Args) -> CmdResult {
     if let Some(s) = args.idle_timeout {
         builder = builder.idle_timeout(Duration::from_secs(s));
     }
+    if args.metrics.is_some() {
+        builder = builder.metrics();
+    }
     if let Some(path) = &args.trace {
         let file = File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let out = Arc::new(Mutex::new(LineWriter::new(file)));
@@ -195,9 +207,12 @@ async fn serve(args: Args) -> CmdResult {
     if let Some(dir) = &args.snax_stubs {
         write_snax_stubs(&node, dir)?;
     }
-    if let Some(path) = &args.cluster {
-        node.load_cluster_file(path)?;
-    }
+    // Read now, then followed: each change is applied as skynet's cluster.reload would;
+    // a file that does not parse is logged and the table kept.
+    let _watch = match &args.cluster {
+        Some(path) => Some(node.watch_cluster_file(path)?),
+        None => None,
+    };
     let listener = match &args.name {
         Some(name) => node.open(name).await?,
         None => {
@@ -219,13 +234,53 @@ async fn serve(args: Args) -> CmdResult {
     for (name, addr) in node.cluster().nodes() {
         outln!("node {name} = {addr}")?;
     }
+    if let Some(w) = &_watch {
+        tokio::spawn(print_reloads(node.clone(), w.subscribe()));
+    }
+    let metrics = match &args.metrics {
+        Some(at) => {
+            let endpoint = node
+                .listen_metrics(at.as_str())
+                .await
+                .map_err(|e| format!("cannot serve the metrics on {at}: {e}"))?;
+            outln!("metrics at http://{}/metrics", endpoint.local_addr())?;
+            Some(endpoint)
+        }
+        None => None,
+    };
     super::wait_for_signal().await?;
     outln!("shutting down")?;
     // Stop accepting, finish the requests running, write their responses, confirm pushes.
     node.graceful_shutdown(Duration::from_secs(args.shutdown_timeout))
         .await;
     listener.shutdown().await;
+    if let Some(m) = metrics {
+        m.shutdown().await;
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--cluster FILE`: after each reload of the file, `reloaded` and the table (as at start).
+async fn print_reloads(
+    node: Node,
+    mut status: tokio::sync::watch::Receiver<skywire_node::WatchStatus>,
+) {
+    let mut reloads = status.borrow_and_update().reloads;
+    while status.changed().await.is_ok() {
+        let now = status.borrow_and_update().reloads;
+        if now == reloads {
+            continue;
+        }
+        reloads = now;
+        // One write: the lines of one reload stay together.
+        let mut text = String::from("reloaded");
+        for (name, addr) in node.cluster().nodes() {
+            text.push_str(&format!("\nnode {name} = {addr}"));
+        }
+        if outln!("{text}").is_err() {
+            return;
+        }
+    }
 }
 
 /// `--snax-stubs DIR`: DIR/NAME.lua for every snax service of `node`.
