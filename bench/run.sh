@@ -271,6 +271,11 @@ scale_rows() {
     row "scale_c${c}_each1" --connections "$c" --callers "$c"
     skynet_row "scale_c${c}_each1" --connections "$c" --callers "$c"
   done
+  stop_node
+  # A fresh node: what the rows above left in its allocator is not an idle connection's.
+  # The skynet node of SKYNET_ECHO should be fresh too for its idle row (start it for
+  # this run; skynet keeps what its connections took).
+  start_node --max-connections $((IDLE_CONNECTIONS + 1000))
   idle_row scale_idle
   skynet_idle_row scale_idle
   stop_node
