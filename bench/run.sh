@@ -172,10 +172,16 @@ print("--request %d --response %d --in-flight %d"
 skynet_row() {
   [ -n "${SKYNET_ECHO:-}" ] || return 0
   local name="$1"; shift
+  at_skynet row "skynet_$name" "$@"
+}
+
+# at_skynet CMD ARGS...: CMD run with $addr and $cpu_pid pointing at the skynet node of
+# SKYNET_ECHO / SKYNET_PID, then back at ours.
+at_skynet() {
   local our_addr="$addr" our_cpu_pid="$cpu_pid"
   addr="$SKYNET_ECHO"
   cpu_pid="${SKYNET_PID:-}"
-  row "skynet_$name" "$@"
+  "$@"
   addr="$our_addr"
   cpu_pid="$our_cpu_pid"
 }
@@ -253,12 +259,7 @@ idle_row() {
 # SKYNET_PID (its memory is what is read).
 skynet_idle_row() {
   [ -n "${SKYNET_ECHO:-}" ] && [ -n "${SKYNET_PID:-}" ] || return 0
-  local our_addr="$addr" our_cpu_pid="$cpu_pid"
-  addr="$SKYNET_ECHO"
-  cpu_pid="$SKYNET_PID"
-  idle_row "skynet_$1"
-  addr="$our_addr"
-  cpu_pid="$our_cpu_pid"
+  at_skynet idle_row "skynet_$1"
 }
 
 scale_rows() {
