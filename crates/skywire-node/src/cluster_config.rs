@@ -158,6 +158,32 @@ impl ClusterConfig {
     }
 }
 
+/// The table as `clustername` text, one `name = value` line per node, then each option as
+/// `__name = value`; [`ClusterConfig::parse`] reads it back. Node names are written as
+/// they are: a name that is not a Lua name makes a file skynet cannot load.
+///
+/// ```
+/// use skywire_node::{ClusterConfig, NodeAddress};
+/// let c = ClusterConfig::new()
+///     .with_node("db", NodeAddress::At("127.0.0.1:2528".into()))
+///     .with_node("old", NodeAddress::Down);
+/// assert_eq!(c.to_string(), "db = \"127.0.0.1:2528\"\nold = false\n");
+/// ```
+impl fmt::Display for ClusterConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (name, addr) in &self.nodes {
+            match addr {
+                NodeAddress::At(a) => writeln!(f, "{name} = {}", Value::from(a.as_str()))?,
+                NodeAddress::Down => writeln!(f, "{name} = false")?,
+            }
+        }
+        for (name, value) in &self.options {
+            writeln!(f, "__{name} = {value}")?;
+        }
+        Ok(())
+    }
+}
+
 /// What is wrong with a `clustername` file, and where.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub struct ClusterFileError {

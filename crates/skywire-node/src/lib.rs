@@ -54,6 +54,8 @@
 //!   (see [`NodeBuilder`]); past a bound the producer waits, nothing is dropped.
 //! - Logging with `tracing`; [`NodeBuilder::trace`] sees every message.
 //! - Metrics for Prometheus ([`NodeBuilder::metrics`], [`Node::listen_metrics`]).
+//! - Discovery through etcd (feature `etcd`): [`etcd`], `Node::publish_etcd`,
+//!   `Node::follow_etcd`.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -66,6 +68,8 @@ mod calling;
 mod cluster_config;
 mod cluster_watch;
 mod error;
+#[cfg(feature = "etcd")]
+pub mod etcd;
 mod listener;
 mod metrics;
 mod metrics_http;
