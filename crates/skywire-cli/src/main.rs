@@ -16,6 +16,7 @@
 //! | `cmd/proxy.rs`, `relay.rs` | `skywire proxy`: its output and capture, and the forwarding core with its faults |
 //! | `cmd/bench.rs`, `cmd/bench/` | `skywire bench`: connections, payloads, the out queue, CPU time, the report |
 //! | `cmd/conform.rs`, `cmd/conform_serve.rs` | `skywire conform`, and its `--serve` side |
+//! | `cmd/discover.rs`, `cmd/node_etcd.rs` | `skywire discover`, `skywire node --etcd` (feature `etcd`) |
 //! | `cmd/logging.rs` | logs of the long-running subcommands |
 
 use std::process::ExitCode;
@@ -62,6 +63,9 @@ enum Command {
     Bench(cmd::bench::Args),
     /// Run the conformance suite against a node (or, with --serve, a caller).
     Conform(cmd::conform::Args),
+    /// Keep a skynet `clustername` file up to date from etcd, and tell skynet to reload it.
+    #[cfg(feature = "etcd")]
+    Discover(cmd::discover::Args),
 }
 
 fn main() -> ExitCode {
@@ -77,6 +81,8 @@ fn main() -> ExitCode {
         Command::Proxy(a) => ("proxy", cmd::proxy::run(a)),
         Command::Bench(a) => ("bench", cmd::bench::run(a)),
         Command::Conform(a) => ("conform", cmd::conform::run(a)),
+        #[cfg(feature = "etcd")]
+        Command::Discover(a) => ("discover", cmd::discover::run(a)),
     };
     match result {
         Ok(code) => code,

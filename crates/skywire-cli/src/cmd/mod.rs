@@ -16,8 +16,12 @@ pub mod conform;
 mod conform_serve;
 mod counter;
 pub mod decode;
+#[cfg(feature = "etcd")]
+pub mod discover;
 pub mod logging;
 pub mod node;
+#[cfg(feature = "etcd")]
+mod node_etcd;
 pub mod proxy;
 pub mod snax;
 mod traffic_args;

@@ -24,13 +24,16 @@ pub struct Args {
     /// Where to listen, `HOST:PORT` (port 0: any free port; the real one is printed). The
     /// default is 127.0.0.1:2528, loopback only: the protocol has no authentication, so
     /// listen on other addresses deliberately, with `--allow`.
-    #[arg(long, value_name = "HOST:PORT", conflicts_with = "name")]
+    #[arg(long, value_name = "HOST:PORT")]
     listen: Option<String>,
     /// This node's name in the node table (`--cluster`): listen on the address its entry
     /// gives, as skynet's `cluster.open(NAME)` does. A name not in the table, or marked
-    /// `false`, is an error.
-    #[arg(long, value_name = "NAME", requires = "cluster")]
+    /// `false`, is an error. With `--etcd`: the name published (and `--listen` is where).
+    #[arg(long, value_name = "NAME")]
     name: Option<String>,
+    #[cfg(feature = "etcd")]
+    #[command(flatten)]
+    etcd: super::node_etcd::EtcdArgs,
     /// Accept connections only from this network (`10.0.0.0/8`, `192.168.1.7/32`,
     /// `::1/128`); repeat for more. Others are closed at once and logged. Default: anyone
     /// who can reach the address.
@@ -213,9 +216,21 @@ async fn serve(args: Args) -> CmdResult {
         Some(path) => Some(node.watch_cluster_file(path)?),
         None => None,
     };
+    #[cfg(feature = "etcd")]
+    let etcd = args.etcd.on();
+    #[cfg(not(feature = "etcd"))]
+    let etcd = false;
+    if args.name.is_some() && !etcd {
+        if args.cluster.is_none() {
+            return Err("--name needs --cluster (the table it is looked up in)".into());
+        }
+        if args.listen.is_some() {
+            return Err("--name with --cluster listens where the table says: no --listen".into());
+        }
+    }
     let listener = match &args.name {
-        Some(name) => node.open(name).await?,
-        None => {
+        Some(name) if !etcd => node.open(name).await?,
+        _ => {
             let listen = args.listen.as_deref().unwrap_or(DEFAULT_LISTEN);
             node.listen(listen)
                 .await
@@ -223,6 +238,11 @@ async fn serve(args: Args) -> CmdResult {
         }
     };
     outln!("listening on {}", listener.local_addr())?;
+    #[cfg(feature = "etcd")]
+    let _etcd = match &args.name {
+        Some(name) if etcd => Some(args.etcd.start(&node, name, listener.local_addr())?),
+        _ => None,
+    };
     for s in node.services() {
         let snax = if s.snax { " snax" } else { "" };
         outln!(
