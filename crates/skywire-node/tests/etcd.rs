@@ -298,3 +298,28 @@ async fn a_withdrawn_node_goes_at_once() {
     .await;
     assert!(a.follow.state().fleet.query("b", "who").is_none());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn names_follow_the_registry() {
+    let etcd = EtcdServer::start();
+    let c = config(&etcd, "/names");
+    let a = member(&c, "a", "I am a").await;
+    until("a's who", a.follow.subscribe(), |s| {
+        s.fleet.query("a", "who") == Some(a.who)
+    })
+    .await;
+    let kv = a
+        .node
+        .register("kv", sync_service_fn(|r| Ok(r.args)))
+        .unwrap();
+    until("kv published at a renewal", a.follow.subscribe(), |s| {
+        s.fleet.query("a", "kv") == Some(kv)
+    })
+    .await;
+    a.node.unregister("who");
+    until("who withdrawn", a.follow.subscribe(), |s| {
+        s.fleet.query("a", "who").is_none()
+    })
+    .await;
+    assert_eq!(a.follow.state().fleet.query("a", "kv"), Some(kv));
+}

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use etcd_client::{Client, PutOptions};
+use etcd_client::{Client, PutOptions, Txn, TxnOp};
 use tokio::sync::watch as channel;
 use tokio_util::sync::CancellationToken;
 
@@ -39,12 +39,8 @@ impl Drop for Publication {
     }
 }
 
-/// What the node publishes: its key and value, and its names' keys and values.
-struct Keys {
-    node_key: String,
-    address: String,
-    names: BTreeMap<String, String>,
-}
+/// etcd's default `--max-txn-ops`: the most operations one transaction may hold.
+const MAX_TXN_OPS: usize = 128;
 
 impl Publication {
     pub(crate) fn start(node: Node, config: EtcdConfig, name: String, address: String) -> Self {
@@ -143,31 +139,16 @@ async fn session(
         .await?
         .id();
     *lease = Some((client.clone(), id));
-    let mut published = Keys {
-        node_key: keys::node_key(prefix, name),
-        address: address.to_owned(),
-        names: BTreeMap::new(),
-    };
-    let with_lease = || Some(PutOptions::new().with_lease(id));
-    sync_names(
-        config,
-        &mut client,
-        name,
-        &mut published,
-        names_of(node),
-        with_lease,
-    )
-    .await?;
-    config
-        .ask(
-            "put",
-            client.put(
-                published.node_key.as_str(),
-                published.address.as_str(),
-                with_lease(),
-            ),
-        )
-        .await?;
+    // The names, then the node key last, in one transaction when they fit: one revision,
+    // one watch event batch per join.
+    let mut names = names_of(node);
+    let mut ops = name_ops(prefix, name, id, &BTreeMap::new(), &names);
+    ops.push(TxnOp::put(
+        keys::node_key(prefix, name),
+        address,
+        Some(PutOptions::new().with_lease(id)),
+    ));
+    commit(config, &mut client, ops).await?;
     tracing::info!(node = %name, at = %address, "etcd: published (lease {id:x})");
     tx.send_modify(|s| {
         s.lease = Some(id);
@@ -188,34 +169,56 @@ async fn session(
             _ => return Err(EtcdError::LeaseLost { id }),
         }
         let now = names_of(node);
-        if now != published.names {
-            sync_names(config, &mut client, name, &mut published, now, with_lease).await?;
+        if now != names {
+            commit(
+                config,
+                &mut client,
+                name_ops(prefix, name, id, &names, &now),
+            )
+            .await?;
+            names = now;
         }
     }
 }
 
-/// Puts the names that are new or changed and deletes those gone.
-async fn sync_names(
+/// Puts for the names new or changed from `before` to `now`, deletes for those gone.
+fn name_ops(
+    prefix: &str,
+    name: &str,
+    lease: i64,
+    before: &BTreeMap<String, String>,
+    now: &BTreeMap<String, String>,
+) -> Vec<TxnOp> {
+    let puts = now
+        .iter()
+        .filter(|(service, addr)| before.get(*service) != Some(*addr))
+        .map(|(service, addr)| {
+            let key = keys::name_key(prefix, name, service);
+            TxnOp::put(
+                key,
+                addr.as_str(),
+                Some(PutOptions::new().with_lease(lease)),
+            )
+        });
+    let deletes = before
+        .keys()
+        .filter(|s| !now.contains_key(*s))
+        .map(|service| TxnOp::delete(keys::name_key(prefix, name, service), None));
+    puts.chain(deletes).collect()
+}
+
+/// Applies `ops` in transactions of at most [`MAX_TXN_OPS`], in order.
+async fn commit(
     config: &EtcdConfig,
     client: &mut Client,
-    name: &str,
-    published: &mut Keys,
-    now: BTreeMap<String, String>,
-    with_lease: impl Fn() -> Option<PutOptions>,
+    ops: Vec<TxnOp>,
 ) -> Result<(), EtcdError> {
-    let prefix = config.prefix();
-    for (service, addr) in &now {
-        if published.names.get(service) != Some(addr) {
-            let key = keys::name_key(prefix, name, service);
-            config
-                .ask("put", client.put(key, addr.as_str(), with_lease()))
-                .await?;
-        }
+    let mut ops = ops.into_iter().peekable();
+    while ops.peek().is_some() {
+        let batch: Vec<TxnOp> = ops.by_ref().take(MAX_TXN_OPS).collect();
+        config
+            .ask("put", client.txn(Txn::new().and_then(batch)))
+            .await?;
     }
-    for service in published.names.keys().filter(|s| !now.contains_key(*s)) {
-        let key = keys::name_key(prefix, name, service);
-        config.ask("delete", client.delete(key, None)).await?;
-    }
-    published.names = now;
     Ok(())
 }
