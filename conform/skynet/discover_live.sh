@@ -12,21 +12,11 @@
 #    expires, discover writes `rust = false` and reloads, sky closes its sender.
 # Prints "ok ..." / "FAIL ..." per check and "discover live: N passed, M failed".
 set -u
-SKYWIRE=${SKYWIRE:-skywire}
+. "$(dirname "$0")/live_common.sh"
 SKY_PORT=${SKY_PORT:-2558}
 RUST_PORT=${RUST_PORT:-2568}
 ETCD_PORT=${ETCD_PORT:-2579}
 ETCD_PEER=${ETCD_PEER:-2580}
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-passed=0 failed=0
-check() { # check NAME EXPECTED ACTUAL
-	if [ "$2" == "$3" ]; then passed=$((passed + 1)); echo "ok $1"
-	else failed=$((failed + 1)); echo "FAIL $1: expected [$2], got [$3]"; fi
-}
-wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 wait_line() { # wait_line FILE PATTERN: the first matching line, within 30 s
 	for _ in $(seq 300); do grep -a -m1 "$2" "$1" && return 0; sleep 0.1; done; return 1
 }

@@ -8,19 +8,9 @@
 # 3. skywire -> skynet: `skywire snax req/post` into the skynet snax service.
 # Prints "ok ..." / "FAIL ..." per check and "snax live: N passed, M failed"; exits 1 on a failure.
 set -u
-SKYWIRE=${SKYWIRE:-skywire}
+. "$(dirname "$0")/live_common.sh"
 SKY_PORT=${SKY_PORT:-2538}
 RUST_PORT=${RUST_PORT:-2548}
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-passed=0 failed=0
-check() { # check NAME EXPECTED ACTUAL
-	if [ "$2" == "$3" ]; then passed=$((passed + 1)); echo "ok $1"
-	else failed=$((failed + 1)); echo "FAIL $1: expected [$2], got [$3]"; fi
-}
-wait_port() { for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 caller_summary() { grep -a '^snax caller:' "$1" | tail -1; }
 
 # skynet's snax node "sky"

@@ -65,6 +65,18 @@ impl Discover {
     }
 }
 
+/// `--etcd URL --prefix /cli --out OUT`.
+fn discover_args<'a>(url: &'a str, out: &'a std::path::Path) -> Vec<&'a str> {
+    vec![
+        "--etcd",
+        url,
+        "--prefix",
+        "/cli",
+        "--out",
+        out.to_str().unwrap(),
+    ]
+}
+
 fn node(etcd: &EtcdServer, name: &str) -> Running {
     Running::start(&[
         "node",
@@ -110,16 +122,10 @@ fn discover_keeps_the_clustername_file_and_reloads() {
         (Box::new((node, l)), at)
     });
 
-    let d = Discover::start(&[
-        "--etcd",
-        &etcd.url(),
-        "--prefix",
-        "/cli",
-        "--out",
-        out.to_str().unwrap(),
-        "--reload-node",
-        &reload_at,
-    ]);
+    let url = etcd.url();
+    let mut args = discover_args(&url, &out);
+    args.extend(["--reload-node", &reload_at]);
+    let d = Discover::start(&args);
     // The nodes publish a moment after they listen: wait for the write that has both.
     while d.wait_for("wrote ") != format!("wrote {}: 2 nodes, 0 down", out.display()) {}
     d.wait_for("reloaded ");
@@ -169,18 +175,13 @@ fn discover_once_writes_and_exits() {
     let etcd = EtcdServer::start();
     let a = node(&etcd, "solo");
     let out = temp_path("discover-once", "clustername");
+    let url = etcd.url();
     // The node publishes a moment after it listens: ask until it is there (bounded).
     for _ in 0..100 {
-        let o = common::child::skywire(&[
-            "discover",
-            "--etcd",
-            &etcd.url(),
-            "--prefix",
-            "/cli",
-            "--out",
-            out.to_str().unwrap(),
-            "--once",
-        ]);
+        let mut args = vec!["discover"];
+        args.extend(discover_args(&url, &out));
+        args.push("--once");
+        let o = common::child::skywire(&args);
         assert!(o.status.success(), "{}", common::child::stderr_of(&o));
         let table = ClusterConfig::parse(&std::fs::read_to_string(&out).unwrap()).unwrap();
         if let Some(addr) = table.nodes().get("solo") {

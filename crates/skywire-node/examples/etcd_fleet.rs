@@ -98,6 +98,19 @@ async fn watcher(url: &str, prefix: &str) {
     );
 }
 
+/// A node with two services (`echo`, `kv`), published as `name` at `addr`.
+fn simulated(config: &EtcdConfig, name: &str, addr: &str) -> (Node, Publication) {
+    let node = Node::new();
+    for service in ["echo", "kv"] {
+        node.register(service, sync_service_fn(|r| Ok(r.args)))
+            .expect("register");
+    }
+    let p = node
+        .publish_etcd(config.clone(), name, addr)
+        .expect("publish");
+    (node, p)
+}
+
 fn percentile(sorted: &[u64], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i.min(sorted.len() - 1)] as f64 / 1000.0
@@ -163,17 +176,9 @@ async fn bench(url: &str, n: usize) {
     let mut pubs: Vec<(Node, Publication)> = Vec::new();
     let t0 = Instant::now();
     for (i, name) in names.iter().enumerate() {
-        let node = Node::new();
-        node.register("echo", sync_service_fn(|r| Ok(r.args)))
-            .expect("echo");
-        node.register("kv", sync_service_fn(|r| Ok(r.args)))
-            .expect("kv");
         started.insert(name.clone(), now_us());
         let addr = format!("10.0.{}.{}:2528", i / 250, i % 250 + 1);
-        let p = node
-            .publish_etcd(config.clone(), name, &addr)
-            .expect("publish");
-        pubs.push((node, p));
+        pubs.push(simulated(&config, name, &addr));
     }
     let (joined, _) = collect(&next, "join ", n);
     let converged = t0.elapsed();
@@ -204,15 +209,8 @@ async fn bench(url: &str, n: usize) {
     );
     for i in 0..ONE_AT_A_TIME {
         let name = format!("x{i}");
-        let node = Node::new();
-        node.register("echo", sync_service_fn(|r| Ok(r.args)))
-            .expect("echo");
-        node.register("kv", sync_service_fn(|r| Ok(r.args)))
-            .expect("kv");
         one_start.insert(name.clone(), now_us());
-        let p = node
-            .publish_etcd(config.clone(), &name, "10.1.0.1:2528")
-            .expect("publish");
+        let (_node, p) = simulated(&config, &name, "10.1.0.1:2528");
         let (seen, _) = collect(&next, "join ", 1);
         one_joined.extend(seen);
         one_left_start.insert(name.clone(), now_us());
