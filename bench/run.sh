@@ -245,7 +245,9 @@ idle_row() {
   before="$(node_mem VmRSS)"
   python3 bench/idle.py "$addr" "$IDLE_CONNECTIONS" >"$file" 2>&1 &
   pid=$!
-  for _ in $(seq 1200); do grep -q '^\(open\|failed\)' "$file" && break; sleep 0.1; done
+  # skynet accepts about 100-150 connections a second on this machine (each starts a Lua
+  # clusteragent), so 10,000 take well over a minute: wait up to 10 minutes.
+  for _ in $(seq 6000); do grep -q '^\(open\|failed\)' "$file" && break; sleep 0.1; done
   sleep 2 # the node accepts the last ones
   after="$(node_mem VmRSS)"
   status="$(head -1 "$file")"
