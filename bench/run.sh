@@ -3,12 +3,14 @@
 # node-to-node rows (`skywire node` and `skywire bench`, two processes on loopback), then
 # a sustained run that watches the node's memory.
 #
-#   bench/run.sh            everything (about 10 minutes)
+#   bench/run.sh            everything (about 30 minutes with SKYNET_ECHO)
 #   bench/run.sh --quick    shorter runs, for a look (about 2 minutes)
 #   bench/run.sh --node     only the node-to-node rows and the sustained run
 #   bench/run.sh --micro    only the criterion benches
 #   bench/run.sh --scale    only the rows as connections grow (1 to 1,000 connections, 10,000 idle)
 #
+# SKYNET_DIR=DIR (a skynet built there): the criterion step also times skynet's own
+# skynet.pack / skynet.unpack of the same values (bench/skynet/seri_bench.lua).
 # Results: a table on stdout, and every raw figure (JSON lines) in bench/results/.
 # Environment: CARGO_TARGET_DIR is honoured (default: target/ of the repository).
 # Every node-to-node row is followed by its protocol-free floor (benches/tcp_floor.rs: the
@@ -63,7 +65,9 @@ micro() {
   log "== criterion benches (cargo bench --bench seri --bench codec)"
   local started="$out_dir/.$stamp.started"
   touch "$started"
-  cargo bench --bench seri --bench codec -- "${crit[@]}" >"$out_dir/$stamp.criterion.txt" 2>&1 ||
+  { cargo bench --bench seri --bench codec -- "${crit[@]}" &&
+    cargo bench -p skywire-seri --bench from_slice --bench serde_codecs -- "${crit[@]}"; } \
+    >"$out_dir/$stamp.criterion.txt" 2>&1 ||
     { cat "$out_dir/$stamp.criterion.txt" >&2; exit 1; }
   # The median of every benchmark this run measured, from criterion's estimates.
   find "$target_dir/criterion" -path '*/new/estimates.json' -newer "$started" | sort |
@@ -76,6 +80,19 @@ for f in sys.stdin.read().split():
     print(json.dumps({"bench": bench, "median_ns": median}))
 ' "$target_dir" >>"$raw"
   rm -f "$started"
+  skynet_seri
+}
+
+# skynet's own skynet.pack / skynet.unpack of the same rows (bench/skynet/seri_bench.lua),
+# timed inside a skynet built at SKYNET_DIR, right after the criterion benches: the seri
+# rows' "vs skynet" ratios are then of one sitting.
+skynet_seri() {
+  [ -n "${SKYNET_DIR:-}" ] || return 0
+  cp bench/skynet/seri_bench.lua bench/skynet/config.seri_bench "$SKYNET_DIR/scen/"
+  log "== skynet's own pack/unpack ($SKYNET_DIR, scen/config.seri_bench)"
+  (cd "$SKYNET_DIR" && ./skynet scen/config.seri_bench) 2>&1 |
+    sed -n 's/.*SERI_BENCH \([^ ]*\) \([0-9.]*\) \([0-9]*\).*/{"skynet_seri":"\1","ns":\2,"bytes":\3}/p' |
+    tee -a "$raw" >&2
 }
 
 # ---- node to node ------------------------------------------------------------------
