@@ -8,6 +8,7 @@
 #   bench/run.sh --node     only the node-to-node rows and the sustained run
 #   bench/run.sh --micro    only the criterion benches
 #   bench/run.sh --scale    only the rows as connections grow (1 to 1,000 connections, 10,000 idle)
+#   bench/run.sh --profile  only the node rows again under `perf record` (where the node's time goes)
 #
 # SKYNET_DIR=DIR (a skynet built there): the criterion step also times skynet's own
 # skynet.pack / skynet.unpack of the same values (bench/skynet/seri_bench.lua).
@@ -30,7 +31,8 @@ for a in "$@"; do
     --node) mode=node ;;
     --micro) mode=micro ;;
     --scale) mode=scale ;;
-    *) echo "usage: bench/run.sh [--quick] [--node|--micro|--scale]" >&2; exit 2 ;;
+    --profile) mode=profile ;;
+    *) echo "usage: bench/run.sh [--quick] [--node|--micro|--scale|--profile]" >&2; exit 2 ;;
   esac
 done
 
@@ -241,6 +243,34 @@ node_rows() {
   stop_node
 }
 
+# ---- where the node's time goes ------------------------------------------------------
+
+# profile_rows: each node row again (not measured: perf slows what it watches), with
+# `perf record` on the node, and the symbols that took the most of its CPU time kept in
+# bench/results/STAMP.profile.ROW.txt. Skipped when perf is missing.
+profile_rows() {
+  command -v perf >/dev/null || { log "== profiles: perf not found, skipped"; return 0; }
+  log "== profiles: perf record -g on the node during each node row (not measured)"
+  start_node
+  local name args
+  for spec in "one_caller_tiny:--callers 1" "callers64_tiny:--callers 64" \
+    "callers64_4KiB:--callers 64 --size 4096" "callers8_100000B:--callers 8 --size 100000"; do
+    name="${spec%%:*}"
+    args="${spec#*:}"
+    perf record -q -e cpu-clock -F 999 -g -p "$node_pid" -o "$out_dir/.$stamp.perf.data" -- sleep "$((secs / 2 + 1))" \
+      2>/dev/null &
+    local perf_pid=$!
+    # shellcheck disable=SC2086 # $args is the row's flags
+    "$skywire" bench "$addr" --warmup 0 --duration "$((secs / 2))" $args >/dev/null
+    wait "$perf_pid" || true
+    perf report -q -i "$out_dir/.$stamp.perf.data" --no-children --sort dso,sym --percent-limit 1 \
+      --stdio -g none 2>/dev/null | sed '/^$/d' | head -40 >"$out_dir/$stamp.profile.$name.txt"
+    rm -f "$out_dir/.$stamp.perf.data"
+    log "profile $name: $out_dir/$stamp.profile.$name.txt"
+  done
+  stop_node
+}
+
 # ---- as connections grow ----------------------------------------------------------
 
 # The most connections any row opens (the idle row), and the open-files limit they need:
@@ -303,10 +333,11 @@ scale_rows() {
 
 machine
 case "$mode" in
-  all) micro; node_rows; scale_rows ;;
+  all) micro; node_rows; profile_rows; scale_rows ;;
   micro) micro ;;
   node) node_rows ;;
   scale) scale_rows ;;
+  profile) profile_rows ;;
 esac
 log "== raw figures: $raw"
 python3 bench/table.py "$raw"
