@@ -141,6 +141,68 @@ fn structs_read_any_key_order_and_the_array_form() {
     );
 }
 
+/// Field names reach the field visitor however it asks: serde's derived visitors (renames,
+/// aliases, non-ASCII names, the unknown-field error), and a hand-written visitor whose keys
+/// are `String`s.
+#[test]
+fn field_names_reach_derived_and_hand_written_visitors() {
+    #[derive(Deserialize, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct Named {
+        #[serde(rename = "größe")]
+        size: i64,
+        #[serde(alias = "colour")]
+        color: String,
+    }
+    let mut t = Table::new();
+    t.push_pair("colour", "red");
+    t.push_pair("größe", 3);
+    assert_eq!(
+        read::<Named>(&packed(&[Value::Table(t.clone())])).unwrap(),
+        Named {
+            size: 3,
+            color: "red".into()
+        }
+    );
+    t.push_pair("hue", 1);
+    let err = read::<Named>(&packed(&[Value::Table(t)])).unwrap_err();
+    assert!(err.to_string().contains("unknown field `hue`"), "{err}");
+
+    /// The keys of a struct, as the `String`s a hand-written visitor asks for.
+    #[derive(Debug, PartialEq)]
+    struct Keys(Vec<String>);
+    impl<'de> Deserialize<'de> for Keys {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> serde::de::Visitor<'de> for V {
+                type Value = Keys;
+                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                    f.write_str("a struct")
+                }
+                fn visit_map<A: serde::de::MapAccess<'de>>(
+                    self,
+                    mut m: A,
+                ) -> Result<Keys, A::Error> {
+                    let mut keys = Vec::new();
+                    while let Some(k) = m.next_key::<String>()? {
+                        m.next_value::<serde::de::IgnoredAny>()?;
+                        keys.push(k);
+                    }
+                    Ok(Keys(keys))
+                }
+            }
+            d.deserialize_struct("Keys", &["a", "b"], V)
+        }
+    }
+    let mut t = Table::new();
+    t.push_pair("b", 1);
+    t.push_pair("ä", 2);
+    assert_eq!(
+        read::<Keys>(&packed(&[Value::Table(t)])).unwrap(),
+        Keys(vec!["b".into(), "ä".into()])
+    );
+}
+
 #[test]
 fn numbers_and_type_errors_match_the_value_model() {
     assert_eq!(read::<f64>(&packed(&[Value::Integer(3)])).unwrap(), 3.0);
