@@ -26,17 +26,21 @@ pub(crate) fn validate(payload: &[u8], limits: &DecodeLimits) -> Result<usize, D
     Ok(args.len())
 }
 
-/// Skips the value at the cursor, checking it as [`unpack`](crate::unpack) would (without a depth limit:
-/// for payloads already checked).
+/// Skips the value at the cursor, checking it as [`unpack`](crate::unpack) would with a
+/// depth limit of `max_depth`, the value being inside `depth` tables.
 #[cfg(feature = "serde")]
-pub(crate) fn skip_value(cur: &mut Cursor<'_>) -> Result<(), DecodeError> {
+pub(crate) fn skip_value(
+    cur: &mut Cursor<'_>,
+    depth: usize,
+    max_depth: usize,
+) -> Result<(), DecodeError> {
     let mut d = Decoder::<Skip> {
         cur: *cur,
         src: cur.buf,
-        max_depth: usize::MAX,
+        max_depth,
         pairs: Vec::new(),
     };
-    d.push_value(0, &mut Vec::new())?;
+    d.push_value(depth, &mut Vec::new())?;
     *cur = d.cur;
     Ok(())
 }
@@ -344,6 +348,27 @@ impl<'a> Cursor<'a> {
             wire::NUMBER_QWORD => i64::from_le_bytes(self.take(start)?),
             _ => return Ok(None),
         }))
+    }
+
+    /// The next value if it is a whole integer (consumed), else `None` with nothing read
+    /// (what is not an integer, or is cut short, is left for [`Cursor::item`] to read or
+    /// to report).
+    #[cfg(feature = "serde")]
+    #[inline(always)]
+    pub(crate) fn integer_item(&mut self) -> Option<i64> {
+        let start = self.pos;
+        let &byte = self.buf.get(start)?;
+        if byte & 7 != wire::TYPE_NUMBER {
+            return None;
+        }
+        self.pos += 1;
+        match self.integer(start, byte >> 3) {
+            Ok(Some(i)) => Some(i),
+            _ => {
+                self.pos = start;
+                None
+            }
+        }
     }
 
     /// Passes over a string of `len` bytes of the value that started at `start`.

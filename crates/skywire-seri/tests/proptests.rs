@@ -441,6 +441,28 @@ mod serde_props {
         Ok(())
     }
 
+    /// [`slice_agrees`] with a depth limit, for targets that read every value or skip them.
+    fn slice_agrees_within(payload: &[u8], depth: usize) -> Result<(), TestCaseError> {
+        fn agree<T: DeserializeOwned + Debug>(
+            payload: &[u8],
+            unpack: Unpack,
+        ) -> Result<(), TestCaseError> {
+            let got = unpack.deserialize::<T>(payload);
+            let want = unpack
+                .values(&Bytes::copy_from_slice(payload))
+                .map_err(SerdeError::from)
+                .and_then(|vs| from_values::<T>(&vs));
+            prop_assert_eq!(format!("{:?}", got), format!("{:?}", want));
+            Ok(())
+        }
+        let unpack = Unpack::new().limits(DecodeLimits::new().max_depth(depth));
+        agree::<Vec<Value>>(payload, unpack)?;
+        agree::<(IgnoredAny, IgnoredAny)>(payload, unpack)?;
+        agree::<(Pt, Value)>(payload, unpack)?;
+        agree::<Vec<serde_json::Value>>(payload, unpack)?;
+        Ok(())
+    }
+
     #[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
     struct Pt {
         x: i64,
@@ -486,6 +508,18 @@ mod serde_props {
             data in prop::collection::vec(any::<u8>(), 0..256),
         ) {
             slice_agrees_for_all(&data)?;
+        }
+
+        #[test]
+        fn a_depth_limit_is_kept_by_from_slice_as_by_unpack(
+            vs in args(),
+            flips in prop::collection::vec((any::<usize>(), any::<u8>()), 0..2),
+            cut in any::<prop::sample::Index>(),
+            depth in 0usize..4,
+        ) {
+            let bytes = pack(&vs).unwrap().to_vec();
+            slice_agrees_within(&bytes, depth)?;
+            slice_agrees_within(&mutated(bytes, &flips, cut), depth)?;
         }
 
         #[test]

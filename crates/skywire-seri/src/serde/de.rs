@@ -368,7 +368,14 @@ impl<'a, R> ArraySeq<'a, R> {
 
 impl<'de, R: Read<'de>> SeqAccess<'de> for ArraySeq<'_, R> {
     type Error = SerdeError;
-    #[inline]
+    /// Inlined into the visitor's loop, with `next_element_seed` (left to the compiler, both
+    /// were kept out of line once more sequence types came in: 300 instructions more for
+    /// `cmd_msg`'s items).
+    #[inline(always)]
+    fn next_element<T: de::Deserialize<'de>>(&mut self) -> Result<Option<T>, SerdeError> {
+        self.next_element_seed(core::marker::PhantomData)
+    }
+    #[inline(always)]
     fn next_element_seed<T: DeserializeSeed<'de>>(
         &mut self,
         seed: T,
