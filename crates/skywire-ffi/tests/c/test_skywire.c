@@ -369,7 +369,6 @@ static void test_message_vectors(void) {
     sw_response_decoder *sd = sw_response_decoder_new(NULL);
     sw_request req;
     sw_response resp;
-    sw_bytes out;
 
     /* request/call/at-name/small, request/query/hit, request/push/address/small */
     const char *call_hex = "00108005406563686f010000002470696e67";
