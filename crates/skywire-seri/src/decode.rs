@@ -196,6 +196,19 @@ impl<'a> Decoded<'a> for ValueRef<'a> {
 #[derive(Default)]
 pub(crate) struct Skip;
 
+/// [`Skip`]'s constructors of scalars: each one reads nothing into it.
+#[cfg(feature = "serde")]
+macro_rules! skip_scalars {
+    ($($name:ident($ty:ty)),*) => {
+        $(
+            #[inline(always)]
+            fn $name(_: $ty) -> Self {
+                Skip
+            }
+        )*
+    };
+}
+
 #[cfg(feature = "serde")]
 impl<'a> Decoded<'a> for Skip {
     const NIL: Self = Skip;
@@ -206,22 +219,7 @@ impl<'a> Decoded<'a> for Skip {
     }
     #[inline(always)]
     fn fill_string(_: &mut Self, _: &'a [u8], _: Range<usize>) {}
-    #[inline(always)]
-    fn boolean(_: bool) -> Self {
-        Skip
-    }
-    #[inline(always)]
-    fn integer(_: i64) -> Self {
-        Skip
-    }
-    #[inline(always)]
-    fn real(_: f64) -> Self {
-        Skip
-    }
-    #[inline(always)]
-    fn light_userdata(_: u64) -> Self {
-        Skip
-    }
+    skip_scalars!(boolean(bool), integer(i64), real(f64), light_userdata(u64));
     #[inline(always)]
     fn table(_: Vec<Self>, _: Vec<(Self, Self)>) -> Self {
         Skip
