@@ -17,20 +17,8 @@
 set -euo pipefail
 [ $# -ge 1 ] || { echo "usage: bench/metrics_ab.sh SKYWIRE_BINARY [ROUNDS]" >&2; exit 2; }
 bin="$1" rounds="${2:-3}" secs="${SECS:-5}" mode="${MODE:-rate}" calls="${CALLS:-20000}"
-tick="$(getconf CLK_TCK)"
-
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-
-# start_node LOG [--metrics ...]: sets pid and addr.
-start_node() {
-  local log="$1"
-  shift
-  "$@" >"$log" 2>&1 &
-  pid=$!
-  for _ in $(seq 400); do grep -q '^listening on' "$log" && break; sleep 0.05; done
-  addr="$(sed -n 's/^listening on //p' "$log" | head -1)"
-  [ -n "$addr" ] || { echo "node did not start: $(cat "$log")" >&2; exit 1; }
-}
+# shellcheck source=bench/ab_lib.sh
+source "$(dirname "$0")/ab_lib.sh"
 
 flags() { [ "$1" = on ] && echo "--metrics 127.0.0.1:0" || true; }
 
@@ -69,17 +57,7 @@ for r in $(seq 1 "$rounds"); do
     log="$(mktemp)"
     # shellcheck disable=SC2046
     start_node "$log" "$bin" node --listen 127.0.0.1:0 $(flags "$which")
-    "$bin" bench "$addr" --callers 64 --duration 1 >/dev/null
-    t0="$(cpu_ticks "$pid")"
-    j="$("$bin" bench "$addr" --callers 64 --json --duration "$secs")"
-    t1="$(cpu_ticks "$pid")"
-    python3 -c '
-import json, sys
-j = json.loads(sys.argv[1]); calls = j["calls"]
-node = (int(sys.argv[3]) - int(sys.argv[2])) / int(sys.argv[4]) * 1e6 / calls
-rate, client = j["calls_per_s"], j["client_cpu_s"] * 1e6 / calls
-print("\t".join(sys.argv[5:7] + [f"{rate:.0f}", f"{node:.3f}", f"{client:.3f}"]))
-' "$j" "$t0" "$t1" "$tick" "$r" "$which"
+    cpu_row 3 "$r"$'\t'"$which" "$bin" "$secs" --callers 64
     kill "$pid"
     wait "$pid" 2>/dev/null || true
     rm -f "$log"

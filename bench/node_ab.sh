@@ -12,36 +12,21 @@
 set -euo pipefail
 [ $# -ge 2 ] || { echo "usage: bench/node_ab.sh BEFORE AFTER [ROUNDS]" >&2; exit 2; }
 before="$1" after="$2" rounds="${3:-2}" secs="${SECS:-5}"
-tick="$(getconf CLK_TCK)"
+# shellcheck source=bench/ab_lib.sh
+source "$(dirname "$0")/ab_lib.sh"
 rows=("one_caller_tiny --callers 1" "callers64_tiny --callers 64"
   "callers64_4KiB --callers 64 --size 4096" "callers8_100000B --callers 8 --size 100000")
-
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 printf 'round\twhich\trow\tcalls/s\tnode_us/call\tclient_us/call\n'
 for r in $(seq 1 "$rounds"); do
   for which in before after; do
     bin="$before"; [ "$which" = after ] && bin="$after"
     log="$(mktemp)"
-    "$bin" node --listen 127.0.0.1:0 >"$log" 2>&1 &
-    pid=$!
-    for _ in $(seq 100); do grep -q '^listening on' "$log" && break; sleep 0.05; done
-    addr="$(sed -n 's/^listening on //p' "$log" | head -1)"
+    start_node "$log" "$bin" node --listen 127.0.0.1:0
     for row in "${rows[@]}"; do
       read -r name args <<<"$row"
       # shellcheck disable=SC2086
-      "$bin" bench "$addr" --duration 1 $args >/dev/null
-      t0="$(cpu_ticks "$pid")"
-      # shellcheck disable=SC2086
-      j="$("$bin" bench "$addr" --json --duration "$secs" $args)"
-      t1="$(cpu_ticks "$pid")"
-      python3 -c '
-import json, sys
-j = json.loads(sys.argv[1]); calls = j["calls"]
-node = (int(sys.argv[3]) - int(sys.argv[2])) / int(sys.argv[4]) * 1e6 / calls
-rate, client = j["calls_per_s"], j["client_cpu_s"] * 1e6 / calls
-print("\t".join(sys.argv[5:8] + [f"{rate:.0f}", f"{node:.2f}", f"{client:.2f}"]))
-' "$j" "$t0" "$t1" "$tick" "$r" "$which" "$name"
+      cpu_row 2 "$r"$'\t'"$which"$'\t'"$name" "$bin" "$secs" $args
     done
     kill "$pid"; wait "$pid" 2>/dev/null || true
     rm -f "$log"

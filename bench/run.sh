@@ -3,12 +3,15 @@
 # node-to-node rows (`skywire node` and `skywire bench`, two processes on loopback), then
 # a sustained run that watches the node's memory.
 #
-#   bench/run.sh            everything (about 10 minutes)
+#   bench/run.sh            everything (about 30 minutes with SKYNET_ECHO)
 #   bench/run.sh --quick    shorter runs, for a look (about 2 minutes)
 #   bench/run.sh --node     only the node-to-node rows and the sustained run
 #   bench/run.sh --micro    only the criterion benches
 #   bench/run.sh --scale    only the rows as connections grow (1 to 1,000 connections, 10,000 idle)
+#   bench/run.sh --profile  only the node rows again under `perf record` (where the node's time goes)
 #
+# SKYNET_DIR=DIR (a skynet built there): the criterion step also times skynet's own
+# skynet.pack / skynet.unpack of the same values (bench/skynet/seri_bench.lua).
 # Results: a table on stdout, and every raw figure (JSON lines) in bench/results/.
 # Environment: CARGO_TARGET_DIR is honoured (default: target/ of the repository).
 # Every node-to-node row is followed by its protocol-free floor (benches/tcp_floor.rs: the
@@ -28,7 +31,8 @@ for a in "$@"; do
     --node) mode=node ;;
     --micro) mode=micro ;;
     --scale) mode=scale ;;
-    *) echo "usage: bench/run.sh [--quick] [--node|--micro|--scale]" >&2; exit 2 ;;
+    --profile) mode=profile ;;
+    *) echo "usage: bench/run.sh [--quick] [--node|--micro|--scale|--profile]" >&2; exit 2 ;;
   esac
 done
 
@@ -63,7 +67,9 @@ micro() {
   log "== criterion benches (cargo bench --bench seri --bench codec)"
   local started="$out_dir/.$stamp.started"
   touch "$started"
-  cargo bench --bench seri --bench codec -- "${crit[@]}" >"$out_dir/$stamp.criterion.txt" 2>&1 ||
+  { cargo bench --bench seri --bench codec -- "${crit[@]}" &&
+    cargo bench -p skywire-seri --bench from_slice --bench serde_codecs -- "${crit[@]}"; } \
+    >"$out_dir/$stamp.criterion.txt" 2>&1 ||
     { cat "$out_dir/$stamp.criterion.txt" >&2; exit 1; }
   # The median of every benchmark this run measured, from criterion's estimates.
   find "$target_dir/criterion" -path '*/new/estimates.json' -newer "$started" | sort |
@@ -76,6 +82,19 @@ for f in sys.stdin.read().split():
     print(json.dumps({"bench": bench, "median_ns": median}))
 ' "$target_dir" >>"$raw"
   rm -f "$started"
+  skynet_seri
+}
+
+# skynet's own skynet.pack / skynet.unpack of the same rows (bench/skynet/seri_bench.lua),
+# timed inside a skynet built at SKYNET_DIR, right after the criterion benches: the seri
+# rows' "vs skynet" ratios are then of one sitting.
+skynet_seri() {
+  [ -n "${SKYNET_DIR:-}" ] || return 0
+  cp bench/skynet/seri_bench.lua bench/skynet/config.seri_bench "$SKYNET_DIR/scen/"
+  log "== skynet's own pack/unpack ($SKYNET_DIR, scen/config.seri_bench)"
+  (cd "$SKYNET_DIR" && ./skynet scen/config.seri_bench) 2>&1 |
+    sed -n 's/.*SERI_BENCH \([^ ]*\) \([0-9.]*\) \([0-9]*\).*/{"skynet_seri":"\1","ns":\2,"bytes":\3}/p' |
+    tee -a "$raw" >&2
 }
 
 # ---- node to node ------------------------------------------------------------------
@@ -224,6 +243,34 @@ node_rows() {
   stop_node
 }
 
+# ---- where the node's time goes ------------------------------------------------------
+
+# profile_rows: each node row again (not measured: perf slows what it watches), with
+# `perf record` on the node, and the symbols that took the most of its CPU time kept in
+# bench/results/STAMP.profile.ROW.txt. Skipped when perf is missing.
+profile_rows() {
+  command -v perf >/dev/null || { log "== profiles: perf not found, skipped"; return 0; }
+  log "== profiles: perf record -g on the node during each node row (not measured)"
+  start_node
+  local name args
+  for spec in "one_caller_tiny:--callers 1" "callers64_tiny:--callers 64" \
+    "callers64_4KiB:--callers 64 --size 4096" "callers8_100000B:--callers 8 --size 100000"; do
+    name="${spec%%:*}"
+    args="${spec#*:}"
+    perf record -q -e cpu-clock -F 999 -g -p "$node_pid" -o "$out_dir/.$stamp.perf.data" -- sleep "$((secs / 2 + 1))" \
+      2>/dev/null &
+    local perf_pid=$!
+    # shellcheck disable=SC2086 # $args is the row's flags
+    "$skywire" bench "$addr" --warmup 0 --duration "$((secs / 2))" $args >/dev/null
+    wait "$perf_pid" || true
+    perf report -q -i "$out_dir/.$stamp.perf.data" --no-children --sort dso,sym --percent-limit 1 \
+      --stdio -g none 2>/dev/null | sed '/^$/d' | head -40 >"$out_dir/$stamp.profile.$name.txt"
+    rm -f "$out_dir/.$stamp.perf.data"
+    log "profile $name: $out_dir/$stamp.profile.$name.txt"
+  done
+  stop_node
+}
+
 # ---- as connections grow ----------------------------------------------------------
 
 # The most connections any row opens (the idle row), and the open-files limit they need:
@@ -245,7 +292,9 @@ idle_row() {
   before="$(node_mem VmRSS)"
   python3 bench/idle.py "$addr" "$IDLE_CONNECTIONS" >"$file" 2>&1 &
   pid=$!
-  for _ in $(seq 1200); do grep -q '^\(open\|failed\)' "$file" && break; sleep 0.1; done
+  # skynet accepts about 100-150 connections a second on this machine (each starts a Lua
+  # clusteragent), so 10,000 take well over a minute: wait up to 10 minutes.
+  for _ in $(seq 6000); do grep -q '^\(open\|failed\)' "$file" && break; sleep 0.1; done
   sleep 2 # the node accepts the last ones
   after="$(node_mem VmRSS)"
   status="$(head -1 "$file")"
@@ -284,10 +333,11 @@ scale_rows() {
 
 machine
 case "$mode" in
-  all) micro; node_rows; scale_rows ;;
+  all) micro; node_rows; profile_rows; scale_rows ;;
   micro) micro ;;
   node) node_rows ;;
   scale) scale_rows ;;
+  profile) profile_rows ;;
 esac
 log "== raw figures: $raw"
 python3 bench/table.py "$raw"

@@ -26,6 +26,58 @@ ROWS = [
 ]
 
 
+# Issue 12 part 3: each decoded (and packed) form against skynet's own skynet.unpack /
+# skynet.pack of the same values, timed in the same run (bench/skynet/seri_bench.lua).
+# (skynet row, [(our form, criterion bench)]); the goal is 3x.
+SAME_SITTING = [
+    ("unpack/cmd_msg", [("`unpack` (default: a `Value` tree)", "seri_unpack/cmd_msg"),
+                        ("`unpack_ref` (a `ValueRef` tree)", "seri_unpack_ref/cmd_msg"),
+                        ("`from_slice` into a Rust struct (serde)", "seri_from_slice/cmd_msg"),
+                        ("`unpack_tape` (flat)", "seri_unpack_tape/cmd_msg"),
+                        ("`Unpack::tape_into` (flat, reused)", "seri_unpack_tape_into/cmd_msg")]),
+    ("unpack/ping_1", [("`unpack` (default: a `Value` tree)", "seri_unpack/ping_1"),
+                       ("`unpack_ref` (a `ValueRef` tree)", "seri_unpack_ref/ping_1"),
+                       ("`from_slice` into `(&str, i64)` (serde)", "seri_from_slice/ping_1"),
+                       ("`unpack_tape` (flat)", "seri_unpack_tape/ping_1"),
+                       ("`Unpack::tape_into` (flat, reused)", "seri_unpack_tape_into/ping_1")]),
+    ("pack/cmd_msg", [("`pack`", "seri_pack/cmd_msg"), ("`pack_into` (reused buffer)", "seri_pack_into/cmd_msg")]),
+    ("pack/ping_1", [("`pack`", "seri_pack/ping_1"), ("`pack_into` (reused buffer)", "seri_pack_into/ping_1")]),
+]
+SAME_SITTING_GOAL = 3.0
+
+# Issue 12 part 4: serde to and from lua-seri against rmp-serde (MessagePack) on the same
+# struct, same run; the goal is not slower (ratio <= 1).
+VS_RMP = [("encode (`to_payload`)", "seri_vs_rmp/lua_seri_encode", "seri_vs_rmp/rmp_encode"),
+          ("encode (`to_values` + `pack`)", "seri_vs_rmp/lua_seri_encode_via_values", "seri_vs_rmp/rmp_encode"),
+          ("decode (`from_slice`)", "seri_vs_rmp/lua_seri_decode", "seri_vs_rmp/rmp_decode")]
+
+
+def same_sitting(benches, skynet_seri):
+    """The seri forms against skynet's own pack/unpack of this run, and against rmp-serde."""
+    if skynet_seri:
+        print()
+        print(f"| skynet (same run) | skynet ns | skywire form | skywire ns | skywire / skynet (goal {SAME_SITTING_GOAL:.0f}x) |")
+        print("|---|---|---|---|---|")
+        for sk, forms in SAME_SITTING:
+            if sk not in skynet_seri:
+                continue
+            for label, bench in forms:
+                if bench not in benches:
+                    continue
+                ratio = skynet_seri[sk] / benches[bench]
+                verdict = "met" if ratio >= SAME_SITTING_GOAL else "short"
+                print(f"| `skynet.{sk.split('/')[0]}` {sk.split('/')[1]} | {skynet_seri[sk]:,.1f} | {label} "
+                      f"| {benches[bench]:,.1f} | {ratio:.1f}x faster ({verdict}) |")
+    rmp = [(l, benches[a], benches[b]) for l, a, b in VS_RMP if a in benches and b in benches]
+    if rmp:
+        print()
+        print("| game message as a Rust struct | lua-seri ns | rmp-serde ns | lua-seri / rmp-serde time (goal <= 1) |")
+        print("|---|---|---|---|")
+        for label, ours, theirs in rmp:
+            verdict = "met" if ours <= theirs else "short"
+            print(f"| {label} | {ours:,.1f} | {theirs:,.1f} | {ours / theirs:.2f} ({verdict}) |")
+
+
 def fmt(x, unit):
     if unit == "calls/s":
         return f"{x:,.0f} calls/s"
@@ -35,7 +87,7 @@ def fmt(x, unit):
 
 
 def main(path):
-    benches, rows, floors, idle, extra = {}, {}, {}, {}, []
+    benches, rows, floors, idle, extra, skynet_seri = {}, {}, {}, {}, [], {}
     with open(path) as f:
         for line in f:
             j = json.loads(line)
@@ -47,6 +99,8 @@ def main(path):
                 floors[j["floor_row"]] = j
             elif "idle_row" in j:
                 idle[j["idle_row"]] = j
+            elif "skynet_seri" in j:
+                skynet_seri[j["skynet_seri"]] = j["ns"]
             else:
                 extra.append(j)
     print("| work | skynet | target | measured | vs target | vs skynet |")
@@ -67,6 +121,7 @@ def main(path):
         verdict = "met" if to_target >= 1 else "short"
         print(f"| {label} | {fmt(skynet, unit)} | {fmt(target, unit)} | {fmt(v, unit)} "
               f"| {to_target:.2f}x ({verdict}) | {to_skynet:.1f}x faster |")
+    same_sitting(benches, skynet_seri)
     old_floor = next((j for j in extra if j.get("bench") == OLD_FLOOR[0]), None)
     if old_floor and OLD_FLOOR[1] not in floors:
         floors[OLD_FLOOR[1]] = {"msgs_per_s": old_floor["messages_per_s"], "old": True}
@@ -129,7 +184,9 @@ def main(path):
     samples = [j for j in extra if "sustained_t" in j]
     if samples:
         print("node RSS during it (kB): " + ", ".join(f"{j['sustained_t']}s {j['node_rss_kb']}" for j in samples))
-    other = sorted(k for k in benches if k not in {r[1] for r in ROWS})
+    shown = {r[1] for r in ROWS} | {b for _, forms in SAME_SITTING for _, b in forms} \
+        | {x for _, a, b in VS_RMP for x in (a, b)}
+    other = sorted(k for k in benches if k not in shown)
     if other:
         print()
         print("| criterion bench | median |")

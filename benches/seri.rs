@@ -29,8 +29,9 @@ mod repeat;
 
 use std::hint::black_box;
 
-use bytes::BytesMut;
-use criterion::{BatchSize, Criterion, Throughput};
+use bytes::{Bytes, BytesMut};
+use criterion::measurement::WallTime;
+use criterion::{BatchSize, BenchmarkGroup, Criterion, Throughput};
 use skywire::seri::{self, Value};
 
 fn cases() -> Vec<(&'static str, Vec<Value>)> {
@@ -65,115 +66,97 @@ fn pack(c: &mut Criterion) {
     g.finish();
 }
 
-fn unpack(c: &mut Criterion) {
-    let mut g = c.benchmark_group("seri/unpack");
-    for (name, args) in cases() {
-        let packed = seri::pack(&args).expect("packable");
-        let payload = common::as_received(&packed);
-        assert_eq!(seri::unpack(&payload).expect("unpacks"), args);
-        g.throughput(Throughput::Bytes(payload.len() as u64));
-        g.bench_function(name, |b| b.iter(|| seri::unpack(black_box(&payload))));
-    }
-    g.finish();
-
-    // The decoding alone: the values are dropped outside the timed loop, 64 at a time.
-    let mut g = c.benchmark_group("seri/unpack_without_drop");
+/// A group `group` of one bench per case, run by `bench` with the case's payload (packed,
+/// held as a node holds a received one) and its values; the group's throughput is the
+/// payload's size. `bench` checks what the payload decodes to before benching it (a filter
+/// that skips the bench runs no iteration).
+fn per_payload(
+    c: &mut Criterion,
+    group: &str,
+    mut bench: impl FnMut(&mut BenchmarkGroup<'_, WallTime>, &str, &Bytes, &[Value]),
+) {
+    let mut g = c.benchmark_group(group);
     for (name, args) in cases() {
         let payload = common::as_received(&seri::pack(&args).expect("packable"));
         g.throughput(Throughput::Bytes(payload.len() as u64));
+        bench(&mut g, name, &payload, &args);
+    }
+    g.finish();
+}
+
+fn unpack(c: &mut Criterion) {
+    per_payload(c, "seri/unpack", |g, name, payload, args| {
+        assert_eq!(seri::unpack(payload).expect("unpacks"), args);
+        g.bench_function(name, |b| b.iter(|| seri::unpack(black_box(payload))));
+    });
+
+    // The decoding alone: the values are dropped outside the timed loop, 64 at a time.
+    per_payload(c, "seri/unpack_without_drop", |g, name, payload, _| {
         g.bench_function(name, |b| {
             b.iter_batched(
                 || (),
-                |()| seri::unpack(black_box(&payload)),
+                |()| seri::unpack(black_box(payload)),
                 BatchSize::NumIterations(64),
             )
         });
-    }
-    g.finish();
+    });
 }
 
 /// The API additions for hot paths: a reused argument vector, borrowed strings.
 fn unpack_reusing(c: &mut Criterion) {
-    let mut g = c.benchmark_group("seri/unpack_into");
-    for (name, args) in cases() {
-        let payload = common::as_received(&seri::pack(&args).expect("packable"));
-        g.throughput(Throughput::Bytes(payload.len() as u64));
-        // Checked before, not after, the bench: a filter that skips it runs no iteration.
+    per_payload(c, "seri/unpack_into", |g, name, payload, args| {
         let mut out = Vec::new();
         seri::Unpack::new()
-            .values_into(&payload, &mut out)
+            .values_into(payload, &mut out)
             .expect("unpacks");
         assert_eq!(out, args);
         g.bench_function(name, |b| {
-            b.iter(|| seri::Unpack::new().values_into(black_box(&payload), &mut out))
+            b.iter(|| seri::Unpack::new().values_into(black_box(payload), &mut out))
         });
-    }
-    g.finish();
+    });
 
-    let mut g = c.benchmark_group("seri/unpack_ref");
-    for (name, args) in cases() {
-        let payload = common::as_received(&seri::pack(&args).expect("packable"));
-        assert!(seri::values_exact_eq(
-            &to_owned(&seri::unpack_ref(&payload).expect("unpacks"), &payload),
-            &args
-        ));
-        g.throughput(Throughput::Bytes(payload.len() as u64));
+    per_payload(c, "seri/unpack_ref", |g, name, payload, args| {
+        let refs = seri::unpack_ref(payload).expect("unpacks");
+        assert!(seri::values_exact_eq(&to_owned(&refs, payload), args));
         g.bench_function(name, |b| {
             b.iter(|| seri::unpack_ref(black_box(&payload[..])))
         });
-    }
-    g.finish();
+    });
 
-    let mut g = c.benchmark_group("seri/unpack_ref_into");
-    for (name, args) in cases() {
-        let payload = common::as_received(&seri::pack(&args).expect("packable"));
-        g.throughput(Throughput::Bytes(payload.len() as u64));
+    per_payload(c, "seri/unpack_ref_into", |g, name, payload, args| {
         let mut out = Vec::new();
         seri::Unpack::new()
             .refs_into(&payload[..], &mut out)
             .expect("unpacks");
-        assert!(seri::values_exact_eq(&to_owned(&out, &payload), &args));
+        assert!(seri::values_exact_eq(&to_owned(&out, payload), args));
         g.bench_function(name, |b| {
             b.iter(|| seri::Unpack::new().refs_into(black_box(&payload[..]), &mut out))
         });
-    }
-    g.finish();
+    });
 
-    let mut g = c.benchmark_group("seri/unpack_tape");
-    for (name, args) in cases() {
-        let payload = common::as_received(&seri::pack(&args).expect("packable"));
-        let tape = seri::unpack_tape(&payload).expect("unpacks");
-        assert!(seri::values_exact_eq(
-            &to_owned(&tape.to_value_refs(), &payload),
-            &args
-        ));
-        g.throughput(Throughput::Bytes(payload.len() as u64));
+    per_payload(c, "seri/unpack_tape", |g, name, payload, args| {
+        let tape = seri::unpack_tape(payload).expect("unpacks");
+        let refs = tape.to_value_refs();
+        assert!(seri::values_exact_eq(&to_owned(&refs, payload), args));
         g.bench_function(name, |b| {
             b.iter(|| seri::unpack_tape(black_box(&payload[..])))
         });
-    }
-    g.finish();
+    });
 
-    let mut g = c.benchmark_group("seri/unpack_tape_into");
-    for (name, args) in cases() {
-        let payload = common::as_received(&seri::pack(&args).expect("packable"));
+    per_payload(c, "seri/unpack_tape_into", |g, name, payload, args| {
         let mut tape = seri::Tape::new();
         seri::Unpack::new()
             .tape_into(&payload[..], &mut tape)
             .expect("unpacks");
-        assert!(seri::values_exact_eq(
-            &to_owned(&tape.to_value_refs(), &payload),
-            &args
-        ));
-        g.throughput(Throughput::Bytes(payload.len() as u64));
+        let refs = tape.to_value_refs();
+        assert!(seri::values_exact_eq(&to_owned(&refs, payload), args));
         g.bench_function(name, |b| {
             b.iter(|| seri::Unpack::new().tape_into(black_box(&payload[..]), &mut tape))
         });
-    }
-    g.finish();
+    });
 }
 
-fn to_owned(values: &[seri::ValueRef<'_>], backing: &bytes::Bytes) -> Vec<Value> {
+fn to_owned(values: &[seri::ValueRef<'_>], backing: &Bytes) -> Vec<Value> {
     values.iter().map(|v| v.to_owned_value(backing)).collect()
 }
 

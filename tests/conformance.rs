@@ -24,20 +24,12 @@ use skywire::codec::{
 };
 use skywire::seri::{self, Value};
 
+#[path = "common/captures.rs"]
+mod captures;
+
+/// The capture folders with both raw streams.
 fn capture_dirs() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/captures");
-    let mut dirs: Vec<PathBuf> = fs::read_dir(&root)
-        .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.join("requests.bin").is_file() && p.join("responses.bin").is_file())
-        .collect();
-    dirs.sort();
-    assert!(
-        dirs.len() >= 4,
-        "expected the capture folders under {}",
-        root.display()
-    );
-    dirs
+    captures::capture_dirs_with(&["requests.bin", "responses.bin"], 4)
 }
 
 fn read(dir: &Path, name: &str) -> Vec<u8> {

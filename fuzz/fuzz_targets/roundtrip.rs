@@ -89,22 +89,30 @@ trait Message: Clone + PartialEq + Sized {
     fn summary(&self) -> String;
 }
 
+/// The methods that are the same for both messages but for their types: the codec's own
+/// (`frames`, `write_frames`), `decode` by `$decode`, and `session`.
+macro_rules! codec_methods {
+    ($message:ident, $frames:ident, $decode:path) => {
+        type Frames = $frames;
+        fn frames(&self) -> Result<$frames, PacketError> {
+            $message::frames(self)
+        }
+        fn write_frames(&self, dst: &mut BytesMut) -> Result<(), PacketError> {
+            $message::write_frames(self, dst)
+        }
+        fn decode(s: &[u8]) -> Outcomes<$message> {
+            $decode(s)
+        }
+        fn session(&self) -> Session {
+            self.session
+        }
+    };
+}
+
 impl Message for Request {
-    type Frames = RequestFrames;
-    fn frames(&self) -> Result<RequestFrames, PacketError> {
-        Request::frames(self)
-    }
-    fn write_frames(&self, dst: &mut BytesMut) -> Result<(), PacketError> {
-        Request::write_frames(self, dst)
-    }
-    fn decode(s: &[u8]) -> Outcomes<Request> {
-        stream::requests(s)
-    }
+    codec_methods!(Request, RequestFrames, stream::requests);
     fn multi(&self) -> bool {
         self.payload.len() >= MULTI_PART
-    }
-    fn session(&self) -> Session {
-        self.session
     }
     fn spec_frames(&self) -> usize {
         let n = self.payload.len();
@@ -135,21 +143,9 @@ impl Message for Request {
 }
 
 impl Message for Response {
-    type Frames = ResponseFrames;
-    fn frames(&self) -> Result<ResponseFrames, PacketError> {
-        Response::frames(self)
-    }
-    fn write_frames(&self, dst: &mut BytesMut) -> Result<(), PacketError> {
-        Response::write_frames(self, dst)
-    }
-    fn decode(s: &[u8]) -> Outcomes<Response> {
-        stream::responses(s)
-    }
+    codec_methods!(Response, ResponseFrames, stream::responses);
     fn multi(&self) -> bool {
         self.ok && self.payload.len() > MULTI_PART
-    }
-    fn session(&self) -> Session {
-        self.session
     }
     fn spec_frames(&self) -> usize {
         if self.multi() {

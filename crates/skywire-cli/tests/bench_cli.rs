@@ -180,6 +180,18 @@ fn bench(addr: SocketAddr, args: &[&str]) -> (bool, Json) {
     )
 }
 
+/// `skywire bench` with `args` against an echoing server whose `size`-byte echoes it
+/// checks: the run must succeed and the server see no problem. The run's JSON and what the
+/// server saw.
+fn clean_echo_run(size: usize, args: &[&str]) -> (Json, Seen) {
+    let server = Server::start(Behaviour::Echo, size);
+    let (ok, j) = bench(server.addr, args);
+    let seen = server.finish();
+    assert!(seen.problems.is_empty(), "{:?}", seen.problems);
+    assert!(ok, "{j}");
+    (j, seen)
+}
+
 fn field(j: &Json, path: &[&str]) -> Json {
     let mut v = j;
     for p in path {
@@ -193,23 +205,17 @@ fn field(j: &Json, path: &[&str]) -> Json {
 #[test]
 fn counted_calls_over_two_connections_multi_part_both_ways() {
     // 40,000 bytes: over 0x8000, so calls and replies both go in parts.
-    let server = Server::start(Behaviour::Echo, 40_000);
-    let (ok, j) = bench(
-        server.addr,
-        &[
-            "--connections",
-            "2",
-            "--callers",
-            "5",
-            "--calls",
-            "300",
-            "--size",
-            "40000",
-        ],
-    );
-    let seen = server.finish();
-    assert!(seen.problems.is_empty(), "{:?}", seen.problems);
-    assert!(ok, "{j}");
+    let args = [
+        "--connections",
+        "2",
+        "--callers",
+        "5",
+        "--calls",
+        "300",
+        "--size",
+        "40000",
+    ];
+    let (j, seen) = clean_echo_run(40_000, &args);
     assert_eq!(field(&j, &["calls"]), 300);
     assert_eq!(field(&j, &["verified"]), 300);
     assert_eq!(field(&j, &["errors"]), 0);
@@ -232,14 +238,8 @@ fn counted_calls_over_two_connections_multi_part_both_ways() {
 
 #[test]
 fn connections_beyond_the_callers_are_held_idle() {
-    let server = Server::start(Behaviour::Echo, 0);
-    let (ok, j) = bench(
-        server.addr,
-        &["--connections", "3", "--callers", "1", "--calls", "50"],
-    );
-    let seen = server.finish();
-    assert!(seen.problems.is_empty(), "{:?}", seen.problems);
-    assert!(ok, "{j}");
+    let args = ["--connections", "3", "--callers", "1", "--calls", "50"];
+    let (j, seen) = clean_echo_run(0, &args);
     assert_eq!(field(&j, &["verified"]), 50);
     assert_eq!(field(&j, &["connections"]), 3);
     // Three connections reached the server; one carried every call; none ended before
@@ -252,11 +252,7 @@ fn connections_beyond_the_callers_are_held_idle() {
 
 #[test]
 fn timed_run_with_tiny_calls() {
-    let server = Server::start(Behaviour::Echo, 0);
-    let (ok, j) = bench(server.addr, &["--callers", "8", "--duration", "0.3"]);
-    let seen = server.finish();
-    assert!(seen.problems.is_empty(), "{:?}", seen.problems);
-    assert!(ok, "{j}");
+    let (j, seen) = clean_echo_run(0, &["--callers", "8", "--duration", "0.3"]);
     let calls = field(&j, &["calls"]).as_u64().unwrap();
     assert!(calls > 0);
     assert_eq!(field(&j, &["verified"]).as_u64().unwrap(), calls);

@@ -83,6 +83,20 @@ fn basic() -> (Vec<u8>, Vec<u8>) {
     )
 }
 
+/// The first `frames` frames of the basic capture's request stream.
+fn basic_requests(frames: usize) -> Vec<u8> {
+    frame_prefix(&basic().0, frames).to_vec()
+}
+
+/// An Ethernet conversation from `client_port` to skynet's port 27538 with these initial
+/// sequence numbers, its handshake done.
+fn connected(client_port: u16, client_isn: u32, server_isn: u32) -> Conversation {
+    let (client, server) = (v4(client_port), v4(27538));
+    let mut c = Conversation::new(Link::Ethernet, client, server, client_isn, server_isn);
+    c.handshake();
+    c
+}
+
 fn write_file(name: &str, bytes: &[u8]) -> std::path::PathBuf {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("pcap_reassembly");
     std::fs::create_dir_all(&dir).unwrap();
@@ -178,8 +192,7 @@ fn the_client_is_who_sent_the_syn_or_else_who_spoke_first() {
 
     // The capture starts with the server's SYN-ACK: its receiver is the client, even though
     // the server's packet comes first.
-    let mut c = Conversation::new(Link::Ethernet, v4(41001), v4(27538), 7, 70);
-    c.handshake();
+    let mut c = connected(41001, 7, 70);
     c.packets.remove(0); // lose the SYN
     c.send(false, resp, 1000); // (responses first, to be sure the order does not decide)
     c.send(true, req, 1000);
@@ -196,8 +209,7 @@ fn the_client_is_who_sent_the_syn_or_else_who_spoke_first() {
 
 #[test]
 fn connections_are_numbered_in_order_of_appearance_and_filtered_by_port() {
-    let (req, _) = basic();
-    let req = frame_prefix(&req, 2);
+    let req = &basic_requests(2)[..];
     let mut a = Conversation::new(Link::Ethernet, v4(50001), v4(27538), 1, 1);
     let mut b = Conversation::new(Link::Ethernet, v4(50002), v4(27539), 1, 1);
     a.handshake();
@@ -225,10 +237,8 @@ fn connections_are_numbered_in_order_of_appearance_and_filtered_by_port() {
 
 #[test]
 fn a_gap_that_never_fills_is_an_error_at_the_end_of_the_file() {
-    let (req, _) = basic();
-    let req = frame_prefix(&req, 20);
-    let mut c = Conversation::new(Link::Ethernet, v4(40000), v4(27538), 100, 200);
-    c.handshake();
+    let req = &basic_requests(20)[..];
+    let mut c = connected(40000, 100, 200);
     let mut segs = c.segments(true, req, 100);
     let lost = segs.remove(3); // stream bytes 300..400
     assert_eq!(lost.1.len(), 100);
@@ -278,10 +288,8 @@ fn a_gap_that_never_fills_is_an_error_at_the_end_of_the_file() {
 
 #[test]
 fn a_closed_connection_reopened_on_the_same_ports_is_a_new_connection() {
-    let (req, _) = basic();
-    let req = frame_prefix(&req, 2);
-    let mut c = Conversation::new(Link::Ethernet, v4(40000), v4(27538), 100, 200);
-    c.handshake();
+    let req = &basic_requests(2)[..];
+    let mut c = connected(40000, 100, 200);
     c.send(true, req, 1000);
     let fin = Flags {
         fin: true,
@@ -303,8 +311,7 @@ fn a_closed_connection_reopened_on_the_same_ports_is_a_new_connection() {
 
     // Without its end captured, and with a retransmitted SYN in the first: the retransmitted
     // SYN keeps the connection, a SYN with another sequence number starts a new one.
-    let mut c = Conversation::new(Link::Ethernet, v4(40001), v4(27538), 100, 200);
-    c.handshake();
+    let mut c = connected(40001, 100, 200);
     c.packets.insert(1, c.packets[0].clone());
     c.send(true, req, 1000);
     connect_again(&mut c, 7_000_000, req);
@@ -370,8 +377,7 @@ fn open_multi_part_messages_are_bounded_over_all_connections() {
     // within a budget of 1 MiB (plus the file's length), the second is not.
     let mut packets = Vec::new();
     for port in [50001, 50002, 50003] {
-        let mut c = Conversation::new(Link::Ethernet, v4(port), v4(27538), 1, 1);
-        c.handshake();
+        let mut c = connected(port, 1, 1);
         c.send(true, &open_multi_part(1, 600_000), 1400);
         packets.extend(c.packets);
     }
@@ -416,8 +422,7 @@ fn bit_flips_in_a_capture_give_results_or_errors_never_panics() {
         }
     }
     let (req, resp) = basic();
-    let mut c = Conversation::new(Link::Ethernet, v4(40000), v4(27538), 1, 1);
-    c.handshake();
+    let mut c = connected(40000, 1, 1);
     c.send(true, frame_prefix(&req, 12), 300);
     c.send(false, frame_prefix(&resp, 12), 300);
     for (name, clean) in [

@@ -78,3 +78,49 @@ codec!(
     /// encodes [`Request`]s.
     ClientCodec: ResponseDecoder decodes Response, encodes Request
 );
+
+/// A framing crate's `Decoder` and `Encoder` for both codecs, over the methods above; the
+/// crate's two traits must be in scope where it is used. tokio-util's `Encoder` takes the
+/// item as a type parameter (`tokio`), asynchronous-codec's as an associated type
+/// (`futures`); the rest is the same.
+macro_rules! framing_traits {
+    ($style:ident) => {
+        $crate::codec::framing_traits!(@side $style ServerCodec decodes Request, encodes Response);
+        $crate::codec::framing_traits!(@side $style ClientCodec decodes Response, encodes Request);
+    };
+    (@side $style:ident $codec:ident decodes $in:ident, encodes $out:ident) => {
+        impl Decoder for $codec {
+            type Item = $in;
+            type Error = CodecError;
+
+            fn decode(&mut self, src: &mut BytesMut) -> Result<Option<$in>, CodecError> {
+                self.decode_buf(src)
+            }
+
+            fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<$in>, CodecError> {
+                self.decode_buf_eof(src)
+            }
+        }
+
+        $crate::codec::framing_traits!(@encoder $style $codec $out {
+            type Error = CodecError;
+
+            fn encode(&mut self, item: $out, dst: &mut BytesMut) -> Result<(), CodecError> {
+                self.encode_buf(&item, dst)
+            }
+        });
+    };
+    (@encoder tokio $codec:ident $out:ident { $($body:tt)* }) => {
+        impl Encoder<$out> for $codec {
+            $($body)*
+        }
+    };
+    (@encoder futures $codec:ident $out:ident { $($body:tt)* }) => {
+        impl Encoder for $codec {
+            type Item<'a> = $out;
+            $($body)*
+        }
+    };
+}
+
+pub(crate) use framing_traits;

@@ -56,32 +56,4 @@ use crate::message::{Request, Response};
 /// one these codecs implement.
 pub use asynchronous_codec::{Framed, FramedRead, FramedWrite};
 
-/// `Decoder` and `Encoder` for one side's codec, over its `codec.rs` methods.
-macro_rules! futures_codec {
-    ($codec:ident decodes $in:ident, encodes $out:ident) => {
-        impl Decoder for $codec {
-            type Item = $in;
-            type Error = CodecError;
-
-            fn decode(&mut self, src: &mut BytesMut) -> Result<Option<$in>, CodecError> {
-                self.decode_buf(src)
-            }
-
-            fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<$in>, CodecError> {
-                self.decode_buf_eof(src)
-            }
-        }
-
-        impl Encoder for $codec {
-            type Item<'a> = $out;
-            type Error = CodecError;
-
-            fn encode(&mut self, item: $out, dst: &mut BytesMut) -> Result<(), CodecError> {
-                self.encode_buf(&item, dst)
-            }
-        }
-    };
-}
-
-futures_codec!(ServerCodec decodes Request, encodes Response);
-futures_codec!(ClientCodec decodes Response, encodes Request);
+crate::codec::framing_traits!(futures);

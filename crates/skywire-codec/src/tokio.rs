@@ -22,34 +22,7 @@ use tokio_util::codec::{Decoder, Encoder};
 use crate::codec::{ClientCodec, CodecError, ServerCodec};
 use crate::message::{Request, Response};
 
-/// `Decoder` and `Encoder` for one side's codec, over its `codec.rs` methods.
-macro_rules! tokio_codec {
-    ($codec:ident decodes $in:ident, encodes $out:ident) => {
-        impl Decoder for $codec {
-            type Item = $in;
-            type Error = CodecError;
-
-            fn decode(&mut self, src: &mut BytesMut) -> Result<Option<$in>, CodecError> {
-                self.decode_buf(src)
-            }
-
-            fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<$in>, CodecError> {
-                self.decode_buf_eof(src)
-            }
-        }
-
-        impl Encoder<$out> for $codec {
-            type Error = CodecError;
-
-            fn encode(&mut self, item: $out, dst: &mut BytesMut) -> Result<(), CodecError> {
-                self.encode_buf(&item, dst)
-            }
-        }
-    };
-}
-
-tokio_codec!(ServerCodec decodes Request, encodes Response);
-tokio_codec!(ClientCodec decodes Response, encodes Request);
+crate::codec::framing_traits!(tokio);
 
 #[cfg(test)]
 mod tests {

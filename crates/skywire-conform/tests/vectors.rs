@@ -9,21 +9,54 @@ use skywire_codec::{
     DecodeError, DecodeErrorKind, PacketError, ReassemblyError, Request, RequestDecoder, Response,
     ResponseDecoder, Session, Target,
 };
-use skywire_conform::vectors::{self, Direction, InvalidVector, MessageVector, SeriVector};
+use skywire_conform::vectors::{
+    self, Direction, InvalidStream, InvalidVector, MessageVector, SeriVector,
+};
 use skywire_seri::{pack, unpack, values_content_eq, values_exact_eq, EncodeError, Table, Value};
 
-/// Checks every one of `vectors` (`id` names each) and fails with every problem `check`
-/// finds, one a line, behind the vector's ID.
-fn check_each<V>(
-    what: &str,
-    vectors: &[V],
-    id: impl Fn(&V) -> &str,
-    check: impl Fn(&V) -> Result<(), String>,
-) {
+/// A vector's ID, which names it in the failures.
+trait Id {
+    fn id(&self) -> &str;
+}
+
+impl Id for SeriVector {
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl Id for InvalidVector {
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl Id for MessageVector {
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl Id for InvalidStream {
+    fn id(&self) -> &str {
+        &self.vector.id
+    }
+}
+
+/// An accepted form of a vector: (its vector, the form as written, its bytes).
+impl Id for (&SeriVector, &String, Vec<u8>) {
+    fn id(&self) -> &str {
+        &self.0.id
+    }
+}
+
+/// Checks every one of `vectors` and fails with every problem `check` finds, one a line,
+/// behind the vector's ID.
+fn check_each<V: Id>(what: &str, vectors: &[V], check: impl Fn(&V) -> Result<(), String>) {
     assert!(!vectors.is_empty(), "{what}: no vectors");
     let failures: Vec<String> = vectors
         .iter()
-        .filter_map(|v| check(v).err().map(|e| format!("{}: {e}", id(v))))
+        .filter_map(|v| check(v).err().map(|e| format!("{}: {e}", v.id())))
         .collect();
     let checked = vectors.len();
     assert!(
@@ -109,47 +142,37 @@ fn content_eq_nan(a: &[Value], b: &[Value]) -> bool {
 fn lua_seri_pack_gives_skynets_bytes() {
     let file = vectors::lua_seri().unwrap();
     assert_eq!(file.format, "skywire-vectors/lua-seri/1");
-    check_each(
-        "lua-seri pack",
-        &file.vectors,
-        |v| &v.id,
-        |v| {
-            let mut values = v.values().unwrap();
-            let packed = v.packed().unwrap();
-            if let Ok(skynets) = unpack(&Bytes::from(packed.clone())) {
-                for (a, b) in values.iter_mut().zip(&skynets) {
-                    adopt_nan_bits(a, b);
-                }
+    check_each("lua-seri pack", &file.vectors, |v| {
+        let mut values = v.values().unwrap();
+        let packed = v.packed().unwrap();
+        if let Ok(skynets) = unpack(&Bytes::from(packed.clone())) {
+            for (a, b) in values.iter_mut().zip(&skynets) {
+                adopt_nan_bits(a, b);
             }
-            match pack(&values) {
-                Ok(got) if got[..] == packed[..] => Ok(()),
-                Ok(got) => Err(format!(
-                    "pack gives {}, skynet {}",
-                    hex::encode(&got),
-                    v.packed
-                )),
-                Err(e) => Err(format!("pack fails: {e}")),
-            }
-        },
-    );
+        }
+        match pack(&values) {
+            Ok(got) if got[..] == packed[..] => Ok(()),
+            Ok(got) => Err(format!(
+                "pack gives {}, skynet {}",
+                hex::encode(&got),
+                v.packed
+            )),
+            Err(e) => Err(format!("pack fails: {e}")),
+        }
+    });
 }
 
 #[test]
 fn lua_seri_unpack_gives_the_values() {
     let file = vectors::lua_seri().unwrap();
-    check_each(
-        "lua-seri unpack",
-        &file.vectors,
-        |v| &v.id,
-        |v| {
-            let values = v.values().unwrap();
-            match unpack(&Bytes::from(v.packed().unwrap())) {
-                Ok(got) if exact_eq_nan(&got, &values) => Ok(()),
-                Ok(got) => Err(format!("unpack gives {got:?}")),
-                Err(e) => Err(format!("unpack fails: {e}")),
-            }
-        },
-    );
+    check_each("lua-seri unpack", &file.vectors, |v| {
+        let values = v.values().unwrap();
+        match unpack(&Bytes::from(v.packed().unwrap())) {
+            Ok(got) if exact_eq_nan(&got, &values) => Ok(()),
+            Ok(got) => Err(format!("unpack gives {got:?}")),
+            Err(e) => Err(format!("unpack fails: {e}")),
+        }
+    });
 }
 
 #[test]
@@ -170,7 +193,6 @@ fn lua_seri_other_accepted_forms_unpack_to_the_values() {
     check_each(
         "lua-seri unpacks_from",
         &forms,
-        |(v, _, _)| &v.id,
         |(v, form, bytes)| match unpack(&Bytes::from(bytes.clone())) {
             // Alternative forms may list hash pairs in another order than `values`.
             Ok(got) if content_eq_nan(&got, &v.values().unwrap()) => Ok(()),
@@ -235,33 +257,16 @@ fn lua_seri_packer_rejections() {
 // ---------------------------------------------------------------------------------------
 // lua-seri-invalid.json
 
-fn seri_class(kind: &skywire_seri::DecodeErrorKind) -> &'static str {
-    use skywire_seri::DecodeErrorKind as K;
-    match kind {
-        K::UnknownType { .. } => "unknown-type",
-        K::BadCookie { .. } => "bad-cookie",
-        K::Truncated { .. } => "truncated",
-        K::BadArraySize { .. } => "bad-array-size",
-        K::NegativeArraySize { .. } => "negative-array-size",
-        K::ArrayTooLarge { .. } => "array-too-large",
-        K::TooDeep { .. } => "too-deep",
-        _ => "(unmapped)",
-    }
-}
-
 #[test]
 fn lua_seri_invalid_payloads_are_rejected_where_the_spec_says() {
     let file = vectors::lua_seri_invalid().unwrap();
     assert_eq!(file.format, "skywire-vectors/lua-seri-invalid/1");
-    check_each(
-        "lua-seri invalid",
-        &file.vectors,
-        |v| &v.id,
-        |v| match unpack(&Bytes::from(v.bytes().unwrap())) {
+    check_each("lua-seri invalid", &file.vectors, |v| {
+        match unpack(&Bytes::from(v.bytes().unwrap())) {
             Ok(got) => Err(format!("accepted as {got:?}")),
-            Err(e) => rejected_as_said(v, seri_class(e.kind()), e.offset() as u64, &e),
-        },
-    );
+            Err(e) => rejected_as_said(v, e.kind().class(), e.offset() as u64, &e),
+        }
+    });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -428,15 +433,10 @@ fn compare_frames(ours: &[Vec<u8>], skynets: &[Vec<u8>]) -> Result<(), String> {
 fn messages_decode_and_encode_as_skynet_sent_them() {
     let file = vectors::messages().unwrap();
     assert_eq!(file.format, "skywire-vectors/messages/1");
-    check_each(
-        "messages",
-        &file.vectors,
-        |v| &v.id,
-        |v| match v.direction {
-            Direction::Requests => check_request(v),
-            Direction::Responses => check_response(v),
-        },
-    );
+    check_each("messages", &file.vectors, |v| match v.direction {
+        Direction::Requests => check_request(v),
+        Direction::Responses => check_response(v),
+    });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -486,21 +486,16 @@ fn first_error<A: skywire_codec::Assemble>(bytes: &[u8]) -> Option<DecodeError> 
 fn invalid_frame_streams_fail_where_the_spec_says() {
     let file = vectors::frames_invalid().unwrap();
     assert_eq!(file.format, "skywire-vectors/frames-invalid/1");
-    check_each(
-        "frames invalid",
-        &file.vectors,
-        |s| &s.vector.id,
-        |s| {
-            let v = &s.vector;
-            let bytes = v.bytes().unwrap();
-            let err = match s.direction {
-                Direction::Requests => first_error::<skywire_codec::RequestAssembler>(&bytes),
-                Direction::Responses => first_error::<skywire_codec::ResponseAssembler>(&bytes),
-            };
-            match err {
-                None => Err("accepted".into()),
-                Some(e) => rejected_as_said(v, stream_class(e.kind()), e.offset(), &e),
-            }
-        },
-    );
+    check_each("frames invalid", &file.vectors, |s| {
+        let v = &s.vector;
+        let bytes = v.bytes().unwrap();
+        let err = match s.direction {
+            Direction::Requests => first_error::<skywire_codec::RequestAssembler>(&bytes),
+            Direction::Responses => first_error::<skywire_codec::ResponseAssembler>(&bytes),
+        };
+        match err {
+            None => Err("accepted".into()),
+            Some(e) => rejected_as_said(v, stream_class(e.kind()), e.offset(), &e),
+        }
+    });
 }

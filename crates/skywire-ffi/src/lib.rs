@@ -14,7 +14,7 @@
 //! | `decoder.rs` | [`SwRequestDecoder`], [`SwResponseDecoder`], [`SwLimits`]: skywire-codec's stream decoders |
 //!
 //! The header `include/skywire.h` is generated from these files by cbindgen
-//! (`cbindgen.toml`); `tests/header.rs` fails when it is stale.
+//! (`cbindgen.toml`) in `build.rs`, on every build of the crate.
 #![deny(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
 

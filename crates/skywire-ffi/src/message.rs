@@ -140,18 +140,16 @@ impl SwResponse {
 /// for their length; `out` must be NULL or valid for writing an `sw_bytes`.
 #[no_mangle]
 pub unsafe extern "C" fn sw_request_encode(req: *const SwRequest, out: *mut SwBytes) -> SwStatus {
-    guard::status(|| {
-        // SAFETY: the caller's promise.
-        let req = unsafe { req.as_ref() }.ok_or_else(|| Error::null("req"))?;
-        // SAFETY: the caller's promise, for `out` and for the slices of `req`.
-        unsafe {
-            buffer::write_out(out, || {
-                let mut frames = Vec::new();
-                req.to_request()?.write_frames(&mut frames)?;
-                Ok(frames)
-            })
-        }
-    })
+    // SAFETY: the caller's promise, for `req`, its slices and `out`.
+    unsafe {
+        encode(
+            req,
+            "req",
+            out,
+            SwRequest::to_request,
+            Request::write_frames,
+        )
+    }
 }
 
 /// Encodes a response as the frames skynet would send for it (one frame, or a begin frame
@@ -171,14 +169,39 @@ pub unsafe extern "C" fn sw_response_encode(
     resp: *const SwResponse,
     out: *mut SwBytes,
 ) -> SwStatus {
+    // SAFETY: the caller's promise, for `resp`, its payload and `out`.
+    unsafe {
+        encode(
+            resp,
+            "resp",
+            out,
+            SwResponse::to_response,
+            Response::write_frames,
+        )
+    }
+}
+
+/// The body of both encoders: the message at `msg` (named `what` when it is NULL), made a
+/// codec message by `convert`, its frames written by `write` into a new buffer at `*out`.
+///
+/// # Safety
+/// `msg` must be NULL or point to a message `convert` may read (its slices `{NULL, 0}` or
+/// readable for their length); `out` must be NULL or valid for writing an `sw_bytes`.
+unsafe fn encode<M: Copy, C>(
+    msg: *const M,
+    what: &str,
+    out: *mut SwBytes,
+    convert: unsafe fn(M) -> Result<C, Error>,
+    write: fn(&C, &mut Vec<u8>) -> Result<(), skywire_codec::PacketError>,
+) -> SwStatus {
     guard::status(|| {
         // SAFETY: the caller's promise.
-        let resp = unsafe { resp.as_ref() }.ok_or_else(|| Error::null("resp"))?;
-        // SAFETY: the caller's promise, for `out` and for the slices of `resp`.
+        let msg = *unsafe { msg.as_ref() }.ok_or_else(|| Error::null(what))?;
+        // SAFETY: the caller's promise, for `out` and for the slices of `msg`.
         unsafe {
             buffer::write_out(out, || {
                 let mut frames = Vec::new();
-                resp.to_response()?.write_frames(&mut frames)?;
+                write(&convert(msg)?, &mut frames)?;
                 Ok(frames)
             })
         }

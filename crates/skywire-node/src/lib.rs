@@ -59,6 +59,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod accept_task;
 mod admission;
 mod budget;
 mod builder;

@@ -317,134 +317,50 @@ fn gauge(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
+/// A new metric of type `M` registered in `registry` as `name` (with its `unit`, if any);
+/// the handle returned records into what the registry renders.
+fn registered<M>(registry: &mut Registry, name: &str, help: &str, unit: Option<Unit>) -> M
+where
+    M: prometheus_client::registry::Metric + Clone + Default,
+{
+    let metric = M::default();
+    match unit {
+        Some(unit) => registry.register_with_unit(name, help, unit, metric.clone()),
+        None => registry.register(name, help, metric.clone()),
+    }
+    metric
+}
+
+/// The serving and calling members of a family labelled by side, in [`Side::index`] order.
+fn per_side<M: Clone + Default>(family: &Family<SideLabel, M>) -> [M; 2] {
+    [Side::Serving, Side::Calling]
+        .map(|s| family.get_or_create(&SideLabel { side: s.label() }).clone())
+}
+
 impl Recording {
+    /// Registers every metric, in the order a scrape lists them: one row each.
+    #[rustfmt::skip]
     fn new() -> Recording {
         let mut registry = Registry::with_prefix("skywire");
-        let per_side = |family: &Family<SideLabel, Counter>| {
-            [Side::Serving, Side::Calling]
-                .map(|s| family.get_or_create(&SideLabel { side: s.label() }).clone())
-        };
-        let per_side_gauge = |family: &Family<SideLabel, Gauge>| {
-            [Side::Serving, Side::Calling]
-                .map(|s| family.get_or_create(&SideLabel { side: s.label() }).clone())
-        };
-        let served = Family::default();
-        registry.register(
-            "requests_served",
-            "Requests (calls and pushes) a registered service answered, by service",
-            served.clone(),
-        );
-        let served_latency = Family::default();
-        registry.register_with_unit(
-            "request_duration",
-            "From the read that brought a request to its response being queued, by service",
-            Unit::Seconds,
-            served_latency.clone(),
-        );
-        let calls = Family::default();
-        registry.register(
-            "calls",
-            "Calls and queries made, answered or failed, by remote node",
-            calls.clone(),
-        );
-        let pushes = Family::default();
-        registry.register(
-            "pushes",
-            "Pushes (cluster.send) sent or failed, by remote node",
-            pushes.clone(),
-        );
-        let call_latency = Family::default();
-        registry.register_with_unit(
-            "call_duration",
-            "From a call's start (connecting included) to its answer or failure, by remote node",
-            Unit::Seconds,
-            call_latency.clone(),
-        );
-        let errors = Family::default();
-        registry.register(
-            "errors",
-            "Failed requests (side=serving) and calls (side=calling), by kind",
-            errors.clone(),
-        );
-        let refused = Family::default();
-        registry.register(
-            "connections_refused",
-            "Served connections refused when accepted (allowlist, max_connections) or closed (the others), by bound",
-            refused.clone(),
-        );
-        let opened = Family::<SideLabel, Counter>::default();
-        registry.register(
-            "connections_opened",
-            "Connections accepted (side=serving) or opened to call (side=calling)",
-            opened.clone(),
-        );
-        let open = Family::<SideLabel, Gauge>::default();
-        registry.register("connections", "Connections open now", open.clone());
-        let received = Family::<SideLabel, Counter>::default();
-        registry.register_with_unit(
-            "received",
-            "Bytes read from the network",
-            Unit::Bytes,
-            received.clone(),
-        );
-        let sent = Family::<SideLabel, Counter>::default();
-        registry.register_with_unit(
-            "sent",
-            "Bytes written to the network",
-            Unit::Bytes,
-            sent.clone(),
-        );
-        let reassembly = Family::<SideLabel, Gauge>::default();
-        registry.register_with_unit(
-            "reassembly_buffered",
-            "Bytes reserved by reassembly for unfinished multi-part messages (their declared sizes)",
-            Unit::Bytes,
-            reassembly.clone(),
-        );
-        let requests_in_flight = Gauge::default();
-        registry.register(
-            "requests_in_flight",
-            "Served requests whose service is still running",
-            requests_in_flight.clone(),
-        );
-        let calls_in_flight = Gauge::default();
-        registry.register(
-            "calls_in_flight",
-            "Calls sent and waiting for their response",
-            calls_in_flight.clone(),
-        );
-        let budget_used = Gauge::default();
-        registry.register_with_unit(
-            "memory_budget_used",
-            "Bytes the served connections hold against the node-wide memory budget",
-            Unit::Bytes,
-            budget_used.clone(),
-        );
-        let budget_limit = Gauge::default();
-        registry.register_with_unit(
-            "memory_budget",
-            "The node-wide memory budget",
-            Unit::Bytes,
-            budget_limit.clone(),
-        );
+        let r = &mut registry;
         Recording {
-            opened: per_side(&opened),
-            open: per_side_gauge(&open),
-            bytes_received: per_side(&received),
-            bytes_sent: per_side(&sent),
-            reassembly: per_side_gauge(&reassembly),
+            served: registered(r, "requests_served", "Requests (calls and pushes) a registered service answered, by service", None),
+            served_latency: registered(r, "request_duration", "From the read that brought a request to its response being queued, by service", Some(Unit::Seconds)),
+            calls: registered(r, "calls", "Calls and queries made, answered or failed, by remote node", None),
+            pushes: registered(r, "pushes", "Pushes (cluster.send) sent or failed, by remote node", None),
+            call_latency: registered(r, "call_duration", "From a call's start (connecting included) to its answer or failure, by remote node", Some(Unit::Seconds)),
+            errors: registered(r, "errors", "Failed requests (side=serving) and calls (side=calling), by kind", None),
+            refused: registered(r, "connections_refused", "Served connections refused when accepted (allowlist, max_connections) or closed (the others), by bound", None),
+            opened: per_side(&registered(r, "connections_opened", "Connections accepted (side=serving) or opened to call (side=calling)", None)),
+            open: per_side(&registered(r, "connections", "Connections open now", None)),
+            bytes_received: per_side(&registered(r, "received", "Bytes read from the network", Some(Unit::Bytes))),
+            bytes_sent: per_side(&registered(r, "sent", "Bytes written to the network", Some(Unit::Bytes))),
+            reassembly: per_side(&registered(r, "reassembly_buffered", "Bytes reserved by reassembly for unfinished multi-part messages (their declared sizes)", Some(Unit::Bytes))),
+            requests_in_flight: registered(r, "requests_in_flight", "Served requests whose service is still running", None),
+            calls_in_flight: registered(r, "calls_in_flight", "Calls sent and waiting for their response", None),
+            budget_used: registered(r, "memory_budget_used", "Bytes the served connections hold against the node-wide memory budget", Some(Unit::Bytes)),
+            budget_limit: registered(r, "memory_budget", "The node-wide memory budget", Some(Unit::Bytes)),
             registry: Mutex::new(registry),
-            served,
-            served_latency,
-            calls,
-            pushes,
-            call_latency,
-            errors,
-            refused,
-            requests_in_flight,
-            calls_in_flight,
-            budget_used,
-            budget_limit,
         }
     }
 

@@ -11,9 +11,9 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use crate::accept_task::AcceptTask;
 use crate::node::Shared;
 
 /// Most bytes of a request's head (request line and headers) read before answering `400`.
@@ -28,9 +28,7 @@ const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset
 /// stops when shut down or dropped, or when the node shuts down.
 #[derive(Debug)]
 pub struct MetricsListener {
-    local_addr: SocketAddr,
-    cancel: CancellationToken,
-    task: Option<JoinHandle<()>>,
+    task: AcceptTask,
 }
 
 impl MetricsListener {
@@ -39,47 +37,15 @@ impl MetricsListener {
         shared: Weak<Shared>,
         cancel: CancellationToken,
     ) -> std::io::Result<MetricsListener> {
-        let local_addr = listener.local_addr()?;
-        let task = tokio::spawn(accept_loop(listener, shared, cancel.clone()));
-        tracing::info!(%local_addr, "metrics at http://{local_addr}/metrics");
-        Ok(MetricsListener {
-            local_addr,
+        let request_cancel = cancel.clone();
+        let task = AcceptTask::spawn(
+            listener,
             cancel,
-            task: Some(task),
-        })
-    }
-
-    /// The address it listens on (with the real port when bound to port 0).
-    pub fn local_addr(&self) -> SocketAddr {
-        self.local_addr
-    }
-
-    /// Stops serving the metrics.
-    pub async fn shutdown(mut self) {
-        self.cancel.cancel();
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
-    }
-}
-
-impl Drop for MetricsListener {
-    fn drop(&mut self) {
-        self.cancel.cancel();
-    }
-}
-
-async fn accept_loop(listener: TcpListener, shared: Weak<Shared>, cancel: CancellationToken) {
-    loop {
-        let accepted = tokio::select! {
-            biased;
-            _ = cancel.cancelled() => return,
-            a = listener.accept() => a,
-        };
-        match accepted {
-            Ok((stream, peer)) => {
+            "metrics endpoint",
+            std::future::pending(),
+            move |stream, peer| {
                 let shared = shared.clone();
-                let cancel = cancel.clone();
+                let cancel = request_cancel.clone();
                 tokio::spawn(async move {
                     tokio::select! {
                         _ = cancel.cancelled() => {}
@@ -88,15 +54,21 @@ async fn accept_loop(listener: TcpListener, shared: Weak<Shared>, cancel: Cancel
                         }
                     }
                 });
-            }
-            Err(e) => {
-                tracing::warn!("metrics endpoint: accept failed: {e}");
-                tokio::select! {
-                    _ = cancel.cancelled() => return,
-                    _ = tokio::time::sleep(Duration::from_millis(50)) => {}
-                }
-            }
-        }
+            },
+        )?;
+        let local_addr = task.local_addr();
+        tracing::info!(%local_addr, "metrics at http://{local_addr}/metrics");
+        Ok(MetricsListener { task })
+    }
+
+    /// The address it listens on (with the real port when bound to port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.task.local_addr()
+    }
+
+    /// Stops serving the metrics.
+    pub async fn shutdown(self) {
+        self.task.shutdown().await;
     }
 }
 

@@ -316,6 +316,16 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
+    /// Records a definition found.
+    fn define(&mut self, group: SnaxGroup, name: String, line: usize, column: usize) {
+        self.found.push(Definition {
+            group,
+            name,
+            line,
+            column,
+        });
+    }
+
     /// `function accept.NAME(` / `function accept:NAME(`, at the current `accept`.
     fn function_definition(&mut self, group: SnaxGroup) -> Result<(), ReadError> {
         let (line, column) = (self.line, self.column);
@@ -336,12 +346,7 @@ impl<'a> Reader<'a> {
             // `function accept.a.b()` indexes accept.a, which is nil.
             return fail(SnaxInterfaceErrorKind::Nested(group, name));
         }
-        self.found.push(Definition {
-            group,
-            name,
-            line,
-            column,
-        });
+        self.define(group, name, line, column);
         Ok(())
     }
 
@@ -409,12 +414,7 @@ impl<'a> Reader<'a> {
         if !may_be_function {
             return fail(SnaxInterfaceErrorKind::NotAFunction(group, name));
         }
-        self.found.push(Definition {
-            group,
-            name,
-            line,
-            column,
-        });
+        self.define(group, name, line, column);
         // The value's first token (a `function`, a name, ...) is read by the main loop.
         Ok(())
     }

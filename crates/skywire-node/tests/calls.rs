@@ -96,10 +96,12 @@ async fn pushes_arrive_and_get_no_response() {
     guard("send", to_db(&client).send("@nobody", &[]))
         .await
         .unwrap();
-    let ret = guard("call", to_db(&client).call("@echo", &[5.into()]))
-        .await
-        .unwrap();
-    assert!(values_content_eq(&ret, &[5.into()]));
+    assert_answers(
+        "call",
+        to_db(&client).call("@echo", &[5.into()]),
+        &[5.into()],
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -281,10 +283,7 @@ async fn trace_tags_reach_the_service() {
         &[Value::string("(client-db-1)tag")]
     ));
     // And none without.
-    let ret = guard("call", to_db(&client).call("@trace", &[]))
-        .await
-        .unwrap();
-    assert!(values_content_eq(&ret, &[Value::Nil]));
+    assert_answers("call", to_db(&client).call("@trace", &[]), &[Value::Nil]).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -430,10 +429,8 @@ async fn busy_polling_nodes_on_one_thread_answer_calls_pushes_and_large_messages
     assert!(got[0].push && values_content_eq(&got[0].args, &["pushed".into()]));
     // The address a query gives reaches the service.
     let echo = guard("query", to_db(&client).query("echo")).await.unwrap();
-    let ret = guard("call", to_db(&client).call(echo, &["by number".into()]))
-        .await
-        .unwrap();
-    assert!(values_content_eq(&ret, &["by number".into()]));
+    let args = ["by number".into()];
+    assert_answers("call", to_db(&client).call(echo, &args), &args).await;
     // Many calls at once over the one connection.
     let remote = to_db(&client);
     let mut tasks = tokio::task::JoinSet::new();

@@ -249,13 +249,8 @@ async fn deadlines_per_call_and_per_node() {
     assert!(matches!(e, CallError::Timeout { .. }), "{e:?}");
     // A per-call override lifts the node's default.
     let opts = CallOptions::new().no_timeout();
-    let ret = guard(
-        "call",
-        to_db(&strict).call_with("@echo", &[2.into()], &opts),
-    )
-    .await
-    .unwrap();
-    assert!(values_content_eq(&ret, &[2.into()]));
+    let (remote, args) = (to_db(&strict), [2.into()]);
+    assert_answers("call", remote.call_with("@echo", &args, &opts), &args).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::BytesMut;
-use skywire_codec::{Limits, Request, RequestDecoder, Response};
+use skywire_codec::{Limits, Request, RequestDecoder, Response, Target};
 use skywire_node::{CallError, Node, Remote};
 use skywire_seri::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -100,6 +100,20 @@ fn large(tag: &str) -> Vec<Value> {
     vec![tag.into(), Value::string(vec![b'p'; 70_000])]
 }
 
+/// Through an agent that answers queries: each push of `pushes` (a target and the tag it
+/// carries), then each call of `calls` (answered), then `close`; what the agent handed on.
+async fn handed_on(pushes: &[(&Target, &str)], calls: &[&Target]) -> Vec<String> {
+    let (_node, remote, taken) = start(true).await;
+    for (target, tag) in pushes {
+        remote.send(*target, &[(*tag).into()]).await.unwrap();
+    }
+    for target in calls {
+        remote.call(*target, &["call".into()]).await.unwrap();
+    }
+    close(&remote).await.unwrap();
+    tags(&taken)
+}
+
 /// What the agent handed on: each push's first argument; `query NAME` for each query.
 fn tags(taken: &Mutex<Vec<Vec<Value>>>) -> Vec<String> {
     taken
@@ -167,23 +181,21 @@ async fn a_push_that_cannot_be_confirmed_is_reported() {
 
 #[tokio::test]
 async fn an_answered_call_to_the_same_name_confirms_without_a_query() {
-    let (_node, remote, taken) = start(true).await;
-    remote.send("@echo", &["pushed".into()]).await.unwrap();
-    remote.send(7, &["plain".into()]).await.unwrap();
+    let echo = Target::name("@echo").unwrap();
     // A call to @echo, answered after both pushes (as skynet's agent answers it).
-    remote.call("@echo", &["call".into()]).await.unwrap();
-    close(&remote).await.unwrap();
-    assert_eq!(tags(&taken), ["pushed", "plain"]);
+    let pushes = [(&echo, "pushed"), (&Target::Address(7), "plain")];
+    let taken = handed_on(&pushes, &[&echo]).await;
+    assert_eq!(taken, ["pushed", "plain"]);
 }
 
 #[tokio::test]
 async fn a_call_by_number_or_to_another_name_does_not_confirm_a_push_to_a_name() {
     // skynet's agent may answer a call by number before a push to a @name still being
     // resolved is handed on: only a request to the same name confirms that push.
-    let (_node, remote, taken) = start(true).await;
-    remote.send("@echo", &["pushed".into()]).await.unwrap();
-    remote.call(10, &["call".into()]).await.unwrap();
-    remote.call("@other", &["call".into()]).await.unwrap();
-    close(&remote).await.unwrap();
-    assert_eq!(tags(&taken), ["pushed", "query echo"]);
+    let (echo, other) = (
+        Target::name("@echo").unwrap(),
+        Target::name("@other").unwrap(),
+    );
+    let taken = handed_on(&[(&echo, "pushed")], &[&Target::Address(10), &other]).await;
+    assert_eq!(taken, ["pushed", "query echo"]);
 }

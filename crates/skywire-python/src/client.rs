@@ -119,12 +119,7 @@ impl Client {
         let remote: &Remote = &self.remote;
         let reply = wait(py, remote.call_raw(target, payload, &opts))?
             .map_err(|e| errors::call_error(py, e))?;
-        let decode = DecodeOptions {
-            text: r#str,
-            exact,
-            ..DecodeOptions::default()
-        };
-        unpack_tuple(py, &reply, &decode, "response")
+        unpack_tuple(py, &reply, &DecodeOptions::flags(r#str, exact), "response")
     }
 
     /// Pushes `args` to `target` (`cluster.send`): no answer. Returns once the message is
@@ -214,11 +209,7 @@ impl Client {
             Op::Close => (None, Bytes::new(), String::new()),
         };
         let opts = self.options(timeout, trace)?;
-        let decode = DecodeOptions {
-            text: r#str,
-            exact,
-            ..DecodeOptions::default()
-        };
+        let decode = DecodeOptions::flags(r#str, exact);
         let remote = Remote::clone(&self.remote);
         let queue = completions.queue();
         let task = async move {

@@ -45,6 +45,17 @@ impl Default for DecodeOptions {
     }
 }
 
+impl DecodeOptions {
+    /// Python's `str` and `exact` flags, with the default nesting limit.
+    pub(crate) fn flags(text: bool, exact: bool) -> Self {
+        DecodeOptions {
+            text,
+            exact,
+            ..DecodeOptions::default()
+        }
+    }
+}
+
 /// Arguments held on the stack before the tuple is made (most messages carry a few).
 const INLINE_ARGS: usize = 8;
 

@@ -267,6 +267,18 @@ impl<'py> Encoder<'py> {
     fn list(&self, p: &mut Packer<'_>, list: &Bound<'py, PyList>) -> Result<(), Failure> {
         let n = list.len();
         p.begin_table(n)?;
+        self.array_part(p, list, n)?;
+        p.end_table();
+        Ok(())
+    }
+
+    /// The first `n` items of `list` as a table's array part (after `begin_table(n)`).
+    fn array_part(
+        &self,
+        p: &mut Packer<'_>,
+        list: &Bound<'py, PyList>,
+        n: usize,
+    ) -> Result<(), Failure> {
         for i in 0..n {
             // By index, `n` items exactly: the table's head says `n`, even if Python code
             // run meanwhile (a subclass's) changed the list.
@@ -275,7 +287,6 @@ impl<'py> Encoder<'py> {
                 .map_err(|e| Failure::from(e).at(Step::Index(i)))?;
             self.value(p, &item).map_err(|f| f.at(Step::Index(i)))?;
         }
-        p.end_table();
         Ok(())
     }
 
@@ -337,12 +348,7 @@ impl<'py> Encoder<'py> {
         let hash = part("hash")?;
         let n = array.len();
         p.begin_table(n)?;
-        for i in 0..n {
-            let item = array
-                .get_item(i)
-                .map_err(|e| Failure::from(e).at(Step::Index(i)))?;
-            self.value(p, &item).map_err(|f| f.at(Step::Index(i)))?;
-        }
+        self.array_part(p, &array, n)?;
         for i in 0..hash.len() {
             let pair = hash
                 .get_item(i)

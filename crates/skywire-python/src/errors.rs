@@ -4,24 +4,9 @@ use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use skywire_node::CallError;
-use skywire_seri::{DecodeError, DecodeErrorKind};
+use skywire_seri::DecodeError;
 
 use crate::py_types;
-
-/// The error class name of a decoding error: the names `spec/vectors/lua-seri-invalid.json`
-/// gives its classes (`DecodeError.kind`).
-pub(crate) fn decode_kind_name(kind: &DecodeErrorKind) -> &'static str {
-    match kind {
-        DecodeErrorKind::UnknownType { .. } => "unknown-type",
-        DecodeErrorKind::BadCookie { .. } => "bad-cookie",
-        DecodeErrorKind::Truncated { .. } => "truncated",
-        DecodeErrorKind::ArrayTooLarge { .. } => "array-too-large",
-        DecodeErrorKind::NegativeArraySize { .. } => "negative-array-size",
-        DecodeErrorKind::BadArraySize { .. } => "bad-array-size",
-        DecodeErrorKind::TooDeep { .. } => "too-deep",
-        _ => "invalid",
-    }
-}
 
 /// `DecodeError.kind` of a string that is not UTF-8 where `str` was asked for.
 pub(crate) const INVALID_UTF8: &str = "invalid-utf8";
@@ -37,7 +22,7 @@ pub(crate) fn decode_error(py: Python<'_>, what: &str, e: &DecodeError) -> PyErr
         py,
         format!("cannot unpack the {what}: {e}"),
         e.offset(),
-        decode_kind_name(e.kind()),
+        e.kind().class(),
     )
 }
 

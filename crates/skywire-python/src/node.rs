@@ -51,11 +51,7 @@ impl NodeCore {
         request: bool,
         address: Option<u32>,
     ) -> PyResult<u32> {
-        let decode = DecodeOptions {
-            text: r#str,
-            exact,
-            ..DecodeOptions::default()
-        };
+        let decode = DecodeOptions::flags(r#str, exact);
         let mode = if asynchronous {
             Mode::Loop(self.event_loop.clone())
         } else {

@@ -167,24 +167,16 @@ def test_timeout():
 
 
 def test_connection_lost():
-    fake = FakeNode(hangs_up)
-    try:
-        with pytest.raises(skywire.ConnectionLostError) as e:
-            skywire.Client(fake.address).call("@echo", 1)
-        assert isinstance(e.value, ConnectionError)
-    finally:
-        fake.close()
+    with FakeNode(hangs_up) as fake, pytest.raises(skywire.ConnectionLostError) as e:
+        skywire.Client(fake.address).call("@echo", 1)
+    assert isinstance(e.value, ConnectionError)
 
 
 def test_undecodable_response():
-    fake = FakeNode(answers_garbage)
-    try:
-        with pytest.raises(skywire.DecodeError) as e:
-            skywire.Client(fake.address).call("@echo", 1)
-        assert (e.value.kind, e.value.offset) == ("unknown-type", 2)
-        assert "cannot unpack the response" in str(e.value)
-    finally:
-        fake.close()
+    with FakeNode(answers_garbage) as fake, pytest.raises(skywire.DecodeError) as e:
+        skywire.Client(fake.address).call("@echo", 1)
+    assert (e.value.kind, e.value.offset) == ("unknown-type", 2)
+    assert "cannot unpack the response" in str(e.value)
 
 
 @pytest.mark.parametrize(

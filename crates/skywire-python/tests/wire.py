@@ -116,7 +116,7 @@ def _read_exactly(sock: socket.socket, n: int) -> Optional[bytes]:
 
 class FakeNode:
     """A listener on 127.0.0.1, port 0, handing each accepted connection to `serve`
-    (on a thread of its own); stopped by `close`."""
+    (on a thread of its own); stopped by `close`, or at the end of a `with` block."""
 
     def __init__(self, serve: Callable[[socket.socket], None]) -> None:
         self._listener = socket.create_server(("127.0.0.1", 0))
@@ -140,6 +140,12 @@ class FakeNode:
             self._serve(conn)
         except OSError:
             pass
+
+    def __enter__(self) -> "FakeNode":
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
     def close(self) -> None:
         self._listener.close()

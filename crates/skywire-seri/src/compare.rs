@@ -119,6 +119,12 @@ mod tests {
         Value::Table(Table { array, hash })
     }
 
+    /// A table of array part `{1, 2}` and these hash pairs, in this order.
+    fn one_two_and(pairs: &[(&str, i64)]) -> Value {
+        let hash = pairs.iter().map(|&(k, v)| (k.into(), v.into())).collect();
+        t(alloc::vec![1.into(), 2.into()], hash)
+    }
+
     #[test]
     fn reals_by_bits() {
         assert!(Value::Real(f64::NAN).content_eq(&Value::Real(f64::NAN)));
@@ -129,33 +135,12 @@ mod tests {
 
     #[test]
     fn hash_unordered_array_ordered() {
-        let a = t(
-            vec![1.into(), 2.into()],
-            vec![
-                ("a".into(), 1.into()),
-                ("b".into(), 2.into()),
-                ("a".into(), 1.into()),
-            ],
-        );
-        let b = t(
-            vec![1.into(), 2.into()],
-            vec![
-                ("a".into(), 1.into()),
-                ("a".into(), 1.into()),
-                ("b".into(), 2.into()),
-            ],
-        );
+        let a = one_two_and(&[("a", 1), ("b", 2), ("a", 1)]);
+        let b = one_two_and(&[("a", 1), ("a", 1), ("b", 2)]);
         assert!(a.content_eq(&b));
         assert!(!a.exact_eq(&b));
         assert!(a.exact_eq(&a.clone()));
-        let c = t(
-            vec![1.into(), 2.into()],
-            vec![
-                ("a".into(), 1.into()),
-                ("b".into(), 2.into()),
-                ("b".into(), 2.into()),
-            ],
-        );
+        let c = one_two_and(&[("a", 1), ("b", 2), ("b", 2)]);
         assert!(!a.content_eq(&c));
         let d = t(vec![2.into(), 1.into()], vec![]);
         assert!(!d.content_eq(&t(vec![1.into(), 2.into()], vec![])));

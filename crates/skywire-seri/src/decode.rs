@@ -26,17 +26,21 @@ pub(crate) fn validate(payload: &[u8], limits: &DecodeLimits) -> Result<usize, D
     Ok(args.len())
 }
 
-/// Skips the value at the cursor, checking it as [`unpack`](crate::unpack) would (without a depth limit:
-/// for payloads already checked).
+/// Skips the value at the cursor, checking it as [`unpack`](crate::unpack) would with a
+/// depth limit of `max_depth`, the value being inside `depth` tables.
 #[cfg(feature = "serde")]
-pub(crate) fn skip_value(cur: &mut Cursor<'_>) -> Result<(), DecodeError> {
+pub(crate) fn skip_value(
+    cur: &mut Cursor<'_>,
+    depth: usize,
+    max_depth: usize,
+) -> Result<(), DecodeError> {
     let mut d = Decoder::<Skip> {
         cur: *cur,
         src: cur.buf,
-        max_depth: usize::MAX,
+        max_depth,
         pairs: Vec::new(),
     };
-    d.push_value(0, &mut Vec::new())?;
+    d.push_value(depth, &mut Vec::new())?;
     *cur = d.cur;
     Ok(())
 }
@@ -192,6 +196,19 @@ impl<'a> Decoded<'a> for ValueRef<'a> {
 #[derive(Default)]
 pub(crate) struct Skip;
 
+/// [`Skip`]'s constructors of scalars: each one reads nothing into it.
+#[cfg(feature = "serde")]
+macro_rules! skip_scalars {
+    ($($name:ident($ty:ty)),*) => {
+        $(
+            #[inline(always)]
+            fn $name(_: $ty) -> Self {
+                Skip
+            }
+        )*
+    };
+}
+
 #[cfg(feature = "serde")]
 impl<'a> Decoded<'a> for Skip {
     const NIL: Self = Skip;
@@ -202,22 +219,7 @@ impl<'a> Decoded<'a> for Skip {
     }
     #[inline(always)]
     fn fill_string(_: &mut Self, _: &'a [u8], _: Range<usize>) {}
-    #[inline(always)]
-    fn boolean(_: bool) -> Self {
-        Skip
-    }
-    #[inline(always)]
-    fn integer(_: i64) -> Self {
-        Skip
-    }
-    #[inline(always)]
-    fn real(_: f64) -> Self {
-        Skip
-    }
-    #[inline(always)]
-    fn light_userdata(_: u64) -> Self {
-        Skip
-    }
+    skip_scalars!(boolean(bool), integer(i64), real(f64), light_userdata(u64));
     #[inline(always)]
     fn table(_: Vec<Self>, _: Vec<(Self, Self)>) -> Self {
         Skip
@@ -344,6 +346,27 @@ impl<'a> Cursor<'a> {
             wire::NUMBER_QWORD => i64::from_le_bytes(self.take(start)?),
             _ => return Ok(None),
         }))
+    }
+
+    /// The next value if it is a whole integer (consumed), else `None` with nothing read
+    /// (what is not an integer, or is cut short, is left for [`Cursor::item`] to read or
+    /// to report).
+    #[cfg(feature = "serde")]
+    #[inline(always)]
+    pub(crate) fn integer_item(&mut self) -> Option<i64> {
+        let start = self.pos;
+        let &byte = self.buf.get(start)?;
+        if byte & 7 != wire::TYPE_NUMBER {
+            return None;
+        }
+        self.pos += 1;
+        match self.integer(start, byte >> 3) {
+            Ok(Some(i)) => Some(i),
+            _ => {
+                self.pos = start;
+                None
+            }
+        }
     }
 
     /// Passes over a string of `len` bytes of the value that started at `start`.

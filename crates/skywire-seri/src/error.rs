@@ -114,6 +114,24 @@ pub enum DecodeErrorKind {
     },
 }
 
+impl DecodeErrorKind {
+    /// The name of this kind's error class in the portable vectors (the `error` field of
+    /// `spec/vectors/lua-seri-invalid.json`), which the Python package gives as
+    /// `DecodeError.kind`: `"unknown-type"`, `"bad-cookie"`, `"truncated"`,
+    /// `"array-too-large"`, `"negative-array-size"`, `"bad-array-size"`, `"too-deep"`.
+    pub fn class(&self) -> &'static str {
+        match self {
+            DecodeErrorKind::UnknownType { .. } => "unknown-type",
+            DecodeErrorKind::BadCookie { .. } => "bad-cookie",
+            DecodeErrorKind::Truncated { .. } => "truncated",
+            DecodeErrorKind::ArrayTooLarge { .. } => "array-too-large",
+            DecodeErrorKind::NegativeArraySize { .. } => "negative-array-size",
+            DecodeErrorKind::BadArraySize { .. } => "bad-array-size",
+            DecodeErrorKind::TooDeep { .. } => "too-deep",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

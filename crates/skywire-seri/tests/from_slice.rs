@@ -8,7 +8,7 @@ use std::fmt::Debug;
 
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use skywire_seri::{
     from_slice, from_values, pack, to_value, to_values, unpack, DecodeErrorKind, DecodeLimits,
     SerdeError, Table, Unpack, Value,
@@ -16,39 +16,18 @@ use skywire_seri::{
 
 #[path = "common/shapes.rs"]
 mod shapes;
-use shapes::{every_shape, Point, Shape};
+use shapes::{every_shape, one_wanted_two_found, point_table_with, Point, Shape};
 
-#[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
-struct Record {
-    name: String,
-    tags: Vec<String>,
-    nick: Option<String>,
-    scores: BTreeMap<String, i64>,
-    shapes: Vec<Shape>,
-    nested: Vec<Vec<u8>>,
-    flag: bool,
-    ratio: f32,
+shapes::record! {
+    flag: bool = true,
+    ratio: f32 = 0.25,
     #[serde(default)]
-    raw: Value,
-}
-
-fn record() -> Record {
-    let mut raw = Table::from_array(vec![Value::Nil, Value::Real(-0.0)]);
-    raw.push_pair(Value::Table(Table::new()), Value::LightUserdata(u64::MAX));
-    raw.push_pair("s", Value::from(&b"\x00\xff"[..]));
-    Record {
-        name: "héllo".into(),
-        tags: vec!["a".into(), "b".into()],
-        nick: None,
-        scores: [("x".to_string(), 1), ("y".to_string(), -2)]
-            .into_iter()
-            .collect(),
-        shapes: every_shape(1.5),
-        nested: vec![vec![], vec![1, 2]],
-        flag: true,
-        ratio: 0.25,
-        raw: Value::Table(raw),
-    }
+    raw: Value = {
+        let mut raw = Table::from_array(vec![Value::Nil, Value::Real(-0.0)]);
+        raw.push_pair(Value::Table(Table::new()), Value::LightUserdata(u64::MAX));
+        raw.push_pair("s", Value::from(&b"\x00\xff"[..]));
+        Value::Table(raw)
+    },
 }
 
 /// What the value model reads from `payload`: the reference `from_slice` must match.
@@ -110,18 +89,7 @@ fn strings_are_borrowed_from_the_payload() {
 
 #[test]
 fn structs_read_any_key_order_and_the_array_form() {
-    let mut t = Table::new();
-    t.push_pair("y", 2);
-    t.push_pair(5, "ignored non-string key");
-    // A table key, array and hash parts both, is passed over whole.
-    let mut key = Table::from_array(vec![7.into(), "x".into()]);
-    key.push_pair("x", 8);
-    t.push_pair(Value::Table(key), "ignored table key");
-    t.push_pair("x", 1.0);
-    t.push_pair(
-        "extra",
-        Value::array(vec![Value::from("skipped"), Value::Nil]),
-    );
+    let t = point_table_with(Value::array(vec![Value::from("skipped"), Value::Nil]));
     assert_eq!(
         read::<Point>(&packed(&[Value::Table(t)])).unwrap(),
         Point { x: 1, y: 2 }
@@ -138,6 +106,68 @@ fn structs_read_any_key_order_and_the_array_form() {
     assert_eq!(
         read::<(Point, i8)>(&packed(&[Value::Table(both), Value::from(-1)])).unwrap(),
         (Point { x: 5, y: 6 }, -1)
+    );
+}
+
+/// Field names reach the field visitor however it asks: serde's derived visitors (renames,
+/// aliases, non-ASCII names, the unknown-field error), and a hand-written visitor whose keys
+/// are `String`s.
+#[test]
+fn field_names_reach_derived_and_hand_written_visitors() {
+    #[derive(Deserialize, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct Named {
+        #[serde(rename = "größe")]
+        size: i64,
+        #[serde(alias = "colour")]
+        color: String,
+    }
+    let mut t = Table::new();
+    t.push_pair("colour", "red");
+    t.push_pair("größe", 3);
+    assert_eq!(
+        read::<Named>(&packed(&[Value::Table(t.clone())])).unwrap(),
+        Named {
+            size: 3,
+            color: "red".into()
+        }
+    );
+    t.push_pair("hue", 1);
+    let err = read::<Named>(&packed(&[Value::Table(t)])).unwrap_err();
+    assert!(err.to_string().contains("unknown field `hue`"), "{err}");
+
+    /// The keys of a struct, as the `String`s a hand-written visitor asks for.
+    #[derive(Debug, PartialEq)]
+    struct Keys(Vec<String>);
+    impl<'de> Deserialize<'de> for Keys {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> serde::de::Visitor<'de> for V {
+                type Value = Keys;
+                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                    f.write_str("a struct")
+                }
+                fn visit_map<A: serde::de::MapAccess<'de>>(
+                    self,
+                    mut m: A,
+                ) -> Result<Keys, A::Error> {
+                    let mut keys = Vec::new();
+                    while let Some(k) = m.next_key::<String>()? {
+                        m.next_value::<serde::de::IgnoredAny>()?;
+                        keys.push(k);
+                    }
+                    Ok(Keys(keys))
+                }
+            }
+            d.deserialize_struct("Keys", &["a", "b"], V)
+        }
+    }
+    let mut t = Table::new();
+    t.push_pair("b", 1);
+    t.push_pair("ä", 2);
+    assert_eq!(
+        read::<Keys>(&packed(&[Value::Table(t)])).unwrap(),
+        Keys(vec!["b".into(), "ä".into()])
     );
 }
 
@@ -220,13 +250,7 @@ fn argument_lists() {
     let args = packed(&[Value::from("get"), Value::from(1)]);
     let (a, b, c): (String, i64, Option<bool>) = read(&args).unwrap();
     assert_eq!((a.as_str(), b, c), ("get", 1, None));
-    assert_eq!(
-        read::<(String,)>(&args),
-        Err(SerdeError::TrailingValues {
-            expected: 1,
-            found: 2
-        })
-    );
+    assert_eq!(read::<(String,)>(&args), Err(one_wanted_two_found()));
     assert_eq!(
         read::<Vec<Value>>(&args).unwrap(),
         vec![Value::from("get"), Value::from(1)]
@@ -278,52 +302,47 @@ fn a_payload_that_does_not_unpack_is_refused_with_unpacks_error() {
         .is_ok());
 }
 
-/// The first entry of a map (a visitor that stops reading early): a table's other
-/// entries, and the values after it, must still be read right.
-#[derive(Debug, PartialEq)]
-struct FirstEntry(Option<(Value, Value)>);
+/// Declares `$name($inner)`, deserialized from a map by `$read` (of the `MapAccess`
+/// `$map`), which reads only part of it.
+macro_rules! part_of_a_map {
+    ($(#[$doc:meta])* $name:ident($inner:ty), |$map:ident| $read:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, PartialEq)]
+        struct $name(Option<$inner>);
 
-impl<'de> Deserialize<'de> for FirstEntry {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = FirstEntry;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a map")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<FirstEntry, A::Error> {
-                Ok(FirstEntry(map.next_entry()?))
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl<'de> serde::de::Visitor<'de> for V {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str("a map")
+                    }
+                    fn visit_map<A: serde::de::MapAccess<'de>>(
+                        self,
+                        mut $map: A,
+                    ) -> Result<$name, A::Error> {
+                        Ok($name($read?))
+                    }
+                }
+                d.deserialize_map(V)
             }
         }
-        d.deserialize_map(V)
-    }
+    };
 }
 
-/// Reads only the key of the first entry, never its value.
-#[derive(Debug, PartialEq)]
-struct FirstKey(Option<Value>);
+part_of_a_map!(
+    /// The first entry of a map (a visitor that stops reading early): a table's other
+    /// entries, and the values after it, must still be read right.
+    FirstEntry((Value, Value)),
+    |map| map.next_entry()
+);
 
-impl<'de> Deserialize<'de> for FirstKey {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = FirstKey;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a map")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<FirstKey, A::Error> {
-                Ok(FirstKey(map.next_key()?))
-            }
-        }
-        d.deserialize_map(V)
-    }
-}
+part_of_a_map!(
+    /// Reads only the key of the first entry, never its value.
+    FirstKey(Value),
+    |map| map.next_key()
+);
 
 #[test]
 fn visitors_that_stop_early_leave_the_rest_readable() {

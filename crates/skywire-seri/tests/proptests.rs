@@ -441,6 +441,28 @@ mod serde_props {
         Ok(())
     }
 
+    /// [`slice_agrees`] with a depth limit, for targets that read every value or skip them.
+    fn slice_agrees_within(payload: &[u8], depth: usize) -> Result<(), TestCaseError> {
+        fn agree<T: DeserializeOwned + Debug>(
+            payload: &[u8],
+            unpack: Unpack,
+        ) -> Result<(), TestCaseError> {
+            let got = unpack.deserialize::<T>(payload);
+            let want = unpack
+                .values(&Bytes::copy_from_slice(payload))
+                .map_err(SerdeError::from)
+                .and_then(|vs| from_values::<T>(&vs));
+            prop_assert_eq!(format!("{:?}", got), format!("{:?}", want));
+            Ok(())
+        }
+        let unpack = Unpack::new().limits(DecodeLimits::new().max_depth(depth));
+        agree::<Vec<Value>>(payload, unpack)?;
+        agree::<(IgnoredAny, IgnoredAny)>(payload, unpack)?;
+        agree::<(Pt, Value)>(payload, unpack)?;
+        agree::<Vec<serde_json::Value>>(payload, unpack)?;
+        Ok(())
+    }
+
     #[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
     struct Pt {
         x: i64,
@@ -493,8 +515,14 @@ mod serde_props {
             vs in args(),
             flips in prop::collection::vec((any::<usize>(), any::<u8>()), 0..3),
             cut in any::<prop::sample::Index>(),
+            depth in 0usize..4,
         ) {
-            slice_agrees_for_all(&mutated(pack(&vs).unwrap().to_vec(), &flips, cut))?;
+            let bytes = pack(&vs).unwrap().to_vec();
+            // With a depth limit too (`Unpack::deserialize`), which reading once must keep.
+            slice_agrees_within(&bytes, depth)?;
+            let bytes = mutated(bytes, &flips, cut);
+            slice_agrees_for_all(&bytes)?;
+            slice_agrees_within(&bytes, depth)?;
         }
 
         #[test]

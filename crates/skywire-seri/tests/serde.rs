@@ -11,23 +11,16 @@ use skywire_seri::{
 
 #[path = "common/shapes.rs"]
 mod shapes;
-use shapes::{every_shape, Point, Shape};
+use shapes::{one_wanted_two_found, point_table_with, Point, Shape};
 
-#[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
-struct Record {
-    name: String,
-    tags: Vec<String>,
-    nick: Option<String>,
-    scores: BTreeMap<String, i64>,
-    shapes: Vec<Shape>,
-    nested: Vec<Vec<u8>>,
+shapes::record! {
     #[serde(with = "serde_bytes_like")]
-    blob: Vec<u8>,
-    flag: bool,
-    ratio: f32,
+    blob: Vec<u8> = vec![0, 255, 7],
+    flag: bool = true,
+    ratio: f32 = 0.25,
     // Nil fields are left out, so a field that is always nil needs a default.
     #[serde(default)]
-    unit: (),
+    unit: () = (),
 }
 
 /// A minimal `serde_bytes` stand-in: serialize with `serialize_bytes`.
@@ -53,23 +46,6 @@ mod serde_bytes_like {
     }
 }
 
-fn record() -> Record {
-    Record {
-        name: "héllo".into(),
-        tags: vec!["a".into(), "b".into()],
-        nick: None,
-        scores: [("x".to_string(), 1), ("y".to_string(), -2)]
-            .into_iter()
-            .collect(),
-        shapes: every_shape(1.5),
-        nested: vec![vec![], vec![1, 2]],
-        blob: vec![0, 255, 7],
-        flag: true,
-        ratio: 0.25,
-        unit: (),
-    }
-}
-
 #[test]
 fn struct_mapping_is_lua_shaped() {
     let v = to_value(&record()).unwrap();
@@ -92,15 +68,7 @@ fn struct_mapping_is_lua_shaped() {
 
 #[test]
 fn struct_reads_any_key_order_and_array_form() {
-    let mut t = Table::new();
-    t.push_pair("y", 2);
-    t.push_pair(5, "ignored non-string key");
-    // A table key, array and hash parts both, is passed over whole.
-    let mut key = Table::from_array(vec![7.into(), "x".into()]);
-    key.push_pair("x", 8);
-    t.push_pair(Value::Table(key), "ignored table key");
-    t.push_pair("x", 1.0); // an integral float reads into an integer
-    t.push_pair("extra", true);
+    let t = point_table_with(true.into());
     assert_eq!(
         from_value::<Point>(&Value::Table(t)).unwrap(),
         Point { x: 1, y: 2 }
@@ -240,13 +208,7 @@ fn argument_lists() {
     let args = [Value::from("get"), Value::from(1)];
     let (a, b, c): (String, i64, Option<bool>) = from_values(&args).unwrap();
     assert_eq!((a.as_str(), b, c), ("get", 1, None));
-    assert_eq!(
-        from_values::<(String,)>(&args),
-        Err(SerdeError::TrailingValues {
-            expected: 1,
-            found: 2
-        })
-    );
+    assert_eq!(from_values::<(String,)>(&args), Err(one_wanted_two_found()));
     assert_eq!(from_values::<Vec<Value>>(&args).unwrap(), args.to_vec());
     assert_eq!(from_values::<Option<i32>>(&[]).unwrap(), None);
     assert!(from_values::<i32>(&args).is_err());

@@ -35,10 +35,11 @@ use crate::dissect::Packet;
 use crate::format::message_json::{bytes_json, target_json};
 
 /// One frame as a JSON object (see the [module docs](self)).
+// Every `Option` field is left out of the JSON when it is `None` (and `None` when missing).
+#[serde_with_macros::skip_serializing_none]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FrameRecord {
     /// Connection number in a capture file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conn: Option<usize>,
     /// `"request"` or `"response"`.
     pub dir: String,
@@ -52,19 +53,14 @@ pub struct FrameRecord {
     /// The packet's name (see the module docs).
     pub packet: String,
     /// The session, for every packet but a trace tag.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session: Option<u32>,
     /// Requests and multi-part headers: the target.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<Json>,
     /// Requests and multi-part headers: true for a push.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub push: Option<bool>,
     /// Bytes carried, or declared by a multi-part header.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<u64>,
     /// Trace tags: the tag.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace: Option<Json>,
 }
 

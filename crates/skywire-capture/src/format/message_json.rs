@@ -46,42 +46,35 @@ use skywire_seri::Value;
 /// [`response_record_with`] when the payload is already unpacked); print it with
 /// [`to_json_line`](Self::to_json_line). Fields that do not apply are `None` and left out
 /// of the JSON.
+// Every `Option` field is left out of the JSON when it is `None` (and `None` when missing).
+#[serde_with_macros::skip_serializing_none]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Record {
     /// Connection number in a capture file (0 = first connection seen).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conn: Option<usize>,
     /// `"request"` or `"response"`.
     pub dir: String,
     /// Requests: `"call"`, `"push"` or `"query"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
     /// The session on the wire (0 for a small push).
     pub session: u32,
     /// Requests: the target, a name (JSON string, or `{"bytes":..}`) or an address (integer).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<Json>,
     /// Requests: the trace tag sent before it, if any (string form of a value).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace: Option<Json>,
     /// Responses: true for a result, false for an error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ok: Option<bool>,
     /// Payload length in bytes (the error text's length for an error response).
     pub size: usize,
     /// CRC-32 (IEEE) of the payload.
     pub crc32: u32,
     /// Requests: the unpacked arguments, as a JSON array of values.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub args: Option<Json>,
     /// Ok responses: the unpacked results, as a JSON array of values.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub values: Option<Json>,
     /// Error responses: the error text (string form of a value).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<Json>,
     /// Why the payload could not be unpacked, instead of `args` / `values`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub undecodable: Option<String>,
 }
 

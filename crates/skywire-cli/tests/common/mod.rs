@@ -5,31 +5,19 @@
 pub mod child;
 
 use std::net::{IpAddr, SocketAddr};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use etherparse::PacketBuilder;
 use skywire_capture::pcap::write::{self, TcpConversation, TcpFlags};
 
-/// The shared capture folders (`tests/captures/*/` of the root package), sorted.
-pub fn capture_dirs() -> Vec<PathBuf> {
-    let root = captures_root();
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
-        .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.join("calls.jsonl").is_file())
-        .collect();
-    dirs.sort();
-    assert!(
-        dirs.len() >= 5,
-        "capture folders missing under {}",
-        root.display()
-    );
-    dirs
-}
+#[path = "../../../../tests/common/captures.rs"]
+mod captures;
+pub use captures::captures_root;
 
-/// `tests/captures` of the root package.
-pub fn captures_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/captures")
+/// The shared capture folders (`tests/captures/*/` of the root package) with a calling
+/// node's log, sorted.
+pub fn capture_dirs() -> Vec<PathBuf> {
+    captures::capture_dirs_with(&["calls.jsonl"], 5)
 }
 
 /// One capture folder by name.

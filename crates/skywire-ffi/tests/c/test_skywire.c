@@ -89,6 +89,16 @@ static int same(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen) {
     return alen == blen && (alen == 0 || memcmp(a, b, alen) == 0);
 }
 
+/* `m` (an sw_request or an sw_response, `kind` saying which) encodes to exactly the
+ * bytes of `want` (skynet's). */
+#define CHECK_ENCODES_TO(kind, m, want)                                                \
+    do {                                                                               \
+        sw_bytes out_ = {NULL, 0};                                                     \
+        CHECK_STATUS(sw_##kind##_encode((m), &out_), SW_OK);                           \
+        CHECK(same(out_.ptr, out_.len, (want).ptr, (want).len));                       \
+        sw_bytes_free(out_);                                                           \
+    } while (0)
+
 static int slice_is(sw_slice s, const char *text) {
     return s.ptr != NULL && same(s.ptr, s.len, (const uint8_t *)text, strlen(text));
 }
@@ -359,7 +369,6 @@ static void test_message_vectors(void) {
     sw_response_decoder *sd = sw_response_decoder_new(NULL);
     sw_request req;
     sw_response resp;
-    sw_bytes out;
 
     /* request/call/at-name/small, request/query/hit, request/push/address/small */
     const char *call_hex = "00108005406563686f010000002470696e67";
@@ -373,23 +382,17 @@ static void test_message_vectors(void) {
     CHECK_STATUS(sw_request_decoder_next(rd, &req), SW_OK);
     CHECK(req.session == 1 && !req.push && slice_is(req.name, "@echo"));
     CHECK(req.trace.ptr == NULL && slice_is(req.payload, "\x24ping"));
-    CHECK_STATUS(sw_request_encode(&req, &out), SW_OK);
-    CHECK(same(out.ptr, out.len, call.ptr, call.len));
-    sw_bytes_free(out);
+    CHECK_ENCODES_TO(request, &req, call);
 
     CHECK_STATUS(sw_request_decoder_next(rd, &req), SW_OK);
     CHECK(req.session == 10 && !req.push && req.name.ptr == NULL && req.address == 0);
     CHECK(slice_is(req.payload, "\x24" "echo"));
-    CHECK_STATUS(sw_request_encode(&req, &out), SW_OK);
-    CHECK(same(out.ptr, out.len, query.ptr, query.len));
-    sw_bytes_free(out);
+    CHECK_ENCODES_TO(request, &req, query);
 
     CHECK_STATUS(sw_request_decoder_next(rd, &req), SW_OK);
     CHECK(req.session == 0 && req.push && req.name.ptr == NULL && req.address == 10);
     CHECK(req.payload.len == 17);
-    CHECK_STATUS(sw_request_encode(&req, &out), SW_OK);
-    CHECK(same(out.ptr, out.len, push.ptr, push.len));
-    sw_bytes_free(out);
+    CHECK_ENCODES_TO(request, &req, push);
 
     CHECK_STATUS(sw_request_decoder_next(rd, &req), SW_NEED_MORE);
     CHECK_STATUS(sw_request_decoder_finish(rd), SW_OK);
@@ -413,9 +416,7 @@ static void test_message_vectors(void) {
     CHECK_STATUS(sw_request_decoder_next(rd, &req), SW_OK);
     CHECK(req.session == 34 && slice_is(req.trace, tag) && slice_is(req.name, "@echo"));
     CHECK(slice_is(req.payload, "\x34traced\x0a\x01"));
-    CHECK_STATUS(sw_request_encode(&req, &out), SW_OK);
-    CHECK(same(out.ptr, out.len, traced.ptr, traced.len));
-    sw_bytes_free(out);
+    CHECK_ENCODES_TO(request, &req, traced);
     free(traced.ptr);
 
     /* response/ok/query-hit, response/error/invalid-name */
@@ -425,14 +426,10 @@ static void test_message_vectors(void) {
     CHECK_STATUS(sw_response_decoder_feed(sd, invalid.ptr, invalid.len), SW_OK);
     CHECK_STATUS(sw_response_decoder_next(sd, &resp), SW_OK);
     CHECK(resp.session == 10 && resp.ok && slice_is(resp.payload, "\x0a\x0a"));
-    CHECK_STATUS(sw_response_encode(&resp, &out), SW_OK);
-    CHECK(same(out.ptr, out.len, hit.ptr, hit.len));
-    sw_bytes_free(out);
+    CHECK_ENCODES_TO(response, &resp, hit);
     CHECK_STATUS(sw_response_decoder_next(sd, &resp), SW_OK);
     CHECK(resp.session == 14 && !resp.ok && slice_is(resp.payload, "Invalid name"));
-    CHECK_STATUS(sw_response_encode(&resp, &out), SW_OK);
-    CHECK(same(out.ptr, out.len, invalid.ptr, invalid.len));
-    sw_bytes_free(out);
+    CHECK_ENCODES_TO(response, &resp, invalid);
     CHECK_STATUS(sw_response_decoder_next(sd, &resp), SW_NEED_MORE);
     CHECK_STATUS(sw_response_decoder_finish(sd), SW_OK);
     free(hit.ptr);
@@ -444,9 +441,7 @@ static void test_message_vectors(void) {
     mine.name = (sw_slice){(const uint8_t *)"@echo", 5};
     mine.payload = (sw_slice){(const uint8_t *)"\x24ping", 5};
     call = unhex(call_hex);
-    CHECK_STATUS(sw_request_encode(&mine, &out), SW_OK);
-    CHECK(same(out.ptr, out.len, call.ptr, call.len));
-    sw_bytes_free(out);
+    CHECK_ENCODES_TO(request, &mine, call);
     free(call.ptr);
 
     sw_request_decoder_free(rd);
@@ -571,6 +566,26 @@ static void test_invalid_streams(void) {
 
 /* ---- skynet's own traffic: tests/captures/basic ----------------------------------- */
 
+/* For replay: feeds `n` bytes at `data` to the `kind` (request or response) decoder `d`;
+ * appends every whole message it gives, re-encoded, to `again`, counts it in `messages`,
+ * and re-packs its payload (counting its values in `values`) when `repacks` (an
+ * expression of the message `m_`) holds; the decoder must then need more. */
+#define REPLAY_FEED(kind, d, data, n, repacks)                                         \
+    do {                                                                               \
+        sw_##kind m_;                                                                  \
+        sw_status s_;                                                                  \
+        CHECK_STATUS(sw_##kind##_decoder_feed((d), (data), (n)), SW_OK);               \
+        while ((s_ = sw_##kind##_decoder_next((d), &m_)) == SW_OK) {                   \
+            sw_bytes out_;                                                             \
+            messages++;                                                                \
+            CHECK_STATUS(sw_##kind##_encode(&m_, &out_), SW_OK);                       \
+            append(&again, out_.ptr, out_.len);                                        \
+            sw_bytes_free(out_);                                                       \
+            if (repacks) values += repack(b, m_.payload.ptr, m_.payload.len);          \
+        }                                                                              \
+        CHECK_STATUS(s_, SW_NEED_MORE);                                                \
+    } while (0)
+
 /* Decodes a whole capture stream fed in `chunk`-byte pieces, re-encodes every message
  * into one buffer and checks it is the stream, byte for byte; unpacks and re-packs every
  * payload; checks the number of messages against skynet's log. */
@@ -584,38 +599,13 @@ static void replay(const char *root, int requests, size_t chunk, size_t want_mes
     sw_response_decoder *sd = requests ? NULL : sw_response_decoder_new(NULL);
     for (size_t at = 0; at < stream.len; at += chunk) {
         size_t n = stream.len - at < chunk ? stream.len - at : chunk;
-        sw_bytes out;
         if (requests) {
-            sw_request m;
-            CHECK_STATUS(sw_request_decoder_feed(rd, stream.ptr + at, n), SW_OK);
-            sw_status s;
-            while ((s = sw_request_decoder_next(rd, &m)) == SW_OK) {
-                messages++;
-                CHECK_STATUS(sw_request_encode(&m, &out), SW_OK);
-                append(&again, out.ptr, out.len);
-                sw_bytes_free(out);
-                values += repack(b, m.payload.ptr, m.payload.len);
-            }
-            CHECK_STATUS(s, SW_NEED_MORE);
+            REPLAY_FEED(request, rd, stream.ptr + at, n, 1);
         } else {
-            sw_response m;
-            CHECK_STATUS(sw_response_decoder_feed(sd, stream.ptr + at, n), SW_OK);
-            sw_status s;
-            while ((s = sw_response_decoder_next(sd, &m)) == SW_OK) {
-                messages++;
-                CHECK_STATUS(sw_response_encode(&m, &out), SW_OK);
-                append(&again, out.ptr, out.len);
-                sw_bytes_free(out);
-                if (m.ok) values += repack(b, m.payload.ptr, m.payload.len);
-            }
-            CHECK_STATUS(s, SW_NEED_MORE);
+            REPLAY_FEED(response, sd, stream.ptr + at, n, m_.ok);
         }
     }
-    if (requests) {
-        CHECK_STATUS(sw_request_decoder_finish(rd), SW_OK);
-    } else {
-        CHECK_STATUS(sw_response_decoder_finish(sd), SW_OK);
-    }
+    CHECK_STATUS(requests ? sw_request_decoder_finish(rd) : sw_response_decoder_finish(sd), SW_OK);
     checks++;
     if (!same(again.ptr, again.len, stream.ptr, stream.len)) {
         failures++;

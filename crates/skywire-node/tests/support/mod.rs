@@ -40,6 +40,20 @@ pub async fn guard<T>(what: &str, fut: impl Future<Output = T>) -> T {
     }
 }
 
+/// Awaits `call` (bounded by [`HANG_GUARD`], panicking with `what`) and asserts that it
+/// succeeded with the values `expected`.
+pub async fn assert_answers<E: std::fmt::Debug>(
+    what: &str,
+    call: impl Future<Output = Result<Vec<Value>, E>>,
+    expected: &[Value],
+) {
+    let ret = guard(what, call).await.unwrap();
+    assert!(
+        skywire_seri::values_content_eq(&ret, expected),
+        "{what}: {ret:?}"
+    );
+}
+
 /// Waits until `ready` gives a value, looking again each time `changed` is notified (its
 /// waiters, after each change), bounded by [`HANG_GUARD`] (panicking with `what`).
 pub async fn wait_until<T>(

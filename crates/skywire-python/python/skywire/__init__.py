@@ -50,18 +50,9 @@ of their own; the GIL is released whenever they wait.
 
 from __future__ import annotations
 
+from . import _errors
 from ._aio import AsyncClient
-from ._errors import (
-    CallError,
-    ConnectError,
-    ConnectionLostError,
-    DecodeError,
-    EncodeError,
-    Error,
-    RemoteError,
-    TimeoutError,
-    UnknownNameError,
-)
+from ._errors import *  # noqa: F403 (skywire.Error and its subclasses: _errors.__all__)
 from ._node import Node
 from ._skywire import DEFAULT_MAX_DEPTH, MAX_PACK_DEPTH, Client, Request, pack, unpack
 from ._types import LightUserdata, Table
@@ -75,15 +66,7 @@ __all__ = [
     "AsyncClient",
     "Node",
     "Request",
-    "Error",
-    "EncodeError",
-    "DecodeError",
-    "CallError",
-    "RemoteError",
-    "UnknownNameError",
-    "TimeoutError",
-    "ConnectionLostError",
-    "ConnectError",
+    *_errors.__all__,
     "DEFAULT_MAX_DEPTH",
     "MAX_PACK_DEPTH",
 ]

@@ -2,23 +2,26 @@
 //! tuple, tuple struct or sequence reads the arguments in order, `()` only nils, anything
 //! else the one argument. Written once over a [`Read`] source, like [`de`](super::de).
 
-use ::serde::de::{Deserializer, Visitor};
+use ::serde::de::{DeserializeSeed, Deserializer, SeqAccess, Visitor};
 
 use super::de::{ArraySeq, ValueDeserializer};
 use super::read::{Head, Read};
 use super::{SerdeError, VALUE_MARKER};
 
-/// Deserializes from an argument list: the `args` values of a source.
+/// Deserializes from an argument list: the `args` values of a source, or, with `args`
+/// `None`, the values until the source ends. A list read that way is not told of trailing
+/// values (an error when counted): its reader checks that the source was read to its end
+/// (see [`deserialize_slice`](super::deserialize_slice)).
 pub(super) struct ArgsDeserializer<'a, R> {
     read: &'a mut R,
-    args: usize,
+    args: Option<usize>,
     /// Reads as the nil of a missing argument (made when one is read).
     nil: Option<R>,
 }
 
 impl<'a, 'de, R: Read<'de>> ArgsDeserializer<'a, R> {
-    /// The list of the `args` values of `read`.
-    pub(super) fn new(read: &'a mut R, args: usize) -> Self {
+    /// The list of the `args` values of `read` (`None`: until it ends).
+    pub(super) fn new(read: &'a mut R, args: Option<usize>) -> Self {
         ArgsDeserializer {
             read,
             args,
@@ -29,21 +32,65 @@ impl<'a, 'de, R: Read<'de>> ArgsDeserializer<'a, R> {
     /// The single argument (nil if none); more than one is an error.
     fn single(&mut self) -> Result<ValueDeserializer<'_, R>, SerdeError> {
         match self.args {
-            0 => Ok(ValueDeserializer::new(self.nil.insert(R::nil()))),
-            1 => Ok(ValueDeserializer::new(self.read)),
-            found => Err(SerdeError::TrailingValues { expected: 1, found }),
+            Some(0) => Ok(ValueDeserializer::new(self.nil.insert(R::nil()))),
+            None if self.read.at_end() => Ok(ValueDeserializer::new(self.nil.insert(R::nil()))),
+            Some(1) | None => Ok(ValueDeserializer::new(self.read)),
+            Some(found) => Err(SerdeError::TrailingValues { expected: 1, found }),
         }
     }
 
-    fn tuple<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, SerdeError> {
-        if self.args > len {
-            return Err(SerdeError::TrailingValues {
-                expected: len,
-                found: self.args,
-            });
+    /// Arguments `0..len` (`None`: all of them), nil past the end of the list.
+    #[inline(always)]
+    fn tuple<V: Visitor<'de>>(
+        self,
+        len: Option<usize>,
+        visitor: V,
+    ) -> Result<V::Value, SerdeError> {
+        match (self.args, len) {
+            (Some(args), len) => {
+                let len = len.unwrap_or(args);
+                if args > len {
+                    return Err(SerdeError::TrailingValues {
+                        expected: len,
+                        found: args,
+                    });
+                }
+                visitor.visit_seq(ArraySeq::new(self.read, args, len - args))
+            }
+            (None, len) => visitor.visit_seq(UntilEnd {
+                read: self.read,
+                left: len,
+            }),
         }
-        // Arguments `0..len`, nil past the end of the list.
-        visitor.visit_seq(ArraySeq::new(self.read, self.args, len - self.args))
+    }
+}
+
+/// The arguments of a list read until its source ends, as a sequence: `left` of them
+/// (nil past the end), or with `left` `None` as many as there are.
+struct UntilEnd<'a, R> {
+    read: &'a mut R,
+    left: Option<usize>,
+}
+
+impl<'de, R: Read<'de>> SeqAccess<'de> for UntilEnd<'_, R> {
+    type Error = SerdeError;
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, SerdeError> {
+        match &mut self.left {
+            Some(0) => return Ok(None),
+            Some(left) => *left -= 1,
+            None if self.read.at_end() => return Ok(None),
+            None => {}
+        }
+        if self.read.at_end() {
+            return seed
+                .deserialize(ValueDeserializer::new(&mut R::nil()))
+                .map(Some);
+        }
+        seed.deserialize(ValueDeserializer::new(self.read))
+            .map(Some)
     }
 }
 
@@ -97,11 +144,13 @@ impl<'de, R: Read<'de>> Deserializer<'de> for ArgsDeserializer<'_, R> {
     );
 
     fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
-        for _ in 0..self.args {
+        let mut read = 0;
+        while self.args.map_or(!self.read.at_end(), |args| read < args) {
+            read += 1;
             if !matches!(self.read.head()?, Head::Nil) {
                 return Err(SerdeError::TrailingValues {
                     expected: 0,
-                    found: self.args,
+                    found: self.args.unwrap_or(read),
                 });
             }
         }
@@ -122,8 +171,7 @@ impl<'de, R: Read<'de>> Deserializer<'de> for ArgsDeserializer<'_, R> {
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
-        let len = self.args;
-        self.tuple(len, visitor)
+        self.tuple(None, visitor)
     }
 
     fn deserialize_tuple<V: Visitor<'de>>(
@@ -131,6 +179,6 @@ impl<'de, R: Read<'de>> Deserializer<'de> for ArgsDeserializer<'_, R> {
         len: usize,
         visitor: V,
     ) -> Result<V::Value, SerdeError> {
-        self.tuple(len, visitor)
+        self.tuple(Some(len), visitor)
     }
 }

@@ -11,8 +11,8 @@
 
 use alloc::string::String;
 
+use ::serde::de::value::BorrowedStrDeserializer;
 use ::serde::de::value::I64Deserializer;
-use ::serde::de::value::{BorrowedBytesDeserializer, BorrowedStrDeserializer};
 use ::serde::de::{
     self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor,
 };
@@ -368,7 +368,14 @@ impl<'a, R> ArraySeq<'a, R> {
 
 impl<'de, R: Read<'de>> SeqAccess<'de> for ArraySeq<'_, R> {
     type Error = SerdeError;
-    #[inline]
+    /// Inlined into the visitor's loop, with `next_element_seed` (left to the compiler, both
+    /// were kept out of line once more sequence types came in: 300 instructions more for
+    /// `cmd_msg`'s items).
+    #[inline(always)]
+    fn next_element<T: de::Deserialize<'de>>(&mut self) -> Result<Option<T>, SerdeError> {
+        self.next_element_seed(core::marker::PhantomData)
+    }
+    #[inline(always)]
     fn next_element_seed<T: DeserializeSeed<'de>>(
         &mut self,
         seed: T,
@@ -407,16 +414,13 @@ struct TableMap<'a, R> {
 }
 
 impl<'de, R: Read<'de>> TableMap<'_, R> {
-    /// Gives a struct's field name to the key visitor: as text, or as bytes if not UTF-8.
+    /// Gives a struct's field name to the key visitor.
     #[inline(always)]
     fn field_name<K: DeserializeSeed<'de>>(
         seed: K,
         name: &'de [u8],
     ) -> Result<K::Value, SerdeError> {
-        match core::str::from_utf8(name) {
-            Ok(text) => seed.deserialize(BorrowedStrDeserializer::new(text)),
-            Err(_) => seed.deserialize(BorrowedBytesDeserializer::new(name)),
-        }
+        seed.deserialize(FieldName(name))
     }
 
     /// Skips the value of the last key read, if the visitor did not ask for it.
@@ -509,6 +513,34 @@ impl<'de, R: Read<'de>> MapAccess<'de> for TableMap<'_, R> {
         }
         self.pending = false;
         seed.deserialize(ValueDeserializer::new(self.read))
+    }
+}
+
+/// A struct's field name (a string key of its table). Asked for an identifier (what serde's
+/// derived field visitors ask for), it is given as bytes, which those visitors match as
+/// they match text, so no UTF-8 check is made (a check per key was a tenth of a small
+/// struct's decoding); asked for anything else, as text, or as bytes if not UTF-8.
+struct FieldName<'de>(&'de [u8]);
+
+impl<'de> Deserializer<'de> for FieldName<'de> {
+    type Error = SerdeError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
+        match core::str::from_utf8(self.0) {
+            Ok(text) => visitor.visit_borrowed_str(text),
+            Err(_) => visitor.visit_borrowed_bytes(self.0),
+        }
+    }
+
+    #[inline(always)]
+    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
+        visitor.visit_borrowed_bytes(self.0)
+    }
+
+    ::serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct newtype_struct seq tuple tuple_struct map struct enum
+        ignored_any
     }
 }
 

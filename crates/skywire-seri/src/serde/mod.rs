@@ -79,6 +79,7 @@ use crate::decode::validate;
 use crate::error::{DecodeError, EncodeError};
 use crate::limits::DecodeLimits;
 use crate::value::Value;
+use read::Read as _;
 
 /// The private newtype name that marks a [`Value`] passing through serde.
 pub(crate) const VALUE_MARKER: &str = "$skywire_seri::private::Value";
@@ -291,7 +292,7 @@ pub fn from_value<'de, T: Deserialize<'de>>(value: &'de Value) -> Result<T, Serd
 /// ```
 pub fn from_values<'de, T: Deserialize<'de>>(values: &'de [Value]) -> Result<T, SerdeError> {
     let mut read = read::TreeRead::new(values);
-    T::deserialize(args::ArgsDeserializer::new(&mut read, values.len()))
+    T::deserialize(args::ArgsDeserializer::new(&mut read, Some(values.len())))
 }
 
 /// Reads a Rust value straight from a payload's bytes (a Lua argument list, what
@@ -301,9 +302,10 @@ pub fn from_values<'de, T: Deserialize<'de>>(values: &'de [Value]) -> Result<T, 
 /// [`SerdeError::Decode`] (the same [`DecodeError`], whatever the target reads). Strings
 /// may be borrowed from `payload`.
 ///
-/// The payload is checked whole first (nothing is built: no allocation), then read once
-/// into the target; a typed service saves the value tree, its allocations and its
-/// reference counts.
+/// The payload is read once, straight into the target, every byte checked as `unpack`
+/// checks it (what the target does not look at is skipped and checked); only when that
+/// fails is it read again, checked whole first, for the error `unpack` would give. A typed
+/// service saves the value tree, its allocations and its reference counts.
 ///
 /// ```
 /// use skywire_seri::{from_slice, pack, Value};
@@ -321,13 +323,27 @@ pub fn from_slice<'de, T: Deserialize<'de>>(payload: &'de [u8]) -> Result<T, Ser
     deserialize_slice(payload, &DecodeLimits::default())
 }
 
-/// [`from_slice`] with `limits`: the payload is checked whole, then read into `T`.
+/// [`from_slice`] with `limits`.
+///
+/// The payload is read once, into `T`, every read checked as `unpack` checks it (what
+/// `T` does not look at is skipped and checked): if that succeeds and reads the payload to
+/// its end, the payload unpacks, and the value is the one the two-step reading below would
+/// give. Anything else (an error, of the payload or of the mapping, or values left
+/// unread) is answered by that reading: the payload checked whole first, so that a payload
+/// that does not unpack is refused with the same error whatever `T` reads, then read with
+/// its arguments counted.
 #[inline]
 pub(crate) fn deserialize_slice<'de, T: Deserialize<'de>>(
     payload: &'de [u8],
     limits: &DecodeLimits,
 ) -> Result<T, SerdeError> {
+    let mut read = read::SliceRead::new(payload, limits.get_max_depth());
+    if let Ok(value) = T::deserialize(args::ArgsDeserializer::new(&mut read, None)) {
+        if read.at_end() {
+            return Ok(value);
+        }
+    }
     let args = validate(payload, limits)?;
-    let mut read = read::SliceRead::new(payload);
-    T::deserialize(args::ArgsDeserializer::new(&mut read, args))
+    let mut read = read::SliceRead::new(payload, limits.get_max_depth());
+    T::deserialize(args::ArgsDeserializer::new(&mut read, Some(args)))
 }

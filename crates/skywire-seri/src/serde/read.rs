@@ -78,6 +78,9 @@ pub(super) trait Read<'de> {
     /// Back to a position taken with [`Read::mark`] (or given by [`Read::end_if_pairs`]).
     fn rewind(&mut self, mark: Self::Mark);
 
+    /// `true` when every value of the argument list has been read.
+    fn at_end(&self) -> bool;
+
     /// With the source at the first array item of a table of `array_len` items: the
     /// position past the table if its hash part holds exactly `pairs` pairs (0 or 1), else
     /// `None`. The source is left where it was.
@@ -116,27 +119,34 @@ pub(super) trait Read<'de> {
 /// The wire form of nil: what [`SliceRead::nil`] reads.
 static NIL_WIRE: [u8; 1] = [wire::TYPE_NIL];
 
-/// Checked lua-seri bytes. The payload was validated whole first (so the depth limit was
-/// too: it is not counted again), and every read is still checked.
+/// lua-seri bytes, every read checked as [`unpack`](crate::unpack) checks it, the depth
+/// limit included: what is read or skipped of a payload is known to unpack, whether or not
+/// the payload was validated first (see [`deserialize_slice`](super::deserialize_slice)).
 pub(super) struct SliceRead<'de> {
     cur: Cursor<'de>,
+    /// Tables entered and not yet left.
+    depth: usize,
+    max_depth: usize,
 }
 
 impl<'de> SliceRead<'de> {
-    /// Reads `payload` (validated) from its start.
-    pub(super) const fn new(payload: &'de [u8]) -> Self {
+    /// Reads `payload` from its start, with tables nested at most `max_depth` deep.
+    pub(super) const fn new(payload: &'de [u8], max_depth: usize) -> Self {
         SliceRead {
             cur: Cursor::new(payload),
+            depth: 0,
+            max_depth,
         }
     }
 }
 
 impl<'de> Read<'de> for SliceRead<'de> {
-    type Mark = usize;
+    /// The position, and the tables open there.
+    type Mark = (usize, usize);
 
     #[inline]
     fn nil() -> Self {
-        SliceRead::new(&NIL_WIRE)
+        SliceRead::new(&NIL_WIRE, 0)
     }
 
     #[inline(always)]
@@ -149,30 +159,47 @@ impl<'de> Read<'de> for SliceRead<'de> {
             Item::Real(x) => Head::Real(x),
             Item::LightUserdata(p) => Head::LightUserdata(p),
             Item::String(range) => Head::String(cur.buf().get(range).unwrap_or_default()),
-            Item::Table { start, cookie } => Head::Table {
-                array_len: cur.table_len(start, cookie, 0, usize::MAX)?,
-            },
+            Item::Table { start, cookie } => {
+                let array_len = cur.table_len(start, cookie, self.depth, self.max_depth)?;
+                self.depth += 1;
+                Head::Table { array_len }
+            }
         })
     }
 
     #[inline(always)]
+    fn integer(&mut self) -> Option<i64> {
+        self.cur.integer_item()
+    }
+
+    #[inline(always)]
     fn skip(&mut self) -> Result<(), DecodeError> {
-        skip_value(&mut self.cur)
+        skip_value(&mut self.cur, self.depth, self.max_depth)
     }
 
     #[inline(always)]
     fn hash_end(&mut self) -> Result<bool, DecodeError> {
-        self.cur.hash_end()
+        let end = self.cur.hash_end()?;
+        if end {
+            self.depth = self.depth.saturating_sub(1);
+        }
+        Ok(end)
     }
 
     #[inline(always)]
-    fn mark(&self) -> usize {
-        self.cur.pos()
+    fn mark(&self) -> (usize, usize) {
+        (self.cur.pos(), self.depth)
     }
 
     #[inline(always)]
-    fn rewind(&mut self, mark: usize) {
-        self.cur.rewind(mark);
+    fn rewind(&mut self, (pos, depth): (usize, usize)) {
+        self.cur.rewind(pos);
+        self.depth = depth;
+    }
+
+    #[inline(always)]
+    fn at_end(&self) -> bool {
+        self.cur.at_end()
     }
 
     /// Looks ahead: passes over the array items and up to `pairs` pairs, then comes back.
@@ -180,7 +207,7 @@ impl<'de> Read<'de> for SliceRead<'de> {
         &mut self,
         array_len: usize,
         pairs: usize,
-    ) -> Result<Option<usize>, DecodeError> {
+    ) -> Result<Option<(usize, usize)>, DecodeError> {
         let at = self.mark();
         let mut look = || {
             for _ in 0..array_len {
@@ -346,6 +373,11 @@ impl<'de> Read<'de> for TreeRead<'de> {
     fn rewind(&mut self, (depth, top): Self::Mark) {
         self.outer.truncate(depth);
         self.top = top;
+    }
+
+    #[inline]
+    fn at_end(&self) -> bool {
+        self.outer.is_empty() && self.top.done()
     }
 
     /// Looks at the table directly.
