@@ -119,11 +119,19 @@ mod tests {
         NodeAddress::At(a.into())
     }
 
+    /// A fleet that was told of these nodes (`(name, "host:port")`), in order.
+    fn fleet_of(nodes: &[(&str, &str)]) -> Fleet {
+        let mut f = Fleet::default();
+        for (name, addr) in nodes {
+            let key = format!("{P}nodes/{name}");
+            f.put(P, key.as_bytes(), addr.as_bytes()).unwrap();
+        }
+        f
+    }
+
     #[test]
     fn a_deleted_node_is_down_and_comes_back_when_put() {
-        let mut f = Fleet::default();
-        f.put(P, b"/sw/nodes/a", b"h:1").unwrap();
-        f.put(P, b"/sw/nodes/b", b"h:2").unwrap();
+        let mut f = fleet_of(&[("a", "h:1"), ("b", "h:2")]);
         f.delete(P, b"/sw/nodes/a").unwrap();
         let c = f.cluster_config();
         assert_eq!(c.nodes()["a"], NodeAddress::Down);
@@ -135,8 +143,7 @@ mod tests {
 
     #[test]
     fn a_bad_value_keeps_the_last_good_one() {
-        let mut f = Fleet::default();
-        f.put(P, b"/sw/nodes/a", b"h:1").unwrap();
+        let mut f = fleet_of(&[("a", "h:1")]);
         assert!(f.put(P, b"/sw/nodes/a", b"garbage").is_err());
         assert_eq!(f.nodes()["a"], at("h:1"));
     }
@@ -153,21 +160,15 @@ mod tests {
 
     #[test]
     fn a_fresh_read_marks_the_missing_gone() {
-        let mut f = Fleet::default();
-        f.put(P, b"/sw/nodes/a", b"h:1").unwrap();
-        f.put(P, b"/sw/nodes/b", b"h:2").unwrap();
-        let mut fresh = Fleet::default();
-        fresh.put(P, b"/sw/nodes/b", b"h:9").unwrap();
-        f.replace(fresh);
+        let mut f = fleet_of(&[("a", "h:1"), ("b", "h:2")]);
+        f.replace(fleet_of(&[("b", "h:9")]));
         assert_eq!(f.gone().iter().collect::<Vec<_>>(), ["a"]);
         assert_eq!(f.nodes()["b"], at("h:9"));
     }
 
     #[test]
     fn the_clustername_text_reads_back() {
-        let mut f = Fleet::default();
-        f.put(P, b"/sw/nodes/a", b"127.0.0.1:1").unwrap();
-        f.put(P, b"/sw/nodes/b", b"h:2").unwrap();
+        let mut f = fleet_of(&[("a", "127.0.0.1:1"), ("b", "h:2")]);
         f.delete(P, b"/sw/nodes/b").unwrap();
         let text = f.clustername().to_string();
         assert_eq!(text, "a = \"127.0.0.1:1\"\nb = false\n__nowaiting = true\n");
