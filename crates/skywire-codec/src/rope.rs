@@ -175,12 +175,15 @@ mod tests {
         out
     }
 
+    /// Chunks, the part size, and the (prefix, data) of each part they are cut into.
+    type Case<'a> = (&'a [&'static [u8]], usize, Vec<(&'a [u8], &'a [u8])>);
+
     #[test]
     fn cuts_where_a_whole_payload_is_cut() {
         let long = [b'L'; MAX_PREFIX + 1];
         let long: &'static [u8] = Vec::leak(long.to_vec());
         let joined = [long, b"xy"].concat();
-        let cases: [(&[&'static [u8]], usize, Vec<(&[u8], &[u8])>); 4] = [
+        let cases: [Case<'_>; 4] = [
             // In one chunk; across two (short prefix); an empty chunk skipped.
             (&[b"abcdef"], 4, vec![(b"", b"abcd"), (b"", b"ef")]),
             (

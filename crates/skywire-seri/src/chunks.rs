@@ -83,12 +83,12 @@ impl Buffer for Chunks {
     }
 
     #[inline]
-    fn put_string(&mut self, s: &Bytes) {
+    fn put_string(&mut self, s: &[u8], shared: &Bytes) {
         if s.len() < PACK_REF_MIN {
             return self.put(s);
         }
         self.flush();
-        self.done.push(s.clone());
+        self.done.push(shared.clone());
     }
 
     fn truncate(&mut self, len: usize) {

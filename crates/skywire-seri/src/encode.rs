@@ -161,10 +161,13 @@ fn table_len(t: &Table, depth: usize) -> Result<usize, EncodeError> {
 pub(crate) trait Buffer: core::ops::DerefMut<Target = [u8]> {
     /// Appends `bytes`.
     fn put(&mut self, bytes: &[u8]);
-    /// Appends the bytes of a string value: a copy ([`put`](Self::put)), except where the
-    /// buffer keeps large strings by reference ([`pack_chunks`](crate::pack_chunks)).
+    /// Appends the bytes `s` of a string value held in `shared`: a copy
+    /// ([`put`](Self::put)), except where the buffer keeps large strings by reference
+    /// ([`pack_chunks`](crate::pack_chunks)). (`s` is `shared`'s bytes, passed as the slice
+    /// the caller already has, so that a copying buffer does not read `shared` again.)
     #[inline(always)]
-    fn put_string(&mut self, s: &Bytes) {
+    fn put_string(&mut self, s: &[u8], shared: &Bytes) {
+        let _ = shared;
         self.put(s);
     }
     /// Keeps the first `len` bytes.
@@ -246,9 +249,10 @@ pub(crate) fn write_string<B: Buffer>(s: &[u8], out: &mut B) -> Result<(), Encod
 /// Writes a string value's type byte and length, then hands its bytes to the buffer
 /// ([`Buffer::put_string`]: a reference, for a buffer that keeps large strings so).
 #[inline(always)]
-fn write_shared_string<B: Buffer>(s: &Bytes, out: &mut B) -> Result<(), EncodeError> {
+fn write_shared_string<B: Buffer>(shared: &Bytes, out: &mut B) -> Result<(), EncodeError> {
+    let s: &[u8] = shared;
     write_string_head(s.len(), out)?;
-    out.put_string(s);
+    out.put_string(s, shared);
     Ok(())
 }
 
