@@ -9,7 +9,8 @@
 //! The size adapts to the traffic, between [`FIRST_BUF`] and [`READ_BUF`]: a read that
 //! fills all the room it was given doubles it (the peer had more to send: several 32 KiB
 //! parts of a large message then go in one system call instead of one each), and
-//! [`SMALL_READS`] reads in a row that each take under a quarter of it halve it. A
+//! [`SMALL_READS`] reads in a row that each take under a quarter of it halve it (a long
+//! spell: a size that swings back and forth costs a new allocation each time). A
 //! connection of small calls so holds 16 KiB, not 256 KiB (1,000 of them: 16 MB, not
 //! 256 MB); one carrying large messages grows to `READ_BUF` within a few reads.
 //!
@@ -33,7 +34,7 @@ pub(crate) const READ_BUF: usize = 256 * 1024;
 /// The size a connection's buffer starts at, and the least it shrinks to.
 pub(crate) const FIRST_BUF: usize = 16 * 1024;
 /// Reads in a row that each take under a quarter of the buffer before it halves.
-pub(crate) const SMALL_READS: u32 = 64;
+pub(crate) const SMALL_READS: u32 = 1024;
 
 /// A connection's read buffer and the size it has adapted to.
 #[derive(Debug)]
