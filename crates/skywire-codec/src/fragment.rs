@@ -17,6 +17,7 @@ use crate::message::{Request, Response};
 use crate::out_frame::OutFrame;
 use crate::packet::request::{self, RequestPacket};
 use crate::packet::response::{self, ResponsePacket};
+use crate::rope::{Piece, Rope};
 use crate::session::Session;
 
 use crate::multi_part::error_text_len;
@@ -24,36 +25,34 @@ pub use crate::multi_part::{
     is_multi_part_request, is_multi_part_response, part_count, truncate_error_text, MULTI_PART,
 };
 
-/// Cuts a payload into `MULTI_PART`-byte data slices, flagging the last one.
+/// Cuts a payload into `MULTI_PART`-byte pieces, flagging the last one.
 #[derive(Clone, Debug)]
 struct Parts {
-    payload: Bytes,
-    pos: usize,
+    payload: Rope,
 }
 
 impl Iterator for Parts {
-    /// A slice and whether it is the last.
-    type Item = (Bytes, bool);
+    /// A piece and whether it is the last.
+    type Item = (Piece, bool);
 
-    fn next(&mut self) -> Option<(Bytes, bool)> {
-        if self.pos >= self.payload.len() {
+    fn next(&mut self) -> Option<(Piece, bool)> {
+        if self.payload.is_empty() {
             return None;
         }
-        let end = (self.pos + MULTI_PART).min(self.payload.len());
-        let slice = self.payload.slice(self.pos..end);
-        self.pos = end;
-        Some((slice, end == self.payload.len()))
+        let piece = self.payload.take(MULTI_PART);
+        Some((piece, self.payload.is_empty()))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let n = part_count(self.payload.len() - self.pos);
+        let n = part_count(self.payload.len());
         (n, Some(n))
     }
 }
 
-/// The size a multi-part header declares for `payload`: more than 4 GiB does not fit.
-fn declared_size(payload: &Bytes) -> Result<u32, PacketError> {
-    u32::try_from(payload.len()).map_err(|_| PacketError::BodyTooLarge { len: payload.len() })
+/// The size a multi-part header declares for a payload of `len` bytes: more than 4 GiB
+/// does not fit.
+fn declared_size(len: usize) -> Result<u32, PacketError> {
+    u32::try_from(len).map_err(|_| PacketError::BodyTooLarge { len })
 }
 
 /// The session a one-frame request goes out with. Push-ness is [`Request::push`] alone:
@@ -88,8 +87,7 @@ impl<const N: usize> Remaining<N> {
             heads,
             session,
             parts: multi.then(|| Parts {
-                payload: payload.clone(),
-                pos: 0,
+                payload: Rope::from(payload.clone()),
             }),
         }
     }
@@ -98,7 +96,7 @@ impl<const N: usize> Remaining<N> {
     #[inline]
     fn next(
         &mut self,
-        part_frame: impl FnOnce(Session, Bytes, bool) -> Result<OutFrame, PacketError>,
+        part_frame: impl FnOnce(Session, Piece, bool) -> Result<OutFrame, PacketError>,
     ) -> Option<OutFrame> {
         for head in &mut self.heads {
             if let Some(f) = head.take() {
@@ -144,7 +142,7 @@ impl RequestFrames {
         };
         let multi = is_multi_part_request(req.payload.len());
         let head = if multi {
-            let size = declared_size(&req.payload)?;
+            let size = declared_size(req.payload.len())?;
             request::multi_header_frame(&req.target, req.session, size, req.push)?
         } else {
             request::request_frame(&req.target, one_frame_session(req)?, req.payload.clone())?
@@ -196,7 +194,7 @@ impl ResponseFrames {
         } else if multi {
             ResponsePacket::MultiBegin {
                 session,
-                size: declared_size(&resp.payload)?,
+                size: declared_size(resp.payload.len())?,
             }
         } else {
             ResponsePacket::Ok {
@@ -211,17 +209,44 @@ impl ResponseFrames {
     }
 }
 
+impl ResponseFrames {
+    /// The frames of an ok response whose payload is `payload`, cut as
+    /// [`Response::frames`] cuts a whole one (the same bytes on the wire), each frame's data
+    /// a slice of one of its chunks (see [`Rope`]). Fails for a payload over 4 GiB, or
+    /// one that goes multi-part with session 0 ([`PacketError::ZeroSession`]).
+    pub fn ok_rope(session: Session, mut payload: Rope) -> Result<ResponseFrames, PacketError> {
+        let multi = is_multi_part_response(payload.len());
+        let first = if multi {
+            ResponsePacket::MultiBegin {
+                session,
+                size: declared_size(payload.len())?,
+            }
+            .into_frame()?
+        } else {
+            let all = payload.take(payload.len());
+            response::piece_frame(session, response::OK, all)?
+        };
+        Ok(ResponseFrames {
+            rest: Remaining {
+                heads: [Some(first)],
+                session,
+                parts: multi.then_some(Parts { payload }),
+            },
+        })
+    }
+}
+
 impl Iterator for ResponseFrames {
     type Item = OutFrame;
 
     fn next(&mut self) -> Option<OutFrame> {
         self.rest.next(|session, data, last| {
-            ResponsePacket::Part {
-                session,
-                data,
-                last,
-            }
-            .into_frame()
+            let ty = if last {
+                response::LAST_PART
+            } else {
+                response::PART
+            };
+            response::piece_frame(session, ty, data)
         })
     }
 

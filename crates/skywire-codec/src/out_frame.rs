@@ -4,6 +4,7 @@ use bytes::{Buf, BufMut, Bytes};
 
 use crate::error::PacketError;
 use crate::frame::{FRAME_HEADER_LEN, MAX_FRAME_BODY};
+use crate::rope::Piece;
 use crate::target::MAX_NAME_LEN;
 
 /// The longest fixed part any packet has: frame header, type, name length, a 255-byte name,
@@ -61,6 +62,21 @@ impl OutFrame {
     #[inline]
     pub(crate) fn build(data: Bytes) -> HeadWriter<Bytes> {
         HeadWriter::new(data)
+    }
+
+    /// The frame of a packet whose fixed fields `fields` writes and whose rest is `piece`
+    /// (its prefix copied after the fields, its data shared).
+    #[inline]
+    pub(crate) fn of_piece(
+        piece: Piece,
+        fields: impl FnOnce(&mut HeadWriter<Bytes>) -> &mut HeadWriter<Bytes>,
+    ) -> Result<OutFrame, PacketError> {
+        let mut w = OutFrame::build(piece.data);
+        fields(&mut w);
+        if let Some(prefix) = &piece.prefix {
+            w.bytes(prefix);
+        }
+        w.finish()
     }
 
     fn head(&self) -> &[u8] {
@@ -199,6 +215,14 @@ impl<D: AsRef<[u8]>> HeadWriter<D> {
         self
     }
 
+    /// Bytes copied into the head after the packet's fields: the start of the body that
+    /// the data does not hold (a [`Rope`](crate::Rope) piece's prefix).
+    #[inline]
+    pub(crate) fn bytes(&mut self, bytes: &[u8]) -> &mut Self {
+        self.put(bytes);
+        self
+    }
+
     #[inline]
     fn put(&mut self, bytes: &[u8]) {
         if let Some(head) = &mut self.spilled {
@@ -217,7 +241,7 @@ impl<D: AsRef<[u8]>> HeadWriter<D> {
 
     #[cold]
     fn spill(&mut self, bytes: &[u8]) {
-        let mut head = alloc::vec::Vec::with_capacity(MAX_HEAD_LEN);
+        let mut head = alloc::vec::Vec::with_capacity(MAX_HEAD_LEN.max(self.len + bytes.len()));
         head.extend_from_slice(&self.inline[..self.len]);
         head.extend_from_slice(bytes);
         self.spilled = Some(head);

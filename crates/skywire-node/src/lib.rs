@@ -83,6 +83,7 @@ mod read_buf;
 mod read_loop;
 mod registry;
 mod remote;
+mod reply;
 mod service;
 mod service_mgr;
 mod serving;

@@ -13,7 +13,10 @@ use std::cell::RefCell;
 
 use bytes::{Bytes, BytesMut};
 use serde::Serialize;
+use skywire_codec::{Response, Rope, Session};
 use skywire_seri::{EncodeError, SerdeError, Value};
+
+use crate::reply::Reply;
 
 /// Size of a block.
 const BLOCK: usize = 64 * 1024;
@@ -35,6 +38,18 @@ pub(crate) fn pack(values: &[Value]) -> Result<Bytes, EncodeError> {
     }
     into_block(strings, |buf| skywire_seri::pack_into(values, buf))
         .unwrap_or_else(|| skywire_seri::pack(values))
+}
+
+/// The payload of an answer made of `values`: [`pack`], except that an answer whose
+/// strings take [`OWN_ALLOCATION`] bytes or more is packed into chunks that reference its
+/// large strings instead of copying them (`skywire_seri::pack_chunks`; see
+/// [`Reply`](crate::reply::Reply)).
+pub(crate) fn pack_answer(session: Session, values: &[Value]) -> Result<Reply, EncodeError> {
+    if strings_len(values) >= OWN_ALLOCATION {
+        let chunks = skywire_seri::pack_chunks(values)?;
+        return Ok(Reply::Rope(session, Rope::new(chunks)));
+    }
+    pack(values).map(|p| Reply::Whole(Response::ok(session, p)))
 }
 
 /// `lead` then `values`, packed as one argument list (lua-seri writes the values of a list
@@ -154,6 +169,38 @@ mod tests {
                 .unwrap()
         );
         assert_eq!(next.as_ptr(), first.as_ptr().wrapping_add(first.len()));
+    }
+
+    /// The wire bytes of a reply's frames.
+    fn wire(reply: Reply) -> Vec<u8> {
+        reply.frames().unwrap().flat_map(|f| f.to_vec()).collect()
+    }
+
+    #[test]
+    fn large_answers_reference_their_strings_small_ones_are_whole() {
+        let s = Session::new(3);
+        let big = bytes::Bytes::from(vec![b'b'; 100_000]);
+        let large = vec![Value::from("ok"), Value::String(big.clone())];
+        let reply = pack_answer(s, &large).unwrap();
+        let Reply::Rope(_, rope) = &reply else {
+            panic!("a 100,000-byte answer was packed whole")
+        };
+        assert_eq!(rope.len(), skywire_seri::packed_len(&large).unwrap());
+        let frames: Vec<_> = reply.frames().unwrap().collect();
+        // The first part's data starts in the string itself: the string was not copied.
+        assert!(frames.iter().any(|f| f.data().as_ptr() == big.as_ptr()));
+        let whole = Response::ok(s, skywire_seri::pack(&large).unwrap());
+        let want: Vec<u8> = whole.frames().unwrap().flat_map(|f| f.to_vec()).collect();
+        let got: Vec<u8> = frames.iter().flat_map(|f| f.to_vec()).collect();
+        assert_eq!(got, want);
+
+        let small = vec![Value::from("ping"), Value::from(1)];
+        let reply = pack_answer(s, &small).unwrap();
+        assert!(matches!(reply, Reply::Whole(_)));
+        assert_eq!(
+            wire(reply),
+            wire(Response::ok(s, skywire_seri::pack(&small).unwrap()).into())
+        );
     }
 
     #[test]

@@ -11,13 +11,12 @@ use std::future::Future;
 use std::io;
 use std::time::Duration;
 
-use bytes::BytesMut;
 use skywire_codec::stream::Assemble;
 use skywire_codec::{DecodeError, StreamDecoder};
 use tokio::net::tcp::OwnedReadHalf;
 use tokio::time::Instant;
 
-use crate::read_buf;
+use crate::read_buf::ReadBuf;
 
 /// The role stopped reading (it has logged why).
 pub(crate) struct Stopped;
@@ -90,13 +89,13 @@ pub(crate) async fn run<R: Reading, S>(
     spin: Duration,
     stop: impl Future<Output = S>,
 ) -> End<S> {
-    // No memory until the first bytes arrive (`read_buf::read`).
-    let mut buf = BytesMut::new();
+    // No memory until the first bytes arrive (`ReadBuf::read`).
+    let mut buf = ReadBuf::new();
     tokio::pin!(stop);
     loop {
         role.before_decode(decoder);
         loop {
-            match decoder.decode(&mut buf) {
+            match decoder.decode(&mut buf.bytes) {
                 Ok(Some(m)) => {
                     if role.message(m).await.is_err() {
                         return End::Stopped;
@@ -117,11 +116,11 @@ pub(crate) async fn run<R: Reading, S>(
                 role.deadline_passed(decoder);
                 return End::Stopped;
             }
-            r = read_buf::read(rd, &mut buf, spin) => r,
+            r = buf.read(rd, spin) => r,
         };
         role.after_read(*read.as_ref().unwrap_or(&0));
         match read {
-            Ok(0) => return End::PeerClosed(decoder.finish_with(&buf).err()),
+            Ok(0) => return End::PeerClosed(decoder.finish_with(&buf.bytes).err()),
             Ok(_) => {}
             Err(e) => return End::ReadFailed(e),
         }

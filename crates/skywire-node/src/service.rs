@@ -28,6 +28,11 @@ use crate::error::CallError;
 /// String values in `args` are zero-copy slices of the received bytes: a service that keeps
 /// a string for long should copy it (`Bytes::copy_from_slice`) so the whole read buffer it
 /// came in is not kept alive with it.
+///
+/// A service that answers with values (a [`ServiceResult`]) whose strings take 16 KiB or more
+/// has them sent without a copy: the answer is packed into chunks that reference its large
+/// strings (`skywire_seri::pack_chunks`), so an echo's reply goes out from the very bytes
+/// its request came in, and those live until the reply is written.
 #[derive(Clone, Debug)]
 pub struct ServiceRequest {
     /// The target as the caller addressed it: `@name`, `.name` or a number.

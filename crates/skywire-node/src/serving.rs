@@ -30,6 +30,7 @@ use crate::node::Shared;
 use crate::outbox::{wire_estimate, Charge, Closed, Frames, Outbox};
 use crate::read_loop::{self, End, Reading, Stopped};
 use crate::registry::Resolved;
+use crate::reply::Reply;
 use crate::service::{
     cannot_pack, undecodable_arguments, Answer, ServiceError, ServiceFuture, ServiceRequest,
 };
@@ -342,7 +343,7 @@ impl ServingConn {
                     return Ok(());
                 }
                 let response = self.answer_query(&req);
-                return self.respond_here(response).await;
+                return self.respond_here(response.into()).await;
             }
             Resolved::ServiceManager => {
                 if req.push {
@@ -350,7 +351,7 @@ impl ServingConn {
                     return Ok(());
                 }
                 let response = self.answer_service_manager(&req);
-                return self.respond_here(response).await;
+                return self.respond_here(response.into()).await;
             }
             Resolved::UnknownClusterName => {
                 self.shared
@@ -463,12 +464,13 @@ impl ServingConn {
                 }
                 drop(in_flight);
             }
-            if let Some(response) = response_for(session, push, address, peer, result, &metrics) {
+            if let Some(reply) = response_for(session, push, address, peer, result, &metrics) {
                 if let Some(hook) = &trace {
+                    let response = reply.to_response();
                     hook.emit(Role::Serving, peer, TracedMessage::Response(&response));
                 }
-                let queued = match outbox.reserve(wire_estimate(response.payload.len())).await {
-                    Ok(charge) => response
+                let queued = match outbox.reserve(wire_estimate(reply.payload_len())).await {
+                    Ok(charge) => reply
                         .frames()
                         .map_err(|e| tracing::error!(%peer, "cannot frame a response: {e}"))
                         .ok()
@@ -490,22 +492,23 @@ impl ServingConn {
             return Ok(());
         }
         let response = Response::error(req.session, Bytes::copy_from_slice(text.as_bytes()));
-        self.respond_here(response).await
+        self.respond_here(response.into()).await
     }
 
     /// Queues a response answered on the reading task.
-    async fn respond_here(&mut self, response: Response) -> Result<(), Closed> {
+    async fn respond_here(&mut self, reply: Reply) -> Result<(), Closed> {
         if let Some(hook) = &self.trace {
+            let response = reply.to_response();
             hook.emit(Role::Serving, self.peer, TracedMessage::Response(&response));
         }
-        let frames = match response.frames() {
+        let size = wire_estimate(reply.payload_len());
+        let frames = match reply.frames() {
             Ok(f) => Frames::Response(f),
             Err(e) => {
                 tracing::error!(peer = %self.peer, "cannot frame a response: {e}");
                 return Ok(());
             }
         };
-        let size = wire_estimate(response.payload.len());
         let charge = match self.outbox.try_reserve(size) {
             Some(c) => c,
             None => {
@@ -604,7 +607,7 @@ fn response_for(
     peer: SocketAddr,
     result: Result<Answer, ServiceError>,
     metrics: &Metrics,
-) -> Option<Response> {
+) -> Option<Reply> {
     if result.is_err() {
         metrics.served_error(ServedError::Service);
     }
@@ -614,14 +617,14 @@ fn response_for(
             tracing::warn!(%peer, service = address, "push failed: {e}");
             None
         }
-        (false, Ok(Answer::Packed(payload))) => Some(Response::ok(session, payload)),
-        (false, Ok(Answer::Values(values))) => Some(match crate::pack::pack(&values) {
-            Ok(packed) => Response::ok(session, packed),
-            Err(e) => Response::error(session, cannot_pack(&e)),
-        }),
+        (false, Ok(Answer::Packed(payload))) => Some(Response::ok(session, payload).into()),
+        (false, Ok(Answer::Values(values))) => Some(
+            crate::pack::pack_answer(session, &values)
+                .unwrap_or_else(|e| Response::error(session, cannot_pack(&e)).into()),
+        ),
         (false, Err(e)) => {
             tracing::debug!(%peer, service = address, session = session.get(), "call failed: {e}");
-            Some(Response::error(session, truncate_error_text(e.text())))
+            Some(Response::error(session, truncate_error_text(e.text())).into())
         }
     }
 }

@@ -161,6 +161,15 @@ fn table_len(t: &Table, depth: usize) -> Result<usize, EncodeError> {
 pub(crate) trait Buffer: core::ops::DerefMut<Target = [u8]> {
     /// Appends `bytes`.
     fn put(&mut self, bytes: &[u8]);
+    /// Appends the bytes `s` of a string value held in `shared`: a copy
+    /// ([`put`](Self::put)), except where the buffer keeps large strings by reference
+    /// ([`pack_chunks`](crate::pack_chunks)). (`s` is `shared`'s bytes, passed as the slice
+    /// the caller already has, so that a copying buffer does not read `shared` again.)
+    #[inline(always)]
+    fn put_string(&mut self, s: &[u8], shared: &Bytes) {
+        let _ = shared;
+        self.put(s);
+    }
     /// Keeps the first `len` bytes.
     fn truncate(&mut self, len: usize);
 }
@@ -187,7 +196,7 @@ impl Buffer for BytesMut {
     }
 }
 
-fn write_values<B: Buffer>(values: &[Value], out: &mut B) -> Result<(), EncodeError> {
+pub(crate) fn write_values<B: Buffer>(values: &[Value], out: &mut B) -> Result<(), EncodeError> {
     for v in values {
         write_value(v, 0, out)?;
     }
@@ -232,7 +241,24 @@ pub(crate) fn write_light_userdata<B: Buffer>(p: u64, out: &mut B) {
 /// Writes a string, short or long by its length.
 #[inline(always)]
 pub(crate) fn write_string<B: Buffer>(s: &[u8], out: &mut B) -> Result<(), EncodeError> {
-    let len = s.len();
+    write_string_head(s.len(), out)?;
+    out.put(s);
+    Ok(())
+}
+
+/// Writes a string value's type byte and length, then hands its bytes to the buffer
+/// ([`Buffer::put_string`]: a reference, for a buffer that keeps large strings so).
+#[inline(always)]
+fn write_shared_string<B: Buffer>(shared: &Bytes, out: &mut B) -> Result<(), EncodeError> {
+    let s: &[u8] = shared;
+    write_string_head(s.len(), out)?;
+    out.put_string(s, shared);
+    Ok(())
+}
+
+/// Writes the type byte and length of a string of `len` bytes, short or long by its length.
+#[inline(always)]
+fn write_string_head<B: Buffer>(len: usize, out: &mut B) -> Result<(), EncodeError> {
     if len < wire::MAX_COOKIE {
         out.put(&[type_byte(wire::TYPE_SHORT_STRING, len as u8)]);
     } else if len < 0x1_0000 {
@@ -245,7 +271,6 @@ pub(crate) fn write_string<B: Buffer>(s: &[u8], out: &mut B) -> Result<(), Encod
         let ty = type_byte(wire::TYPE_LONG_STRING, wire::LONG_STRING_DWORD);
         out.put(&with_type::<4, 5>(ty, len.to_le_bytes()));
     }
-    out.put(s);
     Ok(())
 }
 
@@ -303,7 +328,7 @@ pub(crate) fn write_value<B: Buffer>(
         Value::Integer(i) => write_integer(*i, out),
         Value::Real(f) => write_real(*f, out),
         Value::LightUserdata(p) => write_light_userdata(*p, out),
-        Value::String(s) => write_string(s, out)?,
+        Value::String(s) => write_shared_string(s, out)?,
         Value::Table(t) => write_table(t, depth, out)?,
     }
     Ok(())

@@ -108,6 +108,7 @@ extern crate std;
 
 #[macro_use]
 mod accessors;
+mod chunks;
 mod compare;
 mod decode;
 mod encode;
@@ -138,6 +139,7 @@ pub use self::serde::{
     from_slice, from_value, from_values, to_payload, to_payload_into, to_value, to_values,
     SerdeError, SERIALIZE_MAX_DEPTH,
 };
+pub use chunks::{pack_chunks, PACK_REF_MIN};
 pub use compare::{values_content_eq, values_exact_eq};
 pub use encode::{pack, pack_into, packed_len, MAX_PACK_DEPTH};
 pub use error::{DecodeError, DecodeErrorKind, EncodeError};

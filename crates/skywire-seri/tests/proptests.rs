@@ -577,3 +577,36 @@ mod serde_props {
         }
     }
 }
+
+/// Argument lists with large strings among the values: around `PACK_REF_MIN` (what
+/// `pack_chunks` references from) and over 64 KiB (a 4-byte length), at the top level and
+/// in tables.
+fn args_with_large_strings() -> impl Strategy<Value = Vec<Value>> {
+    use skywire_seri::PACK_REF_MIN;
+    let sizes = vec![PACK_REF_MIN - 1, PACK_REF_MIN, PACK_REF_MIN + 1, 70_000];
+    let large = (prop::sample::select(sizes), any::<u8>())
+        .prop_map(|(n, b)| Value::String(Bytes::from(vec![b; n])));
+    let item = prop_oneof![
+        value(),
+        large.clone(),
+        (large, value()).prop_map(|(s, v)| Value::array(vec![v, s])),
+    ];
+    prop::collection::vec(item, 0..6)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// `pack_chunks` concatenated is `pack`, byte for byte, and fails as it fails.
+    #[test]
+    fn chunked_packing_concatenated_is_pack(vs in args_with_large_strings()) {
+        match pack(&vs) {
+            Ok(whole) => {
+                let chunks = skywire_seri::pack_chunks(&vs).unwrap();
+                prop_assert_eq!(chunks.concat(), whole.to_vec());
+                prop_assert!(chunks.iter().all(|c| !c.is_empty()));
+            }
+            Err(e) => prop_assert_eq!(skywire_seri::pack_chunks(&vs).unwrap_err(), e),
+        }
+    }
+}

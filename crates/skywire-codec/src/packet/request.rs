@@ -18,6 +18,7 @@ use nom::{IResult, Parser};
 use super::{tail_of, u32_field};
 use crate::error::{LengthRule, PacketError};
 use crate::out_frame::{HeadWriter, OutFrame};
+use crate::rope::Piece;
 use crate::session::Session;
 use crate::target::{check_name_len, Target};
 
@@ -247,7 +248,7 @@ impl RequestPacket {
                 session,
                 data,
                 last,
-            } => part_frame(*session, data.clone(), *last),
+            } => part_frame(*session, Piece::whole(data.clone()), *last),
             RequestPacket::Trace { tag } => OutFrame::build(tag.clone()).u8(TRACE).finish(),
         }
     }
@@ -330,13 +331,13 @@ pub(crate) fn multi_header_frame(
 /// The frame of a part (`0x02`) or last part (`0x03`).
 pub(crate) fn part_frame(
     session: Session,
-    data: Bytes,
+    data: Piece,
     last: bool,
 ) -> Result<OutFrame, PacketError> {
-    OutFrame::build(data)
-        .u8(if last { LAST_PART } else { PART })
-        .u32_le(session.get())
-        .finish()
+    OutFrame::of_piece(data, |w| {
+        w.u8(if last { LAST_PART } else { PART })
+            .u32_le(session.get())
+    })
 }
 
 /// The name length byte of a by-name packet, checked to be present and non-zero.

@@ -17,6 +17,7 @@ use nom::Parser;
 use super::{tail_of, u32_field};
 use crate::error::{LengthRule, PacketError};
 use crate::out_frame::{HeadWriter, OutFrame};
+use crate::rope::Piece;
 use crate::session::Session;
 
 /// Type `0`: the call failed; the rest is the error text.
@@ -178,6 +179,12 @@ impl ResponsePacket {
         };
         OutFrame::build(data).u32_le(session.get()).u8(ty).finish()
     }
+}
+
+/// The frame of an ok packet or a part (`ty`: [`OK`], [`PART`] or [`LAST_PART`]) on
+/// `session` whose rest is `data`.
+pub(crate) fn piece_frame(session: Session, ty: u8, data: Piece) -> Result<OutFrame, PacketError> {
+    OutFrame::of_piece(data, |w| w.u32_le(session.get()).u8(ty))
 }
 
 /// Copies the frame of a one-packet response (`ty` [`OK`] or [`ERROR`], `data` the payload
