@@ -92,8 +92,13 @@ skynet_seri() {
   [ -n "${SKYNET_DIR:-}" ] || return 0
   cp bench/skynet/seri_bench.lua bench/skynet/config.seri_bench "$SKYNET_DIR/scen/"
   log "== skynet's own pack/unpack ($SKYNET_DIR, scen/config.seri_bench)"
-  (cd "$SKYNET_DIR" && ./skynet scen/config.seri_bench) 2>&1 |
-    sed -n 's/.*SERI_BENCH \([^ ]*\) \([0-9.]*\) \([0-9]*\).*/{"skynet_seri":"\1","ns":\2,"bytes":\3}/p' |
+  # skynet.abort() leaves the process running: it is stopped once its last row is out.
+  local out="$out_dir/$stamp.skynet_seri.txt"
+  (cd "$SKYNET_DIR" && exec ./skynet scen/config.seri_bench) >"$out" 2>&1 &
+  local pid=$!
+  for _ in $(seq 1200); do grep -q 'SERI_BENCH unpack/ping_1' "$out" && break; sleep 0.1; done
+  kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
+  sed -n 's/.*SERI_BENCH \([^ ]*\) \([0-9.]*\) \([0-9]*\).*/{"skynet_seri":"\1","ns":\2,"bytes":\3}/p' "$out" |
     tee -a "$raw" >&2
 }
 

@@ -56,6 +56,7 @@
 //! | `wire.rs` | the lua-seri type bytes and cookies (the protocol constants, once) |
 //! | `encode.rs` | [`pack`], [`pack_into`], [`packed_len`] |
 //! | `packer.rs` | [`Packer`]: `encode.rs`'s writers, one value at a time |
+//! | `chunks.rs` | [`pack_chunks`]: `pack`'s bytes as chunks, large strings referenced, not copied |
 //! | `decode.rs` | the one decoder behind every form (the wire `Cursor`, [`Value`]/[`ValueRef`]/validation-only) |
 //! | `unpack.rs` | the entry points: [`unpack`], [`unpack_ref`], [`unpack_tape`], [`Unpack`] |
 //! | `limits.rs` | [`DecodeLimits`], [`DEFAULT_MAX_DEPTH`] |

@@ -40,7 +40,6 @@ impl<'a, 'de, R: Read<'de>> ArgsDeserializer<'a, R> {
     }
 
     /// Arguments `0..len` (`None`: all of them), nil past the end of the list.
-    #[inline(always)]
     fn tuple<V: Visitor<'de>>(
         self,
         len: Option<usize>,
