@@ -36,6 +36,12 @@ pub(crate) fn pack(values: &[Value]) -> Result<Bytes, EncodeError> {
     if strings >= OWN_ALLOCATION {
         return skywire_seri::pack(values);
     }
+    pack_small(strings, values)
+}
+
+/// [`pack`] of `values` whose top-level strings take `strings` bytes, fewer than
+/// [`OWN_ALLOCATION`]: into the block when it has room.
+fn pack_small(strings: usize, values: &[Value]) -> Result<Bytes, EncodeError> {
     into_block(strings, |buf| skywire_seri::pack_into(values, buf))
         .unwrap_or_else(|| skywire_seri::pack(values))
 }
@@ -45,11 +51,12 @@ pub(crate) fn pack(values: &[Value]) -> Result<Bytes, EncodeError> {
 /// large strings instead of copying them (`skywire_seri::pack_chunks`; see
 /// [`Reply`](crate::reply::Reply)).
 pub(crate) fn pack_answer(session: Session, values: &[Value]) -> Result<Reply, EncodeError> {
-    if strings_len(values) >= OWN_ALLOCATION {
+    let strings = strings_len(values);
+    if strings >= OWN_ALLOCATION {
         let chunks = skywire_seri::pack_chunks(values)?;
         return Ok(Reply::Rope(session, Rope::new(chunks)));
     }
-    pack(values).map(|p| Reply::Whole(Response::ok(session, p)))
+    pack_small(strings, values).map(|p| Reply::Whole(Response::ok(session, p)))
 }
 
 /// `lead` then `values`, packed as one argument list (lua-seri writes the values of a list
