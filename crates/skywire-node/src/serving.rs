@@ -354,18 +354,14 @@ impl ServingConn {
                 return self.respond_here(response.into()).await;
             }
             Resolved::UnknownClusterName => {
-                self.shared
-                    .config
-                    .metrics
-                    .served_error(ServedError::InvalidName);
-                return self.reject(&req, INVALID_NAME).await;
+                return self
+                    .reject(&req, INVALID_NAME, ServedError::InvalidName)
+                    .await;
             }
             Resolved::InvalidAddress => {
-                self.shared
-                    .config
-                    .metrics
-                    .served_error(ServedError::InvalidAddress);
-                return self.reject(&req, INVALID_ADDRESS).await;
+                return self
+                    .reject(&req, INVALID_ADDRESS, ServedError::InvalidAddress)
+                    .await;
             }
         };
         // A service that reads the payload itself (a typed one) gets no value tree.
@@ -373,11 +369,10 @@ impl ServingConn {
             None => Vec::new(),
             Some(Ok(a)) => a,
             Some(Err(e)) => {
-                self.shared
-                    .config
-                    .metrics
-                    .served_error(ServedError::UndecodableArguments);
-                return self.reject(&req, &undecodable_arguments(&e)).await;
+                let text = undecodable_arguments(&e);
+                return self
+                    .reject(&req, &text, ServedError::UndecodableArguments)
+                    .await;
             }
         };
         let Request {
@@ -485,8 +480,9 @@ impl ServingConn {
         });
     }
 
-    /// Answers with an error (or, for a push, logs it).
-    async fn reject(&mut self, req: &Request, text: &str) -> Result<(), Closed> {
+    /// Answers with an error (or, for a push, logs it), counted as `kind`.
+    async fn reject(&mut self, req: &Request, text: &str, kind: ServedError) -> Result<(), Closed> {
+        self.shared.config.metrics.served_error(kind);
         if req.push {
             tracing::warn!(peer = %self.peer, target = %req.target, "push dropped: {text}");
             return Ok(());
