@@ -141,18 +141,13 @@ async fn bad_values_are_skipped_and_the_last_good_one_kept() {
     let mut client = etcd_client::Client::connect([etcd.url()], None)
         .await
         .unwrap();
-    client
-        .put("/bad/nodes/a", "no port here", None)
-        .await
-        .unwrap();
-    client
-        .put("/bad/nodes/not-lua", "127.0.0.1:1", None)
-        .await
-        .unwrap();
-    client
-        .put("/bad/nodes/z", "127.0.0.1:9", None)
-        .await
-        .unwrap();
+    for (key, value) in [
+        ("/bad/nodes/a", "no port here"),
+        ("/bad/nodes/not-lua", "127.0.0.1:1"),
+        ("/bad/nodes/z", "127.0.0.1:9"),
+    ] {
+        client.put(key, value, None).await.unwrap();
+    }
     until("z seen", a.follow.subscribe(), |s| at(s, "z").is_some()).await;
     let s = a.follow.state();
     assert_eq!(s.skipped, 2);
