@@ -51,6 +51,12 @@ fi
 
 log() { printf '%s\n' "$*" >&2; }
 
+# wait_for PATTERN FILE SECONDS: until a line of FILE matches PATTERN (grep), at most SECONDS.
+wait_for() {
+  for _ in $(seq $(($3 * 10))); do grep -q "$1" "$2" && return 0; sleep 0.1; done
+  return 1
+}
+
 machine() {
   log "== machine"
   {
@@ -96,7 +102,7 @@ skynet_seri() {
   local out="$out_dir/$stamp.skynet_seri.txt"
   (cd "$SKYNET_DIR" && exec ./skynet scen/config.seri_bench) >"$out" 2>&1 &
   local pid=$!
-  for _ in $(seq 1200); do grep -q 'SERI_BENCH unpack/ping_1' "$out" && break; sleep 0.1; done
+  wait_for 'SERI_BENCH unpack/ping_1' "$out" 120 || log "skynet's seri bench did not finish"
   kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
   sed -n 's/.*SERI_BENCH \([^ ]*\) \([0-9.]*\) \([0-9]*\).*/{"skynet_seri":"\1","ns":\2,"bytes":\3}/p' "$out" |
     tee -a "$raw" >&2
@@ -299,7 +305,7 @@ idle_row() {
   pid=$!
   # skynet accepts about 100-150 connections a second on this machine (each starts a Lua
   # clusteragent), so 10,000 take well over a minute: wait up to 10 minutes.
-  for _ in $(seq 6000); do grep -q '^\(open\|failed\)' "$file" && break; sleep 0.1; done
+  wait_for '^\(open\|failed\)' "$file" 600 || true
   sleep 2 # the node accepts the last ones
   after="$(node_mem VmRSS)"
   status="$(head -1 "$file")"
