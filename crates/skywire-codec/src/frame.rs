@@ -79,18 +79,31 @@ impl FrameDecoder {
     /// The next complete frame at the front of `src`, split off it; `None` (and `src`
     /// untouched) when `src` does not yet hold a whole frame.
     pub fn decode(&mut self, src: &mut BytesMut) -> Option<Frame> {
-        let (_, body_len) = frame_header(src).ok()?;
-        let total = FRAME_HEADER_LEN + usize::from(body_len);
+        let frame = self.split(src);
+        if frame.is_none() {
+            reserve_rest(src);
+        }
+        frame
+    }
+
+    /// Like [`decode`](Self::decode), without making room in `src` for the rest of an
+    /// incomplete frame.
+    pub(crate) fn split(&mut self, src: &mut BytesMut) -> Option<Frame> {
+        let total = wire_len_at(src)?;
         if src.len() < total {
-            // Make room for the rest of this frame only: bounded by one frame.
-            src.reserve(total - src.len());
             return None;
         }
         let offset = self.offset;
         src.advance(FRAME_HEADER_LEN);
-        let body = src.split_to(usize::from(body_len)).freeze();
+        let body = src.split_to(total - FRAME_HEADER_LEN).freeze();
         self.offset += total as u64;
         Some(Frame { offset, body })
+    }
+
+    /// Counts a frame of `wire_len` bytes that was taken off the stream without being split
+    /// off a buffer (a part read straight into its message).
+    pub(crate) fn skip(&mut self, wire_len: usize) {
+        self.offset += wire_len as u64;
     }
 
     /// Bytes held in the decoder's own buffer that do not yet form a whole frame.
@@ -109,10 +122,7 @@ impl FrameDecoder {
         if src.is_empty() {
             return Ok(());
         }
-        let needed = match frame_header(src) {
-            Ok((_, len)) => FRAME_HEADER_LEN + usize::from(len),
-            Err(_) => FRAME_HEADER_LEN,
-        };
+        let needed = wire_len_at(src).unwrap_or(FRAME_HEADER_LEN);
         Err(crate::DecodeError::new(
             self.offset,
             crate::DecodeErrorKind::TruncatedFrame {
@@ -125,6 +135,20 @@ impl FrameDecoder {
     /// At the end of the stream: an error if the decoder's own buffer holds part of a frame.
     pub fn finish(&self) -> Result<(), crate::DecodeError> {
         self.check_end(&self.buf)
+    }
+}
+
+/// The wire length of the frame starting `src`, from its header, if the header is there.
+pub(crate) fn wire_len_at(src: &[u8]) -> Option<usize> {
+    let (_, body_len) = frame_header(src).ok()?;
+    Some(FRAME_HEADER_LEN + usize::from(body_len))
+}
+
+/// Makes room in `src` for the rest of the incomplete frame at its front: bounded by one
+/// frame.
+pub(crate) fn reserve_rest(src: &mut BytesMut) {
+    if let Some(total) = wire_len_at(src) {
+        src.reserve(total.saturating_sub(src.len()));
     }
 }
 

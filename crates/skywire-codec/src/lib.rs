@@ -96,6 +96,7 @@ extern crate std;
 
 #[cfg(any(feature = "tokio", feature = "futures-io"))]
 mod codec;
+pub mod direct_part;
 pub mod error;
 pub mod fragment;
 pub mod frame;
@@ -117,6 +118,7 @@ pub mod write_queue;
 
 #[cfg(any(feature = "tokio", feature = "futures-io"))]
 pub use codec::{ClientCodec, CodecError, ServerCodec};
+pub use direct_part::DirectRoom;
 pub use error::{DecodeError, DecodeErrorKind, LengthRule, PacketError, ReassemblyError};
 pub use fragment::{RequestFrames, ResponseFrames, MULTI_PART};
 pub use frame::{Frame, FrameDecoder, FRAME_HEADER_LEN, MAX_FRAME_BODY};

@@ -5,8 +5,9 @@ use core::fmt::Debug;
 
 use bytes::{Bytes, BytesMut};
 
+use crate::direct_part::DirectPart;
 use crate::error::{DecodeError, DecodeErrorKind, PacketError, ReassemblyError};
-use crate::frame::{Frame, FrameDecoder};
+use crate::frame::{reserve_rest, Frame, FrameDecoder};
 use crate::limits::Limits;
 use crate::message::{Request, Response};
 use crate::packet::request::RequestPacket;
@@ -36,6 +37,19 @@ pub trait Assemble {
     fn open_messages(&self) -> usize;
     /// The lowest session with an open multi-part message.
     fn first_open(&self) -> Option<Session>;
+    /// Bytes at the start of a part's body before its data (type and session).
+    const PART_HEAD: usize;
+    /// The session of a part packet and whether it is its message's last; `None` for any
+    /// other packet.
+    fn part_of(packet: &Self::Packet) -> Option<(Session, bool)>;
+    /// See [`PartialSet::part_fits`](crate::reassembly::PartialSet::part_fits).
+    fn part_fits(&self, session: Session, len: usize, last: bool) -> bool;
+    /// See [`PartialSet::part_room`](crate::reassembly::PartialSet::part_room).
+    fn part_room(&mut self, session: Session, len: usize) -> Option<&mut [u8]>;
+    /// See [`PartialSet::commit_part`](crate::reassembly::PartialSet::commit_part).
+    fn commit_part(&mut self, session: Session, filled: usize);
+    /// True if the recorder keeps frame bodies (see [`Recorder::keeps_bodies`]).
+    fn keeps_frame_bodies(&self) -> bool;
 }
 
 /// A message with its trail: what a recording decoder hands out.
@@ -43,7 +57,7 @@ pub type Recorded<A> = (<A as Assemble>::Message, <A as Assemble>::Trail);
 
 /// The two directions' [`Assemble`]: the same calls on different types.
 macro_rules! assemble_direction {
-    ($assembler:ident, $message:ty, $packet:ty) => {
+    ($assembler:ident, $message:ty, $packet:ident, $part_head:expr) => {
         impl<R: Recorder + Default> Assemble for $assembler<R> {
             type Message = $message;
             type Packet = $packet;
@@ -69,12 +83,42 @@ macro_rules! assemble_direction {
             fn first_open(&self) -> Option<Session> {
                 $assembler::first_open(self)
             }
+            const PART_HEAD: usize = $part_head;
+            #[inline]
+            fn part_of(packet: &$packet) -> Option<(Session, bool)> {
+                match packet {
+                    $packet::Part { session, last, .. } => Some((*session, *last)),
+                    _ => None,
+                }
+            }
+            fn part_fits(&self, session: Session, len: usize, last: bool) -> bool {
+                $assembler::part_fits(self, session, len, last)
+            }
+            fn part_room(&mut self, session: Session, len: usize) -> Option<&mut [u8]> {
+                $assembler::part_room(self, session, len)
+            }
+            fn commit_part(&mut self, session: Session, filled: usize) {
+                $assembler::commit_part(self, session, filled)
+            }
+            fn keeps_frame_bodies(&self) -> bool {
+                $assembler::keeps_frame_bodies(self)
+            }
         }
     };
 }
 
-assemble_direction!(RequestAssembler, Request, RequestPacket);
-assemble_direction!(ResponseAssembler, Response, ResponsePacket);
+assemble_direction!(
+    RequestAssembler,
+    Request,
+    RequestPacket,
+    crate::packet::request::PART_FIXED
+);
+assemble_direction!(
+    ResponseAssembler,
+    Response,
+    ResponsePacket,
+    crate::packet::response::FIXED
+);
 
 /// One frame as [`StreamDecoder::step`] hands it out: the frame, the packet it holds, and
 /// the message it completed (with its trail), if it completed one.
@@ -109,9 +153,16 @@ pub struct FrameStep<A: Assemble> {
 /// assert_eq!(got, [(1, 5), (2, 0)]);
 /// ```
 #[derive(Debug)]
-pub struct StreamDecoder<A> {
-    frames: FrameDecoder,
-    assembler: A,
+pub struct StreamDecoder<A: Assemble> {
+    pub(crate) frames: FrameDecoder,
+    pub(crate) assembler: A,
+    /// Parts with at least this many body bytes still to come are read directly
+    /// ([`read_parts_directly`](Self::read_parts_directly)); `None`: never.
+    pub(crate) direct_min: Option<usize>,
+    /// The part being read directly, if any.
+    pub(crate) direct: Option<DirectPart<A::Packet>>,
+    /// What the last part read directly completed, for the next [`decode`](Self::decode).
+    pub(crate) ready: Option<Result<A::Message, DecodeError>>,
 }
 
 /// Decodes the request direction (what a serving node reads).
@@ -131,6 +182,9 @@ impl<A: Assemble> StreamDecoder<A> {
         StreamDecoder {
             frames: FrameDecoder::new(),
             assembler,
+            direct_min: None,
+            direct: None,
+            ready: None,
         }
     }
 
@@ -145,11 +199,23 @@ impl<A: Assemble> StreamDecoder<A> {
     }
 
     /// The next whole message from a buffer the caller owns (frames are split off `src`).
+    ///
+    /// While a part is read directly ([`read_parts_directly`](Self::read_parts_directly)),
+    /// `src` is not read: the stream's next bytes go to [`direct_room`](Self::direct_room).
     pub fn decode(&mut self, src: &mut BytesMut) -> Result<Option<A::Message>, DecodeError> {
-        while let Some(frame) = self.frames.decode(src) {
+        if let Some(done) = self.ready.take() {
+            return done.map(Some);
+        }
+        if self.direct.is_some() {
+            return Ok(None);
+        }
+        while let Some(frame) = self.frames.split(src) {
             if let Some(m) = self.take(frame)? {
                 return Ok(Some(m));
             }
+        }
+        if !self.start_direct(src) {
+            reserve_rest(src);
         }
         Ok(None)
     }
@@ -220,6 +286,12 @@ impl<A: Assemble> StreamDecoder<A> {
 
     /// Like [`finish`](Self::finish) for a caller-owned buffer holding what is left.
     pub fn finish_with(&self, rest: &[u8]) -> Result<(), DecodeError> {
+        if let Some((available, needed)) = self.direct_progress() {
+            return Err(DecodeError::new(
+                self.frames.offset(),
+                DecodeErrorKind::TruncatedFrame { needed, available },
+            ));
+        }
         self.frames.check_end(rest)?;
         self.check_open()
     }

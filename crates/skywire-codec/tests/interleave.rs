@@ -7,7 +7,7 @@
 //! the parts of a multi-part message are queued at low priority, so any other frame may come
 //! between them; the frames of one message keep their order.
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use proptest::prelude::*;
 use skywire_codec::{
     Assemble, Request, RequestAssembler, RequestDecoder, Response, ResponseAssembler,
@@ -136,6 +136,66 @@ fn decode_chunked<A: Assemble>(stream: &[u8], chunks: &[usize]) -> Vec<A::Messag
     got
 }
 
+/// Like [`decode_chunked`], but as a reader that reads large parts straight into their
+/// messages ([`StreamDecoder::read_parts_directly`]): each read of up to a chunk's size goes
+/// where the decoder says, the room of a part being read directly or the reader's buffer.
+/// Also returns how many bytes went through that room.
+fn decode_reading_directly<A: Assemble>(
+    stream: &[u8],
+    chunks: &[usize],
+    min: usize,
+) -> (Vec<A::Message>, usize) {
+    let mut dec = StreamDecoder::<A>::default();
+    dec.read_parts_directly(min);
+    let (got, direct, buf) = read_directly(&mut dec, stream, chunks, |m| m.unwrap());
+    dec.finish_with(&buf).unwrap();
+    (got, direct)
+}
+
+/// The reading loop of [`decode_reading_directly`]: `each` gets every result of `decode`
+/// (an error ends the read); returns what `each` made, the bytes read directly and the
+/// reader's buffer at the end.
+fn read_directly<A: Assemble, T>(
+    dec: &mut StreamDecoder<A>,
+    stream: &[u8],
+    chunks: &[usize],
+    mut each: impl FnMut(Result<A::Message, skywire_codec::DecodeError>) -> T,
+) -> (Vec<T>, usize, BytesMut) {
+    let mut buf = BytesMut::new();
+    let mut out = Vec::new();
+    let (mut at, mut direct) = (0, 0);
+    let mut sizes = chunks.iter().cycle();
+    loop {
+        loop {
+            match dec.decode(&mut buf) {
+                Ok(Some(m)) => out.push(each(Ok(m))),
+                Ok(None) => break,
+                Err(e) => {
+                    out.push(each(Err(e)));
+                    return (out, direct, buf);
+                }
+            }
+        }
+        if at == stream.len() {
+            return (out, direct, buf);
+        }
+        let n = (*sizes.next().unwrap_or(&1)).clamp(1, stream.len() - at);
+        match dec.direct_room() {
+            Some(r) => {
+                let k = n.min(r.room.len());
+                r.room[..k].copy_from_slice(&stream[at..at + k]);
+                dec.direct_filled(k);
+                at += k;
+                direct += k;
+            }
+            None => {
+                buf.extend_from_slice(&stream[at..at + n]);
+                at += n;
+            }
+        }
+    }
+}
+
 fn in_finish_order<T: Clone>(items: &[T], finished_at: &[usize]) -> Vec<T> {
     let mut order: Vec<usize> = (0..items.len()).collect();
     order.sort_by_key(|&i| finished_at[i]);
@@ -151,6 +211,7 @@ proptest! {
         picks in proptest::collection::vec(any::<usize>(), 1..64),
         chunks in proptest::collection::vec(1usize..9000, 1..16),
         first_session in 1u32..=i32::MAX as u32,
+        min in 1usize..40_000,
     ) {
         let mut sessions = SessionAllocator::starting_at(Session::new(first_session));
         let mut sent = Vec::new();
@@ -169,8 +230,11 @@ proptest! {
             sent.push(req);
         }
         let (stream, finished_at) = merge(lists, &picks);
+        let want = in_finish_order(&sent, &finished_at);
         let got = decode_chunked::<RequestAssembler>(&stream, &chunks);
-        prop_assert_eq!(got, in_finish_order(&sent, &finished_at));
+        prop_assert_eq!(&got, &want);
+        let (got, _) = decode_reading_directly::<RequestAssembler>(&stream, &chunks, min);
+        prop_assert_eq!(got, want);
     }
 
     #[test]
@@ -178,6 +242,7 @@ proptest! {
         specs in proptest::collection::vec((any::<bool>(), payload_len(), any::<u8>()), 1..10),
         picks in proptest::collection::vec(any::<usize>(), 1..64),
         chunks in proptest::collection::vec(1usize..9000, 1..16),
+        min in 1usize..40_000,
     ) {
         let mut sent = Vec::new();
         let mut lists = Vec::new();
@@ -198,8 +263,11 @@ proptest! {
             sent.push(expect);
         }
         let (stream, finished_at) = merge(lists, &picks);
+        let want = in_finish_order(&sent, &finished_at);
         let got = decode_chunked::<ResponseAssembler>(&stream, &chunks);
-        prop_assert_eq!(got, in_finish_order(&sent, &finished_at));
+        prop_assert_eq!(&got, &want);
+        let (got, _) = decode_reading_directly::<ResponseAssembler>(&stream, &chunks, min);
+        prop_assert_eq!(got, want);
     }
 
     /// Garbage never panics the decoders, and what they report stays inside the stream.
@@ -227,6 +295,133 @@ proptest! {
         }
         let _ = req.finish();
         let _ = resp.finish();
+    }
+
+    /// The same with large parts read directly: garbage that looks like parts of an open
+    /// message (a header declaring its size first) never panics, and errors stay inside
+    /// the stream.
+    #[test]
+    fn arbitrary_parts_read_directly_never_panic(
+        size in 0u32..100_000,
+        bytes in proptest::collection::vec(any::<u8>(), 0..3000),
+        chunks in proptest::collection::vec(1usize..700, 1..8),
+        min in 1usize..200,
+    ) {
+        let mut stream = Vec::new();
+        // A multi-part header (to address 10, session 1) of `size` bytes, then the garbage.
+        let mut head = vec![0x01, 10, 0, 0, 0, 1, 0, 0, 0];
+        head.extend_from_slice(&size.to_le_bytes());
+        stream.extend_from_slice(&(head.len() as u16).to_be_bytes());
+        stream.extend_from_slice(&head);
+        stream.extend_from_slice(&bytes);
+        let len = stream.len() as u64;
+        let mut dec = RequestDecoder::default();
+        dec.read_parts_directly(min);
+        let (results, _, buf) = read_directly(&mut dec, &stream, &chunks, |r| r.map(|_| ()));
+        for r in results {
+            if let Err(e) = r {
+                prop_assert!(e.offset() < len);
+            }
+        }
+        if let Err(e) = dec.finish_with(&buf) {
+            prop_assert!(e.offset() <= len);
+        }
+    }
+}
+
+/// A 100,000-byte call read as a node reads it: the first read takes the header and the
+/// start of the first part; from there every part's body goes straight into the message
+/// (no byte of it through the reader's buffer), and the payload handed out is the memory
+/// those reads filled.
+#[test]
+fn a_large_call_is_read_into_its_payload() {
+    let body = payload(100_000, 7);
+    let req = Request::call(
+        Target::Name(Bytes::from_static(b"@echo")),
+        Session::new(5),
+        body,
+    );
+    let stream: Vec<u8> = req.frames().unwrap().flat_map(|f| f.to_vec()).collect();
+    // The header frame (2 + 1 + 1 + 5 + 4 + 4 = 17 bytes), then four parts, each behind
+    // 2 + 5 header bytes: 32,768 + 32,768 + 32,768 + 1,696 bytes of data.
+    assert_eq!(stream.len(), 17 + 4 * 7 + 100_000);
+    let first_read = 16 * 1024;
+    let mut dec = RequestDecoder::default();
+    // The last part's 1,696 bytes too.
+    dec.read_parts_directly(1024);
+    let mut buf = BytesMut::from(&stream[..first_read]);
+    assert!(dec.decode(&mut buf).unwrap().is_none());
+    assert!(
+        buf.is_empty(),
+        "what arrived of the first part was moved into the message"
+    );
+    let mut at = first_read;
+    let mut rooms = Vec::new();
+    let got = loop {
+        if let Some(r) = dec.decode(&mut buf).unwrap() {
+            break r;
+        }
+        match dec.direct_room() {
+            // A read into the rest of the part, then (as a reader's second buffer) the next
+            // frame's 7-byte head into the reader's buffer.
+            Some(r) => {
+                let k = r.room.len();
+                rooms.push(r.room.as_ptr() as usize);
+                r.room.copy_from_slice(&stream[at..at + k]);
+                let last = r.last;
+                dec.direct_filled(k);
+                at += k;
+                if !last {
+                    buf.extend_from_slice(&stream[at..at + 7]);
+                    at += 7;
+                }
+            }
+            None => panic!("at byte {at}: the decoder wants the reader's buffer"),
+        }
+    };
+    assert_eq!(at, stream.len());
+    assert_eq!(got, req);
+    // The first part's rest, then three whole parts.
+    assert_eq!(rooms.len(), 4);
+    let (start, end) = (
+        got.payload.as_ptr() as usize,
+        got.payload.as_ptr() as usize + 100_000,
+    );
+    for room in rooms {
+        assert!(
+            (start..end).contains(&room),
+            "a read went outside the payload"
+        );
+    }
+    dec.finish_with(&buf).unwrap();
+}
+
+/// The end of the stream inside a part being read directly is a truncated frame at that
+/// part's offset, as it is when the part is read into the reader's buffer.
+#[test]
+fn the_stream_ending_inside_a_direct_part_names_the_part() {
+    let req = Request::call(Target::Address(10), Session::new(9), payload(40_000, 1));
+    let stream: Vec<u8> = req.frames().unwrap().flat_map(|f| f.to_vec()).collect();
+    // Header frame: 2 + 13 = 15 bytes; the first part's frame: 2 + 5 + 32,768.
+    let cut = 15 + 7 + 10_000;
+    for min in [None, Some(1000)] {
+        let mut dec = RequestDecoder::default();
+        if let Some(min) = min {
+            dec.read_parts_directly(min);
+        }
+        let (got, direct, buf) = read_directly(&mut dec, &stream[..cut], &[4000], |m| m.unwrap());
+        assert!(got.is_empty());
+        assert_eq!(direct > 0, min.is_some(), "min {min:?}");
+        let e = dec.finish_with(&buf).unwrap_err();
+        assert_eq!(e.offset(), 15, "min {min:?}");
+        assert_eq!(
+            e.kind(),
+            &skywire_codec::DecodeErrorKind::TruncatedFrame {
+                needed: 7 + 32_768,
+                available: 7 + 10_000
+            },
+            "min {min:?}"
+        );
     }
 }
 

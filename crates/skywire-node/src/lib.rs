@@ -68,6 +68,7 @@ mod call_options;
 mod calling;
 mod cluster_config;
 mod cluster_watch;
+mod direct_read;
 mod error;
 #[cfg(feature = "etcd")]
 pub mod etcd;

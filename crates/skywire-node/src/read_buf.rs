@@ -47,6 +47,8 @@ pub(crate) struct ReadBuf {
     alloc: usize,
     /// Small reads in a row.
     small: u32,
+    /// The last read doubled the size.
+    grew: bool,
 }
 
 impl ReadBuf {
@@ -57,6 +59,7 @@ impl ReadBuf {
             size: FIRST_BUF,
             alloc: 0,
             small: 0,
+            grew: false,
         }
     }
 
@@ -107,11 +110,23 @@ impl ReadBuf {
         self.bytes.capacity() - len
     }
 
+    /// Takes back the doubling of the last read, if it doubled the size: it filled the
+    /// buffer with the start of a large part, whose rest is read into its message, not
+    /// into this buffer ([`crate::direct_read`]).
+    pub(crate) fn cancel_growth(&mut self) {
+        if self.grew {
+            self.size /= 2;
+            self.grew = false;
+        }
+    }
+
     /// Adapts the size to a read of `n` bytes that had `room` (see the module docs).
     pub(crate) fn adapt(&mut self, n: usize, room: usize) {
+        self.grew = false;
         if n >= room && self.size < READ_BUF {
             self.size = (self.size * 2).min(READ_BUF);
             self.small = 0;
+            self.grew = true;
         } else if n < self.size / 4 {
             self.small += 1;
             if self.small >= SMALL_READS && self.size > FIRST_BUF {

@@ -16,6 +16,7 @@ use skywire_codec::{DecodeError, StreamDecoder};
 use tokio::net::tcp::OwnedReadHalf;
 use tokio::time::Instant;
 
+use crate::direct_read::{self, DIRECT_PART_MIN};
 use crate::read_buf::ReadBuf;
 
 /// The role stopped reading (it has logged why).
@@ -80,6 +81,21 @@ async fn sleep_until(deadline: Option<Instant>) {
     }
 }
 
+/// Reads what comes next: into the part `decoder` is reading directly, if any
+/// ([`direct_read`](crate::direct_read)), else into `buf`.
+async fn read_next<A: Assemble>(
+    buf: &mut ReadBuf,
+    decoder: &mut StreamDecoder<A>,
+    rd: &mut OwnedReadHalf,
+    spin: Duration,
+) -> io::Result<usize> {
+    if decoder.reading_part_directly() {
+        direct_read::read_part(rd, decoder, &mut buf.bytes).await
+    } else {
+        buf.read(rd, spin).await
+    }
+}
+
 /// Reads `rd` into `decoder` until the stream ends, `stop` finishes or `role` stops;
 /// `spin` is the busy-poll time ([`crate::busy_poll::read_buf`]).
 pub(crate) async fn run<R: Reading, S>(
@@ -91,6 +107,7 @@ pub(crate) async fn run<R: Reading, S>(
 ) -> End<S> {
     // No memory until the first bytes arrive (`ReadBuf::read`).
     let mut buf = ReadBuf::new();
+    decoder.read_parts_directly(DIRECT_PART_MIN);
     tokio::pin!(stop);
     loop {
         role.before_decode(decoder);
@@ -108,6 +125,11 @@ pub(crate) async fn run<R: Reading, S>(
         if role.decoded(decoder).is_err() {
             return End::Stopped;
         }
+        if decoder.reading_part_directly() {
+            // The read that got to this part would have grown the buffer, but the part's
+            // body (and the message's next parts) are read into the message instead.
+            buf.cancel_growth();
+        }
         let deadline = role.deadline(decoder);
         let read = tokio::select! {
             biased;
@@ -116,7 +138,7 @@ pub(crate) async fn run<R: Reading, S>(
                 role.deadline_passed(decoder);
                 return End::Stopped;
             }
-            r = buf.read(rd, spin) => r,
+            r = read_next(&mut buf, decoder, rd, spin) => r,
         };
         role.after_read(*read.as_ref().unwrap_or(&0));
         match read {

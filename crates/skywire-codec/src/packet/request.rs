@@ -50,7 +50,7 @@ const MULTI_ADDR_LEN: usize = 1 + 4 + 4 + 4;
 /// Fixed bytes of a `0x81` / `0xc1` body besides the name: type, name length, session, size.
 const MULTI_NAME_FIXED: usize = 1 + 1 + 4 + 4;
 /// Fixed bytes of a part body: type, session.
-const PART_FIXED: usize = 1 + 4;
+pub(crate) const PART_FIXED: usize = 1 + 4;
 
 /// One request-direction packet, its byte fields as zero-copy slices of the frame body.
 ///

@@ -32,7 +32,7 @@ pub const PART: u8 = 3;
 pub const LAST_PART: u8 = 4;
 
 /// Fixed bytes of every response body: session and type.
-const FIXED: usize = 4 + 1;
+pub(crate) const FIXED: usize = 4 + 1;
 /// Size of a multi-part begin body: session, type, total size.
 const MULTI_BEGIN_LEN: usize = FIXED + 4;
 

@@ -32,6 +32,26 @@ macro_rules! open_set_methods {
         pub fn first_open(&self) -> Option<Session> {
             self.partial.first_open()
         }
+
+        /// See [`PartialSet::part_fits`].
+        pub fn part_fits(&self, session: Session, len: usize, last: bool) -> bool {
+            self.partial.part_fits(session, len, last)
+        }
+
+        /// See [`PartialSet::part_room`].
+        pub fn part_room(&mut self, session: Session, len: usize) -> Option<&mut [u8]> {
+            self.partial.part_room(session, len)
+        }
+
+        /// See [`PartialSet::commit_part`].
+        pub fn commit_part(&mut self, session: Session, filled: usize) {
+            self.partial.commit_part(session, filled)
+        }
+
+        /// True if the recorder keeps frame bodies (see [`Recorder::keeps_bodies`]).
+        pub fn keeps_frame_bodies(&self) -> bool {
+            self.recorder.keeps_bodies()
+        }
     };
 }
 

@@ -22,6 +22,13 @@ pub trait Recorder: Debug {
     fn start(&self, frame: &Frame) -> Self::Trail;
     /// Adds the message's next frame to its trail.
     fn add(&self, trail: &mut Self::Trail, frame: &Frame);
+    /// True if the recorder keeps the frames' bodies. A part read straight into its message
+    /// ([`StreamDecoder::read_parts_directly`](crate::StreamDecoder::read_parts_directly))
+    /// reaches [`add`](Self::add) with only its packet header as the body, so a decoder
+    /// whose recorder keeps bodies never reads parts that way.
+    fn keeps_bodies(&self) -> bool {
+        true
+    }
 }
 
 impl Recorder for () {
@@ -30,6 +37,10 @@ impl Recorder for () {
     fn start(&self, _: &Frame) {}
     #[inline(always)]
     fn add(&self, _: &mut (), _: &Frame) {}
+    #[inline(always)]
+    fn keeps_bodies(&self) -> bool {
+        false
+    }
 }
 
 /// A recorder giving each message its [`MessageFrames`].
@@ -87,5 +98,9 @@ impl Recorder for FrameRecorder {
         if self.keep_frames {
             trail.frames.push(frame.clone());
         }
+    }
+
+    fn keeps_bodies(&self) -> bool {
+        self.keep_frames
     }
 }

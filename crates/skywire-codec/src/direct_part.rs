@@ -1,0 +1,157 @@
+//! Reading a part's body straight into its message: a large multi-part payload that is
+//! never copied in memory.
+//!
+//! A multi-part message comes in parts of up to 32 KiB, each in its own frame behind a
+//! 7-byte header (the frame's length, the part's type and session). Read the usual way,
+//! every part lands in the reader's buffer and reassembly copies it into the message. A
+//! [`StreamDecoder`] told to [`read_parts_directly`](StreamDecoder::read_parts_directly)
+//! instead stops at a part whose body has not all arrived: it moves what has arrived into
+//! the message (the only copy, of at most what one read took) and offers the rest of the
+//! message's room for the next read ([`direct_room`](StreamDecoder::direct_room)), so the
+//! part's remaining bytes go from the socket to their place in the payload. Everything
+//! else (the checks against the header's size, errors, the offsets errors name, the
+//! message handed out) is as if the part had been read into the buffer.
+//!
+//! Sans-IO: the decoder only says where the next bytes go and is told how many came
+//! ([`direct_filled`](StreamDecoder::direct_filled)); the reader does the reading.
+
+use bytes::{Bytes, BytesMut};
+
+use crate::error::{DecodeError, DecodeErrorKind, ReassemblyError};
+use crate::frame::{Frame, FRAME_HEADER_LEN};
+use crate::session::Session;
+use crate::stream::{Assemble, StreamDecoder};
+
+/// A part whose body is being read straight into its message.
+#[derive(Debug)]
+pub(crate) struct DirectPart<P> {
+    /// The part's packet as parsed from its head (its data empty: it is in the message).
+    packet: P,
+    /// Its frame: the stream offset and the head of its body (type and session).
+    frame: Frame,
+    session: Session,
+    /// The frame's length on the wire.
+    wire_len: usize,
+    /// Bytes of the body still to come.
+    remaining: usize,
+}
+
+/// Room for the next read of a part's body: [`StreamDecoder::direct_room`].
+#[derive(Debug)]
+pub struct DirectRoom<'a> {
+    /// Where the next bytes of the stream go, in order (at most this many: the rest of the
+    /// part's body).
+    pub room: &'a mut [u8],
+    /// True if this part is its message's last (no part header follows it).
+    pub last: bool,
+}
+
+impl<A: Assemble> StreamDecoder<A> {
+    /// From now on, a part frame of which `min` or more body bytes have not yet arrived
+    /// when [`decode`](Self::decode) gets to it has the rest of its body read straight
+    /// into its message (see the [module docs](crate::direct_part)). Not for decoders whose
+    /// recorder keeps frame bodies ([`Recorder::keeps_bodies`](crate::Recorder)): they
+    /// read every part the usual way.
+    pub fn read_parts_directly(&mut self, min: usize) {
+        self.direct_min = Some(min.max(1));
+    }
+
+    /// Where the next bytes read go when they belong to a part being read directly: the
+    /// rest of its body, in its message. `None` when the next bytes go to the reader's
+    /// buffer as usual.
+    pub fn direct_room(&mut self) -> Option<DirectRoom<'_>> {
+        let d = self.direct.as_ref()?;
+        let last = A::part_of(&d.packet).is_some_and(|(_, last)| last);
+        let room = self.assembler.part_room(d.session, d.remaining)?;
+        Some(DirectRoom { room, last })
+    }
+
+    /// After a read into [`direct_room`](Self::direct_room): its first `n` bytes hold data.
+    /// When that completes the part, the frame is taken and the message it completes (if
+    /// it is the last) is what the next [`decode`](Self::decode) returns.
+    pub fn direct_filled(&mut self, n: usize) {
+        let Some(d) = self.direct.as_mut() else {
+            return;
+        };
+        let n = n.min(d.remaining);
+        self.assembler.commit_part(d.session, n);
+        d.remaining -= n;
+        if d.remaining > 0 {
+            return;
+        }
+        let Some(d) = self.direct.take() else {
+            return;
+        };
+        self.frames.skip(d.wire_len);
+        let offset = d.frame.offset;
+        self.ready = self
+            .assembler
+            .assemble(d.packet, &d.frame)
+            .map(|done| done.map(|(message, _)| message))
+            .map_err(|e: ReassemblyError| DecodeError::new(offset, DecodeErrorKind::from(e)))
+            .transpose();
+    }
+
+    /// True while a part's body is being read directly (the stream is inside its frame).
+    pub fn reading_part_directly(&self) -> bool {
+        self.direct.is_some()
+    }
+
+    /// Bytes of the stream already taken of the part being read directly, and its whole
+    /// frame's length (for an error at the end of the stream).
+    pub(crate) fn direct_progress(&self) -> Option<(usize, usize)> {
+        self.direct
+            .as_ref()
+            .map(|d| (d.wire_len - d.remaining, d.wire_len))
+    }
+
+    /// At an incomplete frame at the front of `src`: if it is a part that should be read
+    /// directly, moves what has arrived of it into its message, empties `src` and returns
+    /// true.
+    pub(crate) fn start_direct(&mut self, src: &mut BytesMut) -> bool {
+        let Some(min) = self.direct_min else {
+            return false;
+        };
+        let head = FRAME_HEADER_LEN + A::PART_HEAD;
+        let Some(wire_len) = crate::frame::wire_len_at(src) else {
+            return false;
+        };
+        if self.direct.is_some()
+            || src.len() < head
+            || src.len() >= wire_len
+            || wire_len - src.len() < min
+            || self.assembler.keeps_frame_bodies()
+        {
+            return false;
+        }
+        let body_head = Bytes::copy_from_slice(&src[FRAME_HEADER_LEN..head]);
+        let Ok(packet) = A::parse(&body_head) else {
+            return false;
+        };
+        let Some((session, last)) = A::part_of(&packet) else {
+            return false;
+        };
+        // A part that does not fit its message goes the usual way, to the usual error.
+        if !self.assembler.part_fits(session, wire_len - head, last) {
+            return false;
+        }
+        let arrived = &src[head..];
+        let Some(room) = self.assembler.part_room(session, arrived.len()) else {
+            return false;
+        };
+        room.copy_from_slice(arrived);
+        self.assembler.commit_part(session, arrived.len());
+        self.direct = Some(DirectPart {
+            packet,
+            frame: Frame {
+                offset: self.frames.offset(),
+                body: body_head,
+            },
+            session,
+            wire_len,
+            remaining: wire_len - src.len(),
+        });
+        src.clear();
+        true
+    }
+}
