@@ -369,6 +369,21 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// The next value if it is a short string whose bytes are all present (consumed),
+    /// else `None` with nothing read: the shortcut of [`Cursor::integer_item`] for strings.
+    #[cfg(feature = "serde")]
+    #[inline(always)]
+    pub(crate) fn short_string_item(&mut self) -> Option<&'a [u8]> {
+        let start = self.pos;
+        let &byte = self.buf.get(start)?;
+        if byte & 7 != wire::TYPE_SHORT_STRING {
+            return None;
+        }
+        let bytes = self.buf.get(start + 1..)?.get(..usize::from(byte >> 3))?;
+        self.pos = start + 1 + bytes.len();
+        Some(bytes)
+    }
+
     /// Passes over a string of `len` bytes of the value that started at `start`.
     #[inline(always)]
     fn string(&mut self, start: usize, len: usize) -> Result<Range<usize>, DecodeError> {
