@@ -63,8 +63,19 @@ pub(crate) fn decode_vec<'a, N: Decoded<'a>>(
     limits: &DecodeLimits,
 ) -> Result<Vec<N>, DecodeError> {
     let mut values = Vec::with_capacity(TOP_LEVEL_CAPACITY.min(N::bytes(src).len()));
-    decode_into::<N>(src, limits, &mut values)?;
-    Ok(values)
+    match decode_into::<N>(src, limits, &mut values) {
+        Ok(()) => Ok(values),
+        Err(e) => Err(decode_failed(values, e)),
+    }
+}
+
+/// The error of a decoding that failed, what it decoded dropped: out of line, so that the
+/// success path returns its vector without merging with the error's bytes.
+#[cold]
+#[inline(never)]
+fn decode_failed<N>(values: Vec<N>, e: DecodeError) -> DecodeError {
+    drop(values);
+    e
 }
 
 /// Clears `out` and decodes `src` into it; on error `out` is left empty.
@@ -369,6 +380,21 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// The next value if it is a short string whose bytes are all present (consumed),
+    /// else `None` with nothing read: the shortcut of [`Cursor::integer_item`] for strings.
+    #[cfg(feature = "serde")]
+    #[inline(always)]
+    pub(crate) fn short_string_item(&mut self) -> Option<&'a [u8]> {
+        let start = self.pos;
+        let &byte = self.buf.get(start)?;
+        if byte & 7 != wire::TYPE_SHORT_STRING {
+            return None;
+        }
+        let bytes = self.buf.get(start + 1..)?.get(..usize::from(byte >> 3))?;
+        self.pos = start + 1 + bytes.len();
+        Some(bytes)
+    }
+
     /// Passes over a string of `len` bytes of the value that started at `start`.
     #[inline(always)]
     fn string(&mut self, start: usize, len: usize) -> Result<Range<usize>, DecodeError> {
@@ -566,7 +592,7 @@ impl<'a, N: Decoded<'a>> Decoder<'a, N> {
     /// Decodes one value (at nesting `depth`) and appends it to `out`.
     #[inline(always)]
     fn push_value(&mut self, depth: usize, out: &mut Vec<N>) -> Result<(), DecodeError> {
-        out.push(N::default());
+        out.push(N::NIL);
         let Some(slot) = out.last_mut() else {
             return Ok(());
         };

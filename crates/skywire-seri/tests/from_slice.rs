@@ -282,6 +282,27 @@ fn a_payload_that_does_not_unpack_is_refused_with_unpacks_error() {
     // Even when the target would fail on the first argument.
     assert_eq!(
         from_slice::<(String, String)>(&payload),
+        Err(SerdeError::Decode(e.clone()))
+    );
+    // And when the target reads the string that is cut short, as text or as bytes.
+    assert_eq!(
+        from_slice::<(i32, &str)>(&payload),
+        Err(SerdeError::Decode(e.clone()))
+    );
+    assert_eq!(
+        from_slice::<(i32, String)>(&payload),
+        Err(SerdeError::Decode(e.clone()))
+    );
+    assert_eq!(
+        from_slice::<(i32, &[u8])>(&payload),
+        Err(SerdeError::Decode(e))
+    );
+    // Inside a table too.
+    let mut payload = packed(&[Value::array(vec![Value::from("abcdef")])]);
+    payload.truncate(payload.len() - 2);
+    let e = unpack(&Bytes::copy_from_slice(&payload)).unwrap_err();
+    assert_eq!(
+        from_slice::<Vec<&str>>(&payload),
         Err(SerdeError::Decode(e))
     );
     // The depth limit applies.

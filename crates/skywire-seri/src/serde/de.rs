@@ -96,10 +96,20 @@ impl<'a, 'de, R: Read<'de>> ValueDeserializer<'a, R> {
         }
     }
 
-    #[inline]
-    fn utf8(mut self, expected: &str) -> Result<&'de str, SerdeError> {
+    /// The value as text: a string that is UTF-8.
+    #[inline(always)]
+    fn utf8(self, expected: &'static str) -> Result<&'de str, SerdeError> {
+        match self.read.string() {
+            Some(s) => text(s),
+            None => self.utf8_head(expected),
+        }
+    }
+
+    /// [`utf8`](Self::utf8) from the head: out of line, so the shortcut stays small.
+    #[inline(never)]
+    fn utf8_head(mut self, expected: &'static str) -> Result<&'de str, SerdeError> {
         match self.head()? {
-            Head::String(s) => core::str::from_utf8(s).map_err(|_| SerdeError::InvalidUtf8),
+            Head::String(s) => text(s),
             other => Err(other.mismatch(expected)),
         }
     }
@@ -112,6 +122,12 @@ impl<'a, 'de, R: Read<'de>> ValueDeserializer<'a, R> {
             other => Err(other.mismatch(expected)),
         }
     }
+}
+
+/// A string's bytes as text.
+#[inline(always)]
+fn text(s: &[u8]) -> Result<&str, SerdeError> {
+    core::str::from_utf8(s).map_err(|_| SerdeError::InvalidUtf8)
 }
 
 /// Visits a table's array part (the source at its first item) as a sequence, requiring

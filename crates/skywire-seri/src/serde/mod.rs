@@ -27,6 +27,7 @@ macro_rules! deserialize_integers {
         deserialize_integers!(@one deserialize_u128, visit_u128, u128);
     };
     (@one $method:ident, $visit:ident, $t:ty) => {
+        #[inline]
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
             let name = stringify!($t);
             let i = self.integer(name)?;

@@ -98,6 +98,13 @@ pub(super) trait Read<'de> {
         None
     }
 
+    /// The next value if it is a string (consumed), else `None` with nothing read: a
+    /// shortcut like [`Read::integer`] (a source may give it for some strings only).
+    #[inline(always)]
+    fn string(&mut self) -> Option<&'de [u8]> {
+        None
+    }
+
     /// At a table's hash part (its array part read): the next key if it is a string
     /// (consumed, the source at its value), else `None` with nothing read. A shortcut
     /// like [`Read::integer`].
@@ -170,6 +177,12 @@ impl<'de> Read<'de> for SliceRead<'de> {
     #[inline(always)]
     fn integer(&mut self) -> Option<i64> {
         self.cur.integer_item()
+    }
+
+    /// Short strings only: the others are read by [`Read::head`].
+    #[inline(always)]
+    fn string(&mut self) -> Option<&'de [u8]> {
+        self.cur.short_string_item()
     }
 
     #[inline(always)]
@@ -329,6 +342,17 @@ impl<'de> Read<'de> for TreeRead<'de> {
             Some(Value::Integer(i)) => {
                 self.top.items.next();
                 Some(*i)
+            }
+            _ => None,
+        }
+    }
+
+    #[inline(always)]
+    fn string(&mut self) -> Option<&'de [u8]> {
+        match self.top.items.as_slice().first() {
+            Some(Value::String(s)) => {
+                self.top.items.next();
+                Some(s)
             }
             _ => None,
         }
