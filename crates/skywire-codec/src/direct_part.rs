@@ -2,20 +2,24 @@
 //! never copied in memory.
 //!
 //! A multi-part message comes in parts of up to 32 KiB, each in its own frame behind a
-//! 7-byte header (the frame's length, the part's type and session). Read the usual way,
+//! 7-byte head (the frame's length, the part's type and session). Read the usual way,
 //! every part lands in the reader's buffer and reassembly copies it into the message. A
 //! [`StreamDecoder`] told to [`read_parts_directly`](StreamDecoder::read_parts_directly)
 //! instead stops at a part whose body has not all arrived: it moves what has arrived into
-//! the message (the only copy, of at most what one read took) and offers the rest of the
-//! message's room for the next read ([`direct_room`](StreamDecoder::direct_room)), so the
-//! part's remaining bytes go from the socket to their place in the payload. Everything
-//! else (the checks against the header's size, errors, the offsets errors name, the
-//! message handed out) is as if the part had been read into the buffer.
+//! the message (the only copy, of at most what one read took) and offers the end of the
+//! message's buffer for the next read ([`direct_room`](StreamDecoder::direct_room)), so the
+//! part's remaining bytes go from the socket to their place in the payload. A read may
+//! take a few bytes more, the head of the next frame, which
+//! [`direct_filled`](StreamDecoder::direct_filled) moves to the reader's buffer: when that
+//! head is the message's next part, its body is read the same way. Everything else (the
+//! checks against the header's size, errors, the offsets errors name, the message handed
+//! out) is as if the part had been read into the reader's buffer.
 //!
-//! Sans-IO: the decoder only says where the next bytes go and is told how many came
-//! ([`direct_filled`](StreamDecoder::direct_filled)); the reader does the reading.
+//! Sans-IO: the decoder only says where the next bytes go and is told when they came; the
+//! reader does the reading.
 
-use bytes::{Bytes, BytesMut};
+use bytes::buf::Limit;
+use bytes::{BufMut, Bytes, BytesMut};
 
 use crate::error::{DecodeError, DecodeErrorKind, ReassemblyError};
 use crate::frame::{Frame, FRAME_HEADER_LEN};
@@ -34,16 +38,8 @@ pub(crate) struct DirectPart<P> {
     wire_len: usize,
     /// Bytes of the body still to come.
     remaining: usize,
-}
-
-/// Room for the next read of a part's body: [`StreamDecoder::direct_room`].
-#[derive(Debug)]
-pub struct DirectRoom<'a> {
-    /// Where the next bytes of the stream go, in order (at most this many: the rest of the
-    /// part's body).
-    pub room: &'a mut [u8],
-    /// True if this part is its message's last (no part header follows it).
-    pub last: bool,
+    /// The message's bytes in its buffer once the last read was accounted for.
+    read_so_far: usize,
 }
 
 impl<A: Assemble> StreamDecoder<A> {
@@ -56,26 +52,42 @@ impl<A: Assemble> StreamDecoder<A> {
         self.direct_min = Some(min.max(1));
     }
 
-    /// Where the next bytes read go when they belong to a part being read directly: the
-    /// rest of its body, in its message. `None` when the next bytes go to the reader's
-    /// buffer as usual.
-    pub fn direct_room(&mut self) -> Option<DirectRoom<'_>> {
+    /// Where the next bytes read go while a part is read directly: the end of its
+    /// message's buffer, limited to the rest of the part plus up to `extra` bytes past it
+    /// (for a reader that takes the next frame's head in the same read; give them back
+    /// with [`direct_filled`](Self::direct_filled)). `None` when the next bytes go to the
+    /// reader's buffer as usual.
+    ///
+    /// The room is uninitialized memory, as a [`BufMut`] offers it (`tokio`'s
+    /// `try_read_buf` and `AsyncReadExt::read_buf` read into it).
+    pub fn direct_room(&mut self, extra: usize) -> Option<Limit<&mut BytesMut>> {
         let d = self.direct.as_ref()?;
-        let last = A::part_of(&d.packet).is_some_and(|(_, last)| last);
-        let room = self.assembler.part_room(d.session, d.remaining)?;
-        Some(DirectRoom { room, last })
+        let remaining = d.remaining;
+        let buf = self.assembler.part_buf(d.session)?;
+        // Never past the buffer's capacity (it holds the whole declared size): a read into
+        // a full `BytesMut` would make it grow.
+        let room = (remaining + extra).min(buf.capacity() - buf.len());
+        Some(buf.limit(room))
     }
 
-    /// After a read into [`direct_room`](Self::direct_room): its first `n` bytes hold data.
-    /// When that completes the part, the frame is taken and the message it completes (if
-    /// it is the last) is what the next [`decode`](Self::decode) returns.
-    pub fn direct_filled(&mut self, n: usize) {
+    /// After a read into [`direct_room`](Self::direct_room): the bytes it put past the
+    /// part's end go to the end of `src` (the reader's buffer), and when the part is
+    /// complete its frame is taken and the message it completes (if it is the last) is
+    /// what the next [`decode`](Self::decode) returns.
+    pub fn direct_filled(&mut self, src: &mut BytesMut) {
         let Some(d) = self.direct.as_mut() else {
             return;
         };
-        let n = n.min(d.remaining);
-        self.assembler.commit_part(d.session, n);
-        d.remaining -= n;
+        let Some(buf) = self.assembler.part_buf(d.session) else {
+            return;
+        };
+        let part_end = d.read_so_far + d.remaining;
+        if buf.len() > part_end {
+            src.extend_from_slice(&buf[part_end..]);
+            buf.truncate(part_end);
+        }
+        d.remaining = part_end - buf.len();
+        d.read_so_far = buf.len();
         if d.remaining > 0 {
             return;
         }
@@ -90,6 +102,14 @@ impl<A: Assemble> StreamDecoder<A> {
             .map(|done| done.map(|(message, _)| message))
             .map_err(|e: ReassemblyError| DecodeError::new(offset, DecodeErrorKind::from(e)))
             .transpose();
+    }
+
+    /// What [`decode`](StreamDecoder::decode) returns while a part is read directly or
+    /// just was: the message it completed, once.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn direct_done(&mut self) -> Result<Option<A::Message>, DecodeError> {
+        self.ready.take().transpose()
     }
 
     /// True while a part's body is being read directly (the stream is inside its frame).
@@ -135,12 +155,10 @@ impl<A: Assemble> StreamDecoder<A> {
         if !self.assembler.part_fits(session, wire_len - head, last) {
             return false;
         }
-        let arrived = &src[head..];
-        let Some(room) = self.assembler.part_room(session, arrived.len()) else {
+        let Some(buf) = self.assembler.part_buf(session) else {
             return false;
         };
-        room.copy_from_slice(arrived);
-        self.assembler.commit_part(session, arrived.len());
+        buf.extend_from_slice(&src[head..]);
         self.direct = Some(DirectPart {
             packet,
             frame: Frame {
@@ -150,6 +168,7 @@ impl<A: Assemble> StreamDecoder<A> {
             session,
             wire_len,
             remaining: wire_len - src.len(),
+            read_so_far: buf.len(),
         });
         src.clear();
         true

@@ -118,7 +118,6 @@ pub mod write_queue;
 
 #[cfg(any(feature = "tokio", feature = "futures-io"))]
 pub use codec::{ClientCodec, CodecError, ServerCodec};
-pub use direct_part::DirectRoom;
 pub use error::{DecodeError, DecodeErrorKind, LengthRule, PacketError, ReassemblyError};
 pub use fragment::{RequestFrames, ResponseFrames, MULTI_PART};
 pub use frame::{Frame, FrameDecoder, FRAME_HEADER_LEN, MAX_FRAME_BODY};

@@ -44,10 +44,8 @@ pub trait Assemble {
     fn part_of(packet: &Self::Packet) -> Option<(Session, bool)>;
     /// See [`PartialSet::part_fits`](crate::reassembly::PartialSet::part_fits).
     fn part_fits(&self, session: Session, len: usize, last: bool) -> bool;
-    /// See [`PartialSet::part_room`](crate::reassembly::PartialSet::part_room).
-    fn part_room(&mut self, session: Session, len: usize) -> Option<&mut [u8]>;
-    /// See [`PartialSet::commit_part`](crate::reassembly::PartialSet::commit_part).
-    fn commit_part(&mut self, session: Session, filled: usize);
+    /// See [`PartialSet::part_buf`](crate::reassembly::PartialSet::part_buf).
+    fn part_buf(&mut self, session: Session) -> Option<&mut BytesMut>;
     /// True if the recorder keeps frame bodies (see [`Recorder::keeps_bodies`]).
     fn keeps_frame_bodies(&self) -> bool;
 }
@@ -94,11 +92,8 @@ macro_rules! assemble_direction {
             fn part_fits(&self, session: Session, len: usize, last: bool) -> bool {
                 $assembler::part_fits(self, session, len, last)
             }
-            fn part_room(&mut self, session: Session, len: usize) -> Option<&mut [u8]> {
-                $assembler::part_room(self, session, len)
-            }
-            fn commit_part(&mut self, session: Session, filled: usize) {
-                $assembler::commit_part(self, session, filled)
+            fn part_buf(&mut self, session: Session) -> Option<&mut BytesMut> {
+                $assembler::part_buf(self, session)
             }
             fn keeps_frame_bodies(&self) -> bool {
                 $assembler::keeps_frame_bodies(self)
@@ -203,11 +198,8 @@ impl<A: Assemble> StreamDecoder<A> {
     /// While a part is read directly ([`read_parts_directly`](Self::read_parts_directly)),
     /// `src` is not read: the stream's next bytes go to [`direct_room`](Self::direct_room).
     pub fn decode(&mut self, src: &mut BytesMut) -> Result<Option<A::Message>, DecodeError> {
-        if let Some(done) = self.ready.take() {
-            return done.map(Some);
-        }
-        if self.direct.is_some() {
-            return Ok(None);
+        if self.ready.is_some() || self.direct.is_some() {
+            return self.direct_done();
         }
         while let Some(frame) = self.frames.split(src) {
             if let Some(m) = self.take(frame)? {

@@ -73,11 +73,33 @@ pub(crate) enum End<S> {
     Undecodable(DecodeError),
 }
 
-/// Sleeps until `deadline`, or for ever without one.
-async fn sleep_until(deadline: Option<Instant>) {
-    match deadline {
-        Some(d) => tokio::time::sleep_until(d).await,
-        None => std::future::pending().await,
+/// The timer of a read loop's deadline, kept from one read to the next: a timer made
+/// afresh for every read is registered with the runtime's timer every time, and that
+/// wakes the thread driving it (one `eventfd` write per read while a multi-part message
+/// is open). Moved only when the deadline moves (to a later one, tokio just notes it).
+struct DeadlineTimer {
+    sleep: std::pin::Pin<Box<tokio::time::Sleep>>,
+    at: Option<Instant>,
+}
+
+impl DeadlineTimer {
+    fn new() -> DeadlineTimer {
+        DeadlineTimer {
+            sleep: Box::pin(tokio::time::sleep_until(Instant::now())),
+            at: None,
+        }
+    }
+
+    /// Sleeps until `deadline`, or for ever without one.
+    async fn until(&mut self, deadline: Option<Instant>) {
+        let Some(d) = deadline else {
+            return std::future::pending().await;
+        };
+        if self.at != Some(d) {
+            self.sleep.as_mut().reset(d);
+            self.at = Some(d);
+        }
+        self.sleep.as_mut().await
     }
 }
 
@@ -107,6 +129,7 @@ pub(crate) async fn run<R: Reading, S>(
 ) -> End<S> {
     // No memory until the first bytes arrive (`ReadBuf::read`).
     let mut buf = ReadBuf::new();
+    let mut timer = DeadlineTimer::new();
     decoder.read_parts_directly(DIRECT_PART_MIN);
     tokio::pin!(stop);
     loop {
@@ -134,7 +157,7 @@ pub(crate) async fn run<R: Reading, S>(
         let read = tokio::select! {
             biased;
             s = &mut stop => return End::Stop(s),
-            _ = sleep_until(deadline), if deadline.is_some() => {
+            _ = timer.until(deadline), if deadline.is_some() => {
                 role.deadline_passed(decoder);
                 return End::Stopped;
             }

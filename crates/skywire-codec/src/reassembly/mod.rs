@@ -38,14 +38,9 @@ macro_rules! open_set_methods {
             self.partial.part_fits(session, len, last)
         }
 
-        /// See [`PartialSet::part_room`].
-        pub fn part_room(&mut self, session: Session, len: usize) -> Option<&mut [u8]> {
-            self.partial.part_room(session, len)
-        }
-
-        /// See [`PartialSet::commit_part`].
-        pub fn commit_part(&mut self, session: Session, filled: usize) {
-            self.partial.commit_part(session, filled)
+        /// See [`PartialSet::part_buf`].
+        pub fn part_buf(&mut self, session: Session) -> Option<&mut bytes::BytesMut> {
+            self.partial.part_buf(session)
         }
 
         /// True if the recorder keeps frame bodies (see [`Recorder::keeps_bodies`]).

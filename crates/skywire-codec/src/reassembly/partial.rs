@@ -12,18 +12,8 @@ use crate::session::Session;
 struct Partial<H> {
     head: H,
     declared: usize,
-    /// The data received, then `room` zeroed bytes a read is filling
-    /// ([`PartialSet::part_room`]).
+    /// The data received so far.
     buf: BytesMut,
-    /// Bytes at the end of `buf` that are room, not data.
-    room: usize,
-}
-
-impl<H> Partial<H> {
-    /// Bytes of data received so far.
-    fn received(&self) -> usize {
-        self.buf.len() - self.room
-    }
 }
 
 /// Open multi-part messages keyed by session, each with a caller-defined head `H` (the
@@ -97,7 +87,6 @@ impl<H> PartialSet<H> {
                 head,
                 declared,
                 buf: BytesMut::new(),
-                room: 0,
             },
         );
         Ok(())
@@ -121,7 +110,7 @@ impl<H> PartialSet<H> {
         let Some(p) = self.open.get_mut(&session) else {
             return Err(ReassemblyError::PartWithoutHeader { session });
         };
-        let received = p.received() + data.len();
+        let received = p.buf.len() + data.len();
         if received > p.declared || (last && received != p.declared) {
             let declared = p.declared as u64;
             self.close(session);
@@ -140,8 +129,6 @@ impl<H> PartialSet<H> {
             // First part: the size was checked against the limits when the header came.
             p.buf.reserve(p.declared);
         }
-        p.buf.truncate(p.received());
-        p.room = 0;
         p.buf.extend_from_slice(data);
         if !last {
             return Ok(None);
@@ -151,45 +138,30 @@ impl<H> PartialSet<H> {
 
     /// True if `len` more bytes of a part (the message's last if `last`) fit the message
     /// open on `session`: what [`append`](Self::append) would accept. A part read straight
-    /// into its message ([`part_room`](Self::part_room)) is checked with this first.
+    /// into its message ([`part_buf`](Self::part_buf)) is checked with this first.
     pub fn part_fits(&self, session: Session, len: usize, last: bool) -> bool {
         self.open.get(&session).is_some_and(|p| {
-            let received = p.received() + len;
+            let received = p.buf.len() + len;
             received <= p.declared && (!last || received == p.declared)
         })
     }
 
-    /// `len` bytes of room at the end of the message open on `session` (zeroed, each byte
-    /// once however many reads it takes to fill), for a read to fill;
-    /// [`commit_part`](Self::commit_part) then says how many it filled. `None` if no
-    /// message is open there or `len` does not fit its declared size.
+    /// The buffer of the message open on `session`, holding the data received so far,
+    /// with room for the whole declared size; `None` if no message is open there.
     ///
     /// This is how a part's body skips the reader's buffer: it is read straight into the
-    /// message, so the payload is never copied in memory (see
+    /// end of this buffer, so the payload is never copied in memory (see
     /// [`StreamDecoder::read_parts_directly`](crate::StreamDecoder::read_parts_directly)).
-    pub fn part_room(&mut self, session: Session, len: usize) -> Option<&mut [u8]> {
+    /// Whatever is appended counts as received: [`part_fits`](Self::part_fits) says what
+    /// may be, and a message whose data does not end up at its declared size is an error
+    /// at its last part, as always.
+    pub fn part_buf(&mut self, session: Session) -> Option<&mut BytesMut> {
         let p = self.open.get_mut(&session)?;
-        let filled = p.received();
-        if filled + len > p.declared {
-            return None;
-        }
         if p.buf.capacity() == 0 {
             // The size was checked against the limits when the header came.
             p.buf.reserve(p.declared);
         }
-        if p.room < len {
-            p.buf.resize(filled + len, 0);
-            p.room = len;
-        }
-        Some(&mut p.buf[filled..filled + len])
-    }
-
-    /// After [`part_room`](Self::part_room): the first `filled` bytes of that room now
-    /// hold data.
-    pub fn commit_part(&mut self, session: Session, filled: usize) {
-        if let Some(p) = self.open.get_mut(&session) {
-            p.room -= filled.min(p.room);
-        }
+        Some(&mut p.buf)
     }
 
     /// Takes the message open on `session` out of the set, releasing its reservation.
