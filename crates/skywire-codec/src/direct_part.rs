@@ -21,16 +21,13 @@
 use bytes::buf::Limit;
 use bytes::{BufMut, Bytes, BytesMut};
 
-use crate::error::{DecodeError, DecodeErrorKind, ReassemblyError};
 use crate::frame::{Frame, FRAME_HEADER_LEN};
 use crate::session::Session;
 use crate::stream::{Assemble, StreamDecoder};
 
 /// A part whose body is being read straight into its message.
 #[derive(Debug)]
-pub(crate) struct DirectPart<P> {
-    /// The part's packet as parsed from its head (its data empty: it is in the message).
-    packet: P,
+pub(crate) struct DirectPart {
     /// Its frame: the stream offset and the head of its body (type and session).
     frame: Frame,
     session: Session,
@@ -72,8 +69,8 @@ impl<A: Assemble> StreamDecoder<A> {
 
     /// After a read into [`direct_room`](Self::direct_room): the bytes it put past the
     /// part's end go to the end of `src` (the reader's buffer), and when the part is
-    /// complete its frame is taken and the message it completes (if it is the last) is
-    /// what the next [`decode`](Self::decode) returns.
+    /// complete the next [`decode`](Self::decode) takes its frame (and returns the message
+    /// it completes, if it is the last).
     pub fn direct_filled(&mut self, src: &mut BytesMut) {
         let Some(d) = self.direct.as_mut() else {
             return;
@@ -95,21 +92,9 @@ impl<A: Assemble> StreamDecoder<A> {
             return;
         };
         self.frames.skip(d.wire_len);
-        let offset = d.frame.offset;
-        self.ready = self
-            .assembler
-            .assemble(d.packet, &d.frame)
-            .map(|done| done.map(|(message, _)| message))
-            .map_err(|e: ReassemblyError| DecodeError::new(offset, DecodeErrorKind::from(e)))
-            .transpose();
-    }
-
-    /// What [`decode`](StreamDecoder::decode) returns while a part is read directly or
-    /// just was: the message it completed, once.
-    #[cold]
-    #[inline(never)]
-    pub(crate) fn direct_done(&mut self) -> Result<Option<A::Message>, DecodeError> {
-        self.ready.take().transpose()
+        // Parsed again and fed to reassembly as any frame is: a part with no data (it is
+        // in the message already).
+        self.done_part = Some(d.frame);
     }
 
     /// True while a part's body is being read directly (the stream is inside its frame).
@@ -160,7 +145,6 @@ impl<A: Assemble> StreamDecoder<A> {
         };
         buf.extend_from_slice(&src[head..]);
         self.direct = Some(DirectPart {
-            packet,
             frame: Frame {
                 offset: self.frames.offset(),
                 body: body_head,

@@ -67,7 +67,7 @@ macro_rules! assemble_direction {
             fn parse(body: &Bytes) -> Result<$packet, PacketError> {
                 <$packet>::parse(body)
             }
-            #[inline]
+            #[inline(always)]
             fn assemble(
                 &mut self,
                 packet: $packet,
@@ -155,9 +155,10 @@ pub struct StreamDecoder<A: Assemble> {
     /// ([`read_parts_directly`](Self::read_parts_directly)); `None`: never.
     pub(crate) direct_min: Option<usize>,
     /// The part being read directly, if any.
-    pub(crate) direct: Option<DirectPart<A::Packet>>,
-    /// What the last part read directly completed, for the next [`decode`](Self::decode).
-    pub(crate) ready: Option<Result<A::Message, DecodeError>>,
+    pub(crate) direct: Option<DirectPart>,
+    /// A part read directly, complete: its frame (the body only its head, the data being
+    /// in its message) for [`decode`](Self::decode) to take as it takes any frame.
+    pub(crate) done_part: Option<Frame>,
 }
 
 /// Decodes the request direction (what a serving node reads).
@@ -179,7 +180,7 @@ impl<A: Assemble> StreamDecoder<A> {
             assembler,
             direct_min: None,
             direct: None,
-            ready: None,
+            done_part: None,
         }
     }
 
@@ -198,10 +199,18 @@ impl<A: Assemble> StreamDecoder<A> {
     /// While a part is read directly ([`read_parts_directly`](Self::read_parts_directly)),
     /// `src` is not read: the stream's next bytes go to [`direct_room`](Self::direct_room).
     pub fn decode(&mut self, src: &mut BytesMut) -> Result<Option<A::Message>, DecodeError> {
-        if self.ready.is_some() || self.direct.is_some() {
-            return self.direct_done();
+        if self.direct.is_some() {
+            return Ok(None);
         }
-        while let Some(frame) = self.frames.split(src) {
+        loop {
+            let frame = if self.done_part.is_some() {
+                self.done_part.take()
+            } else {
+                self.frames.split(src)
+            };
+            let Some(frame) = frame else {
+                break;
+            };
             if let Some(m) = self.take(frame)? {
                 return Ok(Some(m));
             }
