@@ -8,7 +8,7 @@ mod common;
 
 use std::hint::black_box;
 
-use bytes::{Bytes, BytesMut};
+use bytes::{BufMut, Bytes, BytesMut};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use skywire::codec::{
     Assemble, ClientCodec, FrameDecoder, Request, RequestAssembler, RequestDecoder, Response,
@@ -149,6 +149,38 @@ fn reassembly(c: &mut Criterion) {
             let mut n = 0;
             for chunk in requests.chunks(READ_CHUNK) {
                 buf.extend_from_slice(chunk);
+                while let Some(r) = dec.decode(&mut buf).expect("decodes") {
+                    black_box(&r);
+                    n += 1;
+                }
+            }
+            assert_eq!(n, N);
+        })
+    });
+
+    // The same reads, with the decoder reading parts directly (as the node does): a read
+    // that gets to a part's body goes straight into its message (up to the part's end and
+    // the next frame's 7-byte head), so the bytes are copied once, by the read.
+    g.bench_function("requests/read_directly_and_decode", |b| {
+        let mut dec = RequestDecoder::default();
+        dec.read_parts_directly(1024);
+        let mut buf = BytesMut::with_capacity(2 * READ_CHUNK);
+        b.iter(|| {
+            let (mut n, mut at) = (0, 0);
+            while at < requests.len() {
+                let left = (requests.len() - at).min(READ_CHUNK);
+                match dec.direct_room(7) {
+                    Some(mut room) => {
+                        let k = left.min(room.remaining_mut());
+                        room.put_slice(&requests[at..at + k]);
+                        dec.direct_filled(&mut buf);
+                        at += k;
+                    }
+                    None => {
+                        buf.extend_from_slice(&requests[at..at + left]);
+                        at += left;
+                    }
+                }
                 while let Some(r) = dec.decode(&mut buf).expect("decodes") {
                     black_box(&r);
                     n += 1;

@@ -22,22 +22,7 @@ use bytes::buf::Limit;
 use bytes::{BufMut, Bytes, BytesMut};
 
 use crate::frame::{Frame, FRAME_HEADER_LEN};
-use crate::session::Session;
-use crate::stream::{Assemble, StreamDecoder};
-
-/// A part whose body is being read straight into its message.
-#[derive(Debug)]
-pub(crate) struct DirectPart {
-    /// Its frame: the stream offset and the head of its body (type and session).
-    frame: Frame,
-    session: Session,
-    /// The frame's length on the wire.
-    wire_len: usize,
-    /// Bytes of the body still to come.
-    remaining: usize,
-    /// The message's bytes in its buffer once the last read was accounted for.
-    read_so_far: usize,
-}
+use crate::stream::{Assemble, DirectPart, StreamDecoder};
 
 impl<A: Assemble> StreamDecoder<A> {
     /// From now on, a part frame of which `min` or more body bytes have not yet arrived

@@ -8,7 +8,10 @@
 //! [`RequestPacket`] / [`ResponsePacket`] (parsed with `nom`, zero-copy) →
 //! [`RequestAssembler`] / [`ResponseAssembler`] (multi-part reassembly per session, bounded
 //! by [`Limits`]) → [`Request`] / [`Response`]. [`RequestDecoder`] and [`ResponseDecoder`]
-//! do all of it over a stream fed in arbitrary chunks.
+//! do all of it over a stream fed in arbitrary chunks. A reader that wants large payloads
+//! never copied has the decoder say where the next bytes go:
+//! [`StreamDecoder::read_parts_directly`] reads a large part's body straight into its
+//! message ([`direct_part`]).
 //!
 //! A message's way out: [`Request::frames`] / [`Response::frames`] cut it as skynet does
 //! ([`fragment`]) into [`OutFrame`]s: a few header bytes plus a [`bytes::Bytes`] slice of the

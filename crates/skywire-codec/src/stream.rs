@@ -5,7 +5,6 @@ use core::fmt::Debug;
 
 use bytes::{Bytes, BytesMut};
 
-use crate::direct_part::DirectPart;
 use crate::error::{DecodeError, DecodeErrorKind, PacketError, ReassemblyError};
 use crate::frame::{reserve_rest, Frame, FrameDecoder};
 use crate::limits::Limits;
@@ -125,6 +124,21 @@ pub struct FrameStep<A: Assemble> {
     pub packet: A::Packet,
     /// The message this frame completed, if any, with the trail of the frames that made it.
     pub message: Option<Recorded<A>>,
+}
+
+/// A part whose body is being read straight into its message
+/// ([`crate::direct_part`]).
+#[derive(Debug)]
+pub(crate) struct DirectPart {
+    /// Its frame: the stream offset and the head of its body (type and session).
+    pub(crate) frame: Frame,
+    pub(crate) session: Session,
+    /// The frame's length on the wire.
+    pub(crate) wire_len: usize,
+    /// Bytes of the body still to come.
+    pub(crate) remaining: usize,
+    /// The message's bytes in its buffer once the last read was accounted for.
+    pub(crate) read_so_far: usize,
 }
 
 /// Decodes one direction of a connection: fed arbitrary chunks, yields whole messages.

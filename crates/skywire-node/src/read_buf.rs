@@ -7,8 +7,10 @@
 //! copied into a new one when slices of the old one are still alive.
 //!
 //! The size adapts to the traffic, between [`FIRST_BUF`] and [`READ_BUF`]: a read that
-//! fills all the room it was given doubles it (the peer had more to send: several 32 KiB
-//! parts of a large message then go in one system call instead of one each), and
+//! fills all the room it was given doubles it (the peer had more to send: a burst of calls
+//! then goes in one system call instead of several), unless the read ended inside a large
+//! part, whose rest is read straight into its message ([`crate::direct_read`]) and would
+//! only be copied out of a bigger buffer; and
 //! [`SMALL_READS`] reads in a row that each take under a quarter of it halve it (a long
 //! spell: a size that swings back and forth costs a new allocation each time). A
 //! connection of small calls so holds 16 KiB, not 256 KiB (1,000 of them: 16 MB, not

@@ -25,8 +25,11 @@ struct Partial<H> {
 ///
 /// Parts are copied on arrival rather than kept as slices of the frames that carried them:
 /// a slice keeps the reader's whole buffer alive, so a peer sending many tiny parts could
-/// otherwise pin far more memory than it sent. The one exception is a message whose first
-/// part is also its last: that part is handed out as the payload, without a copy.
+/// otherwise pin far more memory than it sent. A message whose first part is also its last
+/// is handed out as that part, without a copy; and a reader can skip the copy of large
+/// parts by reading their bodies straight into the message's buffer ([`part_buf`](Self::part_buf),
+/// which [`StreamDecoder::read_parts_directly`](crate::StreamDecoder::read_parts_directly)
+/// drives).
 #[derive(Debug)]
 pub struct PartialSet<H> {
     open: BTreeMap<Session, Partial<H>>,
