@@ -233,6 +233,14 @@ node_rows() {
   measure callers8_100000B --callers 8 --size 100000
   stop_node
 
+  log "== the same rows with the node on one thread (skywire node --threads 1: tokio's current-thread runtime), against the floors above"
+  start_node --threads 1
+  row one_thread_one_caller_tiny --callers 1
+  row one_thread_callers64_tiny --callers 64
+  row one_thread_callers64_4KiB --callers 64 --size 4096
+  row one_thread_callers8_100000B --callers 8 --size 100000
+  stop_node
+
   log "== the one-caller row again, node and client (and the floor's two sides) busy-polling their sockets for 50 us"
   start_node --busy-poll-us 50
   row one_caller_tiny_busy_poll --callers 1 --busy-poll-us 50

@@ -9,6 +9,8 @@ import sys
 # The floor of the 100,000-byte row in runs before every row had one: 100,000 bytes each way,
 # 8 in flight, a writer and a reader thread on the client's side.
 OLD_FLOOR = ("tcp_floor_100000B_x8", "callers8_100000B")
+# The prefix of the rows run again with the node on one thread (`skywire node --threads 1`).
+ONE_THREAD = "one_thread_"
 
 # (label, source, key, skynet, target, unit, better)
 ROWS = [
@@ -135,13 +137,15 @@ def main(path):
             r = rows[name]
             v = r["calls_per_s"]
             cells = [name, f"{v:,.0f}"]
-            f = floors.get(name)
+            # A row of the node on one thread is measured against its row's floor.
+            base = name.removeprefix(ONE_THREAD)
+            f = floors.get(name) or floors.get(base)
             if f:
                 mark = " (old floor)" if f.get("old") else ""
                 cells += [f"{f['msgs_per_s']:,.0f}{mark}", f"{v / f['msgs_per_s']:.2f}"]
             else:
                 cells += ["", ""]
-            sk = rows.get("skynet_" + name)
+            sk = rows.get("skynet_" + base)
             cells += [f"{sk['calls_per_s']:,.0f}", f"{v / sk['calls_per_s']:.1f}"] if sk else ["", ""]
             calls = max(r["calls"], 1)
             client = r.get("client_cpu_s")

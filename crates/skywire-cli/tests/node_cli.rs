@@ -161,6 +161,32 @@ fn call_send_and_query_a_running_node() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("call to invalid address"));
 }
 
+/// The runtime settings the benchmarks document: everything on one thread, and a given
+/// number of workers. A 100,000-byte call (four parts each way) comes back whole.
+#[test]
+fn a_node_serves_on_one_thread_and_on_several() {
+    let big = "p".repeat(100_000);
+    let quoted = format!("\"{big}\"");
+    // `--threads N`: the main thread, plus N workers when there is more than one.
+    for (threads, os_threads) in [("1", 1), ("3", 4)] {
+        let node = start_node(&["--threads", threads]);
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", node.run.child.id())).unwrap();
+        let line = status.lines().find(|l| l.starts_with("Threads:")).unwrap();
+        assert_eq!(
+            line.split_whitespace().nth(1),
+            Some(os_threads.to_string().as_str()),
+            "--threads {threads}"
+        );
+        let out = skywire(&["call", &node.addr, "@echo", "ping", &quoted]);
+        assert_eq!(
+            stdout_of(&out),
+            format!("\"ping\", {quoted}\n"),
+            "--threads {threads}"
+        );
+    }
+}
+
 #[test]
 fn bad_command_lines_fail_with_one_line() {
     for args in [

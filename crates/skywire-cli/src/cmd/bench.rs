@@ -105,16 +105,7 @@ pub fn run(args: Args) -> CmdResult {
         stop,
     });
 
-    let runtime = if args.threads <= 1 {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?
-    } else {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(args.threads)
-            .enable_all()
-            .build()?
-    };
+    let runtime = super::runtime::with_threads(args.threads.max(1))?;
     let cpu_before = cpu::process_cpu_seconds();
     let outcome = runtime.block_on(conn::run(addr, args.connections, args.callers, plan))?;
     let client_cpu_seconds = cpu::process_cpu_seconds()

@@ -127,9 +127,7 @@ pub(crate) fn with_remote<T>(
     addr: &str,
     f: impl AsyncFnOnce(&Remote) -> Result<T, CallError>,
 ) -> Result<Result<T, CallError>, Box<dyn std::error::Error + Send + Sync>> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let rt = super::runtime::with_threads(1)?;
     Ok(rt.block_on(async {
         let node = Node::new();
         let remote = node.remote_at(addr);

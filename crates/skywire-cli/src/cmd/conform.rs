@@ -109,10 +109,7 @@ pub fn run(args: Args) -> CmdResult {
     if chosen.is_empty() {
         return Err(format!("no case matches {patterns:?} (see --list)").into());
     }
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
+    let rt = super::runtime::with_threads(2)?;
     let json = args.json;
     let mut out_err = None;
     let reports = rt.block_on(skywire_conform::run(&chosen, &target, |r| {

@@ -25,10 +25,7 @@ pub fn run(listen: &str, args: &Args) -> CmdResult {
         _ => (BASIC.to_string(), BASIC_EXPECTED.to_vec()),
     };
     let steps = parse(&script)?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
+    let rt = super::runtime::with_threads(2)?;
     let conns = rt.block_on(async {
         let listener = super::listen(listen).await?;
         outln!(

@@ -48,9 +48,7 @@ const RELOAD_RETRY: Duration = Duration::from_secs(1);
 /// Runs `skywire discover`.
 pub fn run(args: Args) -> CmdResult {
     super::logging::init(args.log_format);
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let rt = super::runtime::with_threads(1)?;
     rt.block_on(async {
         tokio::select! {
             r = discover(&args) => r,

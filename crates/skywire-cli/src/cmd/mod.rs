@@ -23,6 +23,7 @@ pub mod node;
 #[cfg(feature = "etcd")]
 mod node_etcd;
 pub mod proxy;
+mod runtime;
 pub mod snax;
 mod traffic_args;
 

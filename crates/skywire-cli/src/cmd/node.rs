@@ -87,6 +87,11 @@ pub struct Args {
     /// machines), at the price of a busy core while calls keep coming.
     #[arg(long, value_name = "MICROSECONDS", default_value_t = 0)]
     busy_poll_us: u64,
+    /// Threads for the node's runtime: 0 one worker per CPU (tokio's multi-thread
+    /// runtime, the default), 1 everything on one thread (tokio's current-thread runtime:
+    /// no work stealing, no cross-thread wake-ups), N that many workers.
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
     /// Serve the conformance contract instead of the demo services: `echo` at address 10
     /// and `echo2` at 11, as `skywire conform` expects (conform/README.md).
     #[arg(long)]
@@ -156,9 +161,7 @@ impl Kv {
 /// Runs `skywire node`.
 pub fn run(args: Args) -> CmdResult {
     super::logging::init(args.log_format);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let rt = super::runtime::with_threads(args.threads)?;
     rt.block_on(serve(args))
 }
 
