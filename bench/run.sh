@@ -270,11 +270,20 @@ node_rows() {
 profile_rows() {
   command -v perf >/dev/null || { log "== profiles: perf not found, skipped"; return 0; }
   log "== profiles: perf record -g on the node during each node row (not measured)"
-  start_node
+  profile_node ""
+  log "== profiles of the node on one thread (--threads 1)"
+  profile_node one_thread_ --threads 1
+}
+
+# profile_node PREFIX [NODE OPTIONS...]: profile_rows for one node, its files named
+# PREFIX + the row.
+profile_node() {
+  local prefix="$1"; shift
+  start_node "$@"
   local name args
   for spec in "one_caller_tiny:--callers 1" "callers64_tiny:--callers 64" \
     "callers64_4KiB:--callers 64 --size 4096" "callers8_100000B:--callers 8 --size 100000"; do
-    name="${spec%%:*}"
+    name="$prefix${spec%%:*}"
     args="${spec#*:}"
     perf record -q -e cpu-clock -F 999 -g -p "$node_pid" -o "$out_dir/.$stamp.perf.data" -- sleep "$((secs / 2 + 1))" \
       2>/dev/null &
