@@ -135,6 +135,52 @@ pub fn run_decode<A: Assemble>(limits: Limits, data: &[u8], seed: u8) -> Outcome
     Outcomes { items, finish }
 }
 
+/// The same with `decode` reading large parts directly (`read_parts_directly(min)`, as the
+/// node reads): each chunk goes, piece by piece, where the decoder says (the room of a
+/// part being read directly, or the caller's buffer), as a socket read would.
+pub fn run_direct<A: Assemble>(
+    limits: Limits,
+    data: &[u8],
+    seed: u8,
+    min: usize,
+) -> Outcomes<A::Message> {
+    use bytes::BufMut;
+    let mut d = StreamDecoder::<A>::new(limits);
+    d.read_parts_directly(min);
+    let mut src = BytesMut::new();
+    let mut items = Vec::new();
+    for mut c in chunks(seed, data) {
+        while !c.is_empty() {
+            match d.direct_room(FRAME_HEADER_LEN + A::PART_HEAD) {
+                Some(mut room) => {
+                    let k = c.len().min(room.remaining_mut());
+                    assert!(k > 0, "a part read directly offers no room");
+                    room.put_slice(&c[..k]);
+                    d.direct_filled(&mut src);
+                    c = &c[k..];
+                }
+                None => {
+                    src.extend_from_slice(c);
+                    c = &[];
+                }
+            }
+            loop {
+                match d.decode(&mut src) {
+                    Ok(Some(m)) => items.push(Ok(m)),
+                    Ok(None) => break,
+                    Err(e) => items.push(Err(e)),
+                }
+            }
+        }
+    }
+    let finish = match d.decode_eof(&mut src) {
+        Ok(None) => Ok(()),
+        Ok(Some(_)) => panic!("decode_eof found a message decode() left"),
+        Err(e) => Err(e),
+    };
+    Outcomes { items, finish }
+}
+
 /// One direction of the protocol, for the generic checks below.
 pub trait Direction {
     /// The codec's assembler for it.
@@ -208,7 +254,8 @@ direction!(
 /// Everything a stream target checks, for input laid out as described in the module docs:
 ///
 /// 1. decoding gives the same messages and errors, in the same order, with the same end
-///    check, whether the stream comes in one piece or in chunks, through `feed` or `decode`;
+///    check, whether the stream comes in one piece or in chunks, through `feed` or `decode`,
+///    with large parts read directly or not;
 /// 2. that is exactly what the spec model ([`model`]) says;
 /// 3. messages never carry more bytes than the stream has;
 /// 4. the CLI's dissector (default limits) agrees with the decoder up to its first error,
@@ -226,6 +273,11 @@ pub fn check_stream<D: Direction>(input: &[u8]) {
     assert_eq!(
         whole, decoded,
         "decode() differs from feed()/next_message()"
+    );
+    let direct = run_direct::<D::A>(limits, data, seed.rotate_left(5) | 1, 1 + usize::from(lim));
+    assert_eq!(
+        whole, direct,
+        "reading parts directly changed the outcome"
     );
     let expected = D::model(limits, data);
     assert_eq!(whole, expected, "decoder disagrees with the spec model");
