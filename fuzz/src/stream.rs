@@ -275,10 +275,7 @@ pub fn check_stream<D: Direction>(input: &[u8]) {
         "decode() differs from feed()/next_message()"
     );
     let direct = run_direct::<D::A>(limits, data, seed.rotate_left(5) | 1, 1 + usize::from(lim));
-    assert_eq!(
-        whole, direct,
-        "reading parts directly changed the outcome"
-    );
+    assert_eq!(whole, direct, "reading parts directly changed the outcome");
     let expected = D::model(limits, data);
     assert_eq!(whole, expected, "decoder disagrees with the spec model");
 
