@@ -106,47 +106,21 @@ pub fn run_feed<A: Assemble>(limits: Limits, data: &[u8], seed: u8) -> Outcomes<
 }
 
 /// The same with `decode` on a buffer the caller owns (what the tokio codecs use), ending
-/// with `decode_eof`, which must agree with `finish_with`.
-pub fn run_decode<A: Assemble>(limits: Limits, data: &[u8], seed: u8) -> Outcomes<A::Message> {
-    let mut d = StreamDecoder::<A>::new(limits);
-    let mut src = BytesMut::new();
-    let mut items = Vec::new();
-    for c in chunks(seed, data) {
-        src.extend_from_slice(c);
-        loop {
-            match d.decode(&mut src) {
-                Ok(Some(m)) => items.push(Ok(m)),
-                Ok(None) => break,
-                Err(e) => items.push(Err(e)),
-            }
-        }
-    }
-    // What `Framed` calls at the end of input; everything whole was taken above.
-    let finish = match d.decode_eof(&mut src) {
-        Ok(None) => Ok(()),
-        Ok(Some(_)) => panic!("decode_eof found a message decode() left"),
-        Err(e) => Err(e),
-    };
-    assert_eq!(
-        finish,
-        d.finish_with(&src),
-        "decode_eof and finish_with differ"
-    );
-    Outcomes { items, finish }
-}
-
-/// The same with `decode` reading large parts directly (`read_parts_directly(min)`, as the
-/// node reads): each chunk goes, piece by piece, where the decoder says (the room of a
-/// part being read directly, or the caller's buffer), as a socket read would.
-pub fn run_direct<A: Assemble>(
+/// with `decode_eof`, which must agree with `finish_with`. With `direct: Some(min)` the
+/// decoder reads large parts directly (`read_parts_directly(min)`, as the node reads):
+/// each chunk goes, piece by piece, where the decoder says (the room of a part being read
+/// directly, or the caller's buffer), as a socket read would.
+pub fn run_decode<A: Assemble>(
     limits: Limits,
     data: &[u8],
     seed: u8,
-    min: usize,
+    direct: Option<usize>,
 ) -> Outcomes<A::Message> {
     use bytes::BufMut;
     let mut d = StreamDecoder::<A>::new(limits);
-    d.read_parts_directly(min);
+    if let Some(min) = direct {
+        d.read_parts_directly(min);
+    }
     let mut src = BytesMut::new();
     let mut items = Vec::new();
     for mut c in chunks(seed, data) {
@@ -173,11 +147,17 @@ pub fn run_direct<A: Assemble>(
             }
         }
     }
+    // What `Framed` calls at the end of input; everything whole was taken above.
     let finish = match d.decode_eof(&mut src) {
         Ok(None) => Ok(()),
         Ok(Some(_)) => panic!("decode_eof found a message decode() left"),
         Err(e) => Err(e),
     };
+    assert_eq!(
+        finish,
+        d.finish_with(&src),
+        "decode_eof and finish_with differ"
+    );
     Outcomes { items, finish }
 }
 
@@ -269,12 +249,17 @@ pub fn check_stream<D: Direction>(input: &[u8]) {
     let whole = run_feed::<D::A>(limits, data, 0);
     let chunked = run_feed::<D::A>(limits, data, seed);
     assert_eq!(whole, chunked, "chunking changed the outcome");
-    let decoded = run_decode::<D::A>(limits, data, seed.rotate_left(3) | 1);
+    let decoded = run_decode::<D::A>(limits, data, seed.rotate_left(3) | 1, None);
     assert_eq!(
         whole, decoded,
         "decode() differs from feed()/next_message()"
     );
-    let direct = run_direct::<D::A>(limits, data, seed.rotate_left(5) | 1, 1 + usize::from(lim));
+    let direct = run_decode::<D::A>(
+        limits,
+        data,
+        seed.rotate_left(5) | 1,
+        Some(1 + usize::from(lim)),
+    );
     assert_eq!(whole, direct, "reading parts directly changed the outcome");
     let expected = D::model(limits, data);
     assert_eq!(whole, expected, "decoder disagrees with the spec model");

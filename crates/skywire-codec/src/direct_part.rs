@@ -63,13 +63,11 @@ impl<A: Assemble> StreamDecoder<A> {
         let Some(buf) = self.assembler.part_buf(d.session) else {
             return;
         };
-        let part_end = d.read_so_far + d.remaining;
-        if buf.len() > part_end {
-            src.extend_from_slice(&buf[part_end..]);
-            buf.truncate(part_end);
+        if buf.len() > d.part_end {
+            src.extend_from_slice(&buf[d.part_end..]);
+            buf.truncate(d.part_end);
         }
-        d.remaining = part_end - buf.len();
-        d.read_so_far = buf.len();
+        d.remaining = d.part_end - buf.len();
         if d.remaining > 0 {
             return;
         }
@@ -95,9 +93,9 @@ impl<A: Assemble> StreamDecoder<A> {
             .map(|d| (d.wire_len - d.remaining, d.wire_len))
     }
 
-    /// At an incomplete frame at the front of `src`: if it is a part that should be read
-    /// directly, moves what has arrived of it into its message, empties `src` and returns
-    /// true.
+    /// At an incomplete frame at the front of `src` (no part being read directly: `decode`
+    /// returns before it gets here): if it is a part that should be read directly, moves
+    /// what has arrived of it into its message, empties `src` and returns true.
     pub(crate) fn start_direct(&mut self, src: &mut BytesMut) -> bool {
         let Some(min) = self.direct_min else {
             return false;
@@ -106,8 +104,7 @@ impl<A: Assemble> StreamDecoder<A> {
         let Some(wire_len) = crate::frame::wire_len_at(src) else {
             return false;
         };
-        if self.direct.is_some()
-            || src.len() < head
+        if src.len() < head
             || src.len() >= wire_len
             || wire_len - src.len() < min
             || self.assembler.keeps_frame_bodies()
@@ -129,6 +126,7 @@ impl<A: Assemble> StreamDecoder<A> {
             return false;
         };
         buf.extend_from_slice(&src[head..]);
+        let remaining = wire_len - src.len();
         self.direct = Some(DirectPart {
             frame: Frame {
                 offset: self.frames.offset(),
@@ -136,8 +134,8 @@ impl<A: Assemble> StreamDecoder<A> {
             },
             session,
             wire_len,
-            remaining: wire_len - src.len(),
-            read_so_far: buf.len(),
+            remaining,
+            part_end: buf.len() + remaining,
         });
         src.clear();
         true

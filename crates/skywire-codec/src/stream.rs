@@ -137,8 +137,8 @@ pub(crate) struct DirectPart {
     pub(crate) wire_len: usize,
     /// Bytes of the body still to come.
     pub(crate) remaining: usize,
-    /// The message's bytes in its buffer once the last read was accounted for.
-    pub(crate) read_so_far: usize,
+    /// The length the message's buffer has when the part's body is all in it.
+    pub(crate) part_end: usize,
 }
 
 /// Decodes one direction of a connection: fed arbitrary chunks, yields whole messages.

@@ -76,30 +76,24 @@ pub(crate) enum End<S> {
 /// The timer of a read loop's deadline, kept from one read to the next: a timer made
 /// afresh for every read is registered with the runtime's timer every time, and that
 /// wakes the thread driving it (one `eventfd` write per read while a multi-part message
-/// is open). Moved only when the deadline moves (to a later one, tokio just notes it).
-struct DeadlineTimer {
-    sleep: std::pin::Pin<Box<tokio::time::Sleep>>,
-    at: Option<Instant>,
-}
+/// is open). Made with the first deadline (a connection that never has one holds no
+/// timer), then moved only when the deadline moves (to a later one, tokio just notes it).
+#[derive(Default)]
+struct DeadlineTimer(Option<std::pin::Pin<Box<tokio::time::Sleep>>>);
 
 impl DeadlineTimer {
-    fn new() -> DeadlineTimer {
-        DeadlineTimer {
-            sleep: Box::pin(tokio::time::sleep_until(Instant::now())),
-            at: None,
-        }
-    }
-
     /// Sleeps until `deadline`, or for ever without one.
     async fn until(&mut self, deadline: Option<Instant>) {
         let Some(d) = deadline else {
             return std::future::pending().await;
         };
-        if self.at != Some(d) {
-            self.sleep.as_mut().reset(d);
-            self.at = Some(d);
+        let sleep = self
+            .0
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(d)));
+        if sleep.deadline() != d {
+            sleep.as_mut().reset(d);
         }
-        self.sleep.as_mut().await
+        sleep.as_mut().await
     }
 }
 
@@ -129,7 +123,7 @@ pub(crate) async fn run<R: Reading, S>(
 ) -> End<S> {
     // No memory until the first bytes arrive (`ReadBuf::read`).
     let mut buf = ReadBuf::new();
-    let mut timer = DeadlineTimer::new();
+    let mut timer = DeadlineTimer::default();
     decoder.read_parts_directly(DIRECT_PART_MIN);
     tokio::pin!(stop);
     loop {

@@ -16,6 +16,17 @@ struct Partial<H> {
     buf: BytesMut,
 }
 
+impl<H> Partial<H> {
+    /// The message's buffer, allocated at its declared size the first time (the size was
+    /// checked against the limits when the header came).
+    fn filling(&mut self) -> &mut BytesMut {
+        if self.buf.capacity() == 0 {
+            self.buf.reserve(self.declared);
+        }
+        &mut self.buf
+    }
+}
+
 /// Open multi-part messages keyed by session, each with a caller-defined head `H` (the
 /// target of a request, nothing for a response).
 ///
@@ -124,15 +135,11 @@ impl<H> PartialSet<H> {
             });
         }
         note(&mut p.head);
-        if p.buf.capacity() == 0 {
-            if last {
-                // The whole message in one part: hand the part itself out, no copy.
-                return Ok(self.remove(session).map(|p| (p.head, data.clone())));
-            }
-            // First part: the size was checked against the limits when the header came.
-            p.buf.reserve(p.declared);
+        if p.buf.capacity() == 0 && last {
+            // The whole message in one part: hand the part itself out, no copy.
+            return Ok(self.remove(session).map(|p| (p.head, data.clone())));
         }
-        p.buf.extend_from_slice(data);
+        p.filling().extend_from_slice(data);
         if !last {
             return Ok(None);
         }
@@ -159,12 +166,7 @@ impl<H> PartialSet<H> {
     /// may be, and a message whose data does not end up at its declared size is an error
     /// at its last part, as always.
     pub fn part_buf(&mut self, session: Session) -> Option<&mut BytesMut> {
-        let p = self.open.get_mut(&session)?;
-        if p.buf.capacity() == 0 {
-            // The size was checked against the limits when the header came.
-            p.buf.reserve(p.declared);
-        }
-        Some(&mut p.buf)
+        self.open.get_mut(&session).map(Partial::filling)
     }
 
     /// Takes the message open on `session` out of the set, releasing its reservation.
